@@ -1,0 +1,45 @@
+"""The exceptions storyline raises.
+
+Everything derives from :class:`StorylineError`, so a caller can catch the
+library's errors in one place; builtins are subclassed where the meaning
+matches (a bad record is also a ``ValueError``). Messages name the bad value,
+where it came from and what would be valid.
+"""
+
+from __future__ import annotations
+
+
+class StorylineError(Exception):
+    """Base class of every error storyline raises on purpose."""
+
+
+class InputError(StorylineError, ValueError):
+    """A source or record cannot be read into an article.
+
+    ``origin`` is the file (or ``<stdin>``), ``position`` the line, record or
+    byte offset within it; the ingest runner turns these into quarantine rows.
+    """
+
+    def __init__(self, reason: str, *, origin: str = "", position: str = "") -> None:
+        self.reason = reason
+        self.origin = origin
+        self.position = position
+        where = origin + (f" at {position}" if position else "")
+        super().__init__(f"{where}: {reason}" if where else reason)
+
+
+class StoreError(StorylineError):
+    """The store cannot be opened, migrated or written."""
+
+
+class NotFoundError(StorylineError, LookupError):
+    """An article or story id that the store does not hold."""
+
+
+class MissingExtraError(StorylineError, ImportError):
+    """An optional part was used without its extra installed."""
+
+    def __init__(self, package: str, extra: str) -> None:
+        super().__init__(
+            f"{package} is not installed; it comes with the '{extra}' extra: pip install 'storyline[{extra}]'"
+        )

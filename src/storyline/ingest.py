@@ -1,0 +1,587 @@
+"""Read news articles from the formats people have, as a stream.
+
+Sources are files, folders (recursive), glob patterns and ``-`` for standard
+input; ``.gz`` files are read transparently. Formats:
+
+* plain text: an optional first line ``date YYYY-MM-DD`` gives the publication
+  date, an optional short first line (before a blank line) the title;
+* JSON (an object or an array of objects) and JSONL, with the field names of
+  news-please and the usual alternatives (see :data:`FIELD_NAMES`);
+* HTML pages, through trafilatura (text, title, date, canonical url);
+* WARC files through warcio, gzipped or not: their HTML response records
+  (Common Crawl CC-NEWS).
+
+Readers yield :class:`~storyline.models.Article` (raw text, not yet cleaned) or
+:class:`~storyline.models.Quarantined` for a record that cannot be read, with
+the file, the position in it and the reason; reading goes on after a bad
+record wherever the format allows it.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import hashlib
+import json
+import logging
+import os
+import re
+import sys
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+from urllib.parse import urlsplit
+
+from .errors import InputError
+from .models import Article, Quarantined
+from .settings import DEFAULT_SETTINGS, Settings
+
+log = logging.getLogger(__name__)
+
+Record = Article | Quarantined
+
+#: JSON field names accepted for each article field, first match wins.
+#: The first name of each list is news-please's.
+FIELD_NAMES: dict[str, tuple[str, ...]] = {
+    "title": ("title", "headline", "name"),
+    "text": ("maintext", "text", "body", "content", "article", "article_text", "description"),
+    "published": (
+        "date_publish",
+        "date",
+        "published",
+        "published_at",
+        "publish_date",
+        "datePublished",
+        "pubDate",
+        "date_published",
+        "created_at",
+        "date_modify",
+    ),
+    "url": ("url", "link", "canonical_url", "uri"),
+    "source": ("source_domain", "source", "outlet", "site", "domain", "publisher", "sitename"),
+    "language": ("language", "lang"),
+    "external_id": ("doc_id", "id", "_id", "article_id", "uuid"),
+}
+
+TEXT_SUFFIXES = {".txt", ".text", ".md"}
+JSON_SUFFIXES = {".json"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson", ".jsonlines"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
+WARC_SUFFIXES = {".warc", ".arc"}
+
+_DATE_LINE = re.compile(r"^\s*date\s*[:=]?\s*(\d{4}-\d{2}-\d{2})\s*$", re.IGNORECASE)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def iter_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str | Quarantined]:
+    """Expand files, folders (recursively, in sorted order), globs and ``-`` into file names.
+
+    A name that matches nothing is yielded as a :class:`Quarantined` record, so a
+    typo in one path never stops the others.
+    """
+    for raw in paths:
+        path = os.fspath(raw)
+        if path == "-":
+            yield path
+        elif os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        yield os.path.join(root, name)
+        elif os.path.exists(path):
+            yield path
+        elif glob.has_magic(path):
+            matches = sorted(glob.glob(path, recursive=True))
+            if not matches:
+                yield Quarantined(path, "", "the pattern matches no file")
+            for match in matches:
+                if os.path.isdir(match):
+                    yield from iter_sources([match])
+                else:
+                    yield match
+        else:
+            yield Quarantined(path, "", "no such file or folder")
+
+
+def read_paths(
+    paths: Iterable[str | os.PathLike[str]], *, settings: Settings = DEFAULT_SETTINGS
+) -> Iterator[Record]:
+    """Read every article of every source, in order, as a stream."""
+    for source in iter_sources(paths):
+        if isinstance(source, Quarantined):
+            yield source
+        else:
+            yield from read_source(source, settings=settings)
+
+
+def read_source(path: str, *, settings: Settings = DEFAULT_SETTINGS) -> Iterator[Record]:
+    """Read one file (or ``-`` for stdin); never raises for bad content, quarantines it."""
+    origin = "<stdin>" if path == "-" else path
+    if path == "-":
+        yield from read_stream(sys.stdin.buffer, origin=origin, settings=settings)
+        return
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - closed below, after the generator is done
+    except OSError as exc:
+        yield Quarantined(origin, "", f"cannot open: {exc.strerror or exc}")
+        return
+    with raw:
+        stream: BinaryIO = raw
+        if raw.read(2) == b"\x1f\x8b" and not _strip_gz(path).lower().endswith((".warc", ".arc")):
+            stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+        raw.seek(0)
+        try:
+            yield from read_stream(stream, origin=origin, settings=settings)
+        finally:
+            if stream is not raw:
+                stream.close()
+
+
+def _strip_gz(name: str) -> str:
+    return name[:-3] if name.lower().endswith(".gz") else name
+
+
+def detect_format(name: str, head: bytes) -> str:
+    """The format of a source: ``text``, ``json``, ``jsonl``, ``html`` or ``warc``.
+
+    The file name's suffix decides (``.gz`` aside); without a known suffix the
+    first bytes do.
+    """
+    suffix = Path(_strip_gz(name)).suffix.lower()
+    if suffix in WARC_SUFFIXES or head.startswith(b"WARC/"):
+        return "warc"
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in JSON_SUFFIXES:
+        return "json"
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
+    if start.startswith(b"{"):
+        first_line = head.split(b"\n", 1)[0].strip()
+        return "jsonl" if first_line.endswith(b"}") else "json"
+    if start.startswith(b"["):
+        return "json"
+    if start.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<article")):
+        return "html"
+    return "text"
+
+
+def read_stream(
+    stream: BinaryIO, *, origin: str, settings: Settings = DEFAULT_SETTINGS, fmt: str | None = None
+) -> Iterator[Record]:
+    """Read a binary stream of one source; see :func:`detect_format` for ``fmt``."""
+    try:
+        head = _peek(stream)
+    except (OSError, EOFError, zlib.error) as exc:
+        yield Quarantined(origin, "", f"cannot read: {_describe(exc)}")
+        return
+    fmt = fmt or detect_format(origin, head)
+    if fmt == "warc":
+        yield from _read_warc(stream, origin, settings)
+        return
+    if fmt == "jsonl":
+        yield from _read_jsonl(stream, origin, settings)
+        return
+    try:
+        data = _read_limited(stream, settings.max_document_bytes, origin)
+        if not data.strip():
+            raise InputError("empty file", origin=origin)
+        if fmt == "html":
+            yield _html_article(data, origin, "", settings=settings)
+        elif fmt == "json":
+            yield from _read_json(data, origin)
+        else:
+            yield _text_article(decode_text(data, origin=origin), origin)
+    except InputError as exc:
+        yield Quarantined(exc.origin or origin, exc.position, exc.reason)
+
+
+def _peek(stream: BinaryIO) -> bytes:
+    peek = getattr(stream, "peek", None)
+    if callable(peek):
+        return bytes(peek(512))[:512]
+    if stream.seekable():
+        pos = stream.tell()
+        head = stream.read(512)
+        stream.seek(pos)
+        return head
+    return b""
+
+
+def _read_limited(stream: BinaryIO, limit: int, origin: str) -> bytes:
+    try:
+        data = stream.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"cannot read: {_describe(exc)}", origin=origin) from exc
+    if len(data) > limit:
+        raise InputError(
+            f"file too large: more than {limit:,} bytes for a single document "
+            "(split it, or use JSONL or WARC, which stream)",
+            origin=origin,
+        )
+    return data
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, EOFError):
+        return "the compressed file is truncated"
+    if isinstance(exc, (gzip.BadGzipFile, zlib.error)):
+        return f"corrupt compressed data ({exc})"
+    return str(exc) or type(exc).__name__
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def decode_text(data: bytes, *, origin: str = "", position: str = "") -> str:
+    """Decode bytes to text: UTF-8 first, then a detected legacy encoding.
+
+    Raises :class:`InputError` for binary data and for UTF-8 that is broken
+    (valid multi-byte sequences mixed with invalid ones: a damaged file, not a
+    legacy encoding).
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad_at = exc.start
+    sample = data[:65536]
+    if b"\x00" in sample:
+        raise InputError("binary data, not text (NUL bytes)", origin=origin, position=position)
+    if _has_utf8_multibyte(sample):
+        raise InputError(
+            f"invalid UTF-8 at byte {bad_at} in text that is otherwise UTF-8 (damaged file)",
+            origin=origin,
+            position=position,
+        )
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:262144]).best()
+    if best is None or best.chaos > 0.25:
+        raise InputError(
+            "undecodable: neither UTF-8 nor a recognisable legacy encoding", origin=origin, position=position
+        )
+    return data.decode(best.encoding, errors="replace")
+
+
+_UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _has_utf8_multibyte(data: bytes) -> bool:
+    return _UTF8_MULTI.search(data) is not None
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    if not sample:
+        return False
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
+    return controls / len(sample) > 0.05
+
+
+# --------------------------------------------------------------------------- articles
+
+
+def article_id(url: str, title: str, text: str) -> str:
+    """A stable content hash: the same record read twice gets the same id."""
+    digest = hashlib.blake2b(digest_size=8)
+    for part in (url, title, text):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1f")
+    return digest.hexdigest()
+
+
+def make_article(
+    *,
+    text: str,
+    origin: str,
+    position: str = "",
+    title: str = "",
+    published: str | None = None,
+    url: str = "",
+    source: str = "",
+    language: str = "",
+    external_id: str = "",
+) -> Article:
+    """Build a raw article, filling the id and, from the url, a missing source."""
+    title = " ".join(title.split())
+    url = url.strip()
+    if not source and url:
+        source = urlsplit(url).hostname or ""
+        source = source.removeprefix("www.")
+    return Article(
+        id=article_id(url, title, text),
+        text=text,
+        title=title,
+        published=published,
+        url=url,
+        source=source,
+        language=language.lower()[:8],
+        origin=origin,
+        position=position,
+        external_id=external_id,
+    )
+
+
+def _text_article(text: str, origin: str, position: str = "") -> Article:
+    if _looks_binary(text):
+        raise InputError("binary data, not text (control characters)", origin=origin, position=position)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    published = None
+    i = 0
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    if i < len(lines) and (m := _DATE_LINE.match(lines[i])):
+        published = _valid_date(m.group(1))
+        if published is None:
+            raise InputError(
+                f"bad date line {lines[i].strip()!r}: expected date YYYY-MM-DD",
+                origin=origin,
+                position=f"line {i + 1}",
+            )
+        i += 1
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    title = ""
+    # A title is a short first line standing alone, not ending like a sentence.
+    if (
+        i + 1 < len(lines)
+        and not lines[i + 1].strip()
+        and 0 < len(lines[i].strip()) <= 200
+        and not lines[i].rstrip().endswith((".", "!", "?", ":", ";", ",", "]", "”", '"'))
+        and not lines[i].lstrip().startswith("[")
+    ):
+        title = lines[i].strip()
+        i += 1
+    body = "\n".join(lines[i:]).strip()
+    return make_article(text=body, title=title, published=published, origin=origin, position=position)
+
+
+def _valid_date(value: str) -> str | None:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        return None
+
+
+def normalize_date(value: Any) -> str | None:
+    """An ISO 8601 date (or datetime) from what a record gives, ``None`` if it gives none.
+
+    Accepts ISO strings, epoch seconds and free-form dates ("March 3, 2024").
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(float(value) / (1000 if value > 1e11 else 1)).date().isoformat()
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, Mapping):
+        value = value.get("$date") or value.get("date") or ""
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parsed.date().isoformat() if len(text) <= 10 else parsed.isoformat()
+    except ValueError:
+        pass
+    if _ISO_DATE.match(text) and (day := _valid_date(text[:10])):
+        return day
+    import dateparser
+
+    parsed = dateparser.parse(text, settings={"STRICT_PARSING": False, "PREFER_DAY_OF_MONTH": "first"})
+    return parsed.date().isoformat() if parsed else None
+
+
+def _field(record: Mapping[str, Any], name: str) -> Any:
+    for key in FIELD_NAMES[name]:
+        value = record.get(key)
+        if value not in (None, "", [], {}):
+            return value
+    return None
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n\n".join(_as_text(v) for v in value if v)
+    if isinstance(value, Mapping):
+        return str(value.get("name") or value.get("text") or value.get("url") or "")
+    return str(value)
+
+
+def record_to_article(record: Any, *, origin: str, position: str) -> Article:
+    """Map one JSON object to an article (see :data:`FIELD_NAMES`)."""
+    if not isinstance(record, Mapping):
+        raise InputError(
+            f"expected a JSON object, got {type(record).__name__}", origin=origin, position=position
+        )
+    text = _as_text(_field(record, "text"))
+    if not text.strip():
+        names = ", ".join(FIELD_NAMES["text"])
+        raise InputError(f"no article text (looked for the fields {names})", origin=origin, position=position)
+    raw_date = _field(record, "published")
+    published = normalize_date(raw_date)
+    return make_article(
+        text=text,
+        title=_as_text(_field(record, "title")),
+        published=published,
+        url=_as_text(_field(record, "url")),
+        source=_as_text(_field(record, "source")),
+        language=_as_text(_field(record, "language")),
+        external_id=_as_text(_field(record, "external_id")),
+        origin=origin,
+        position=position,
+    )
+
+
+def _read_json(data: bytes, origin: str) -> Iterator[Record]:
+    text = decode_text(data, origin=origin)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"malformed JSON: {exc.msg}", origin=origin, position=f"line {exc.lineno} column {exc.colno}"
+        ) from exc
+    if isinstance(doc, Mapping) and isinstance(doc.get("articles"), list):
+        doc = doc["articles"]
+    items = doc if isinstance(doc, list) else [doc]
+    for n, item in enumerate(items):
+        position = f"item {n}" if isinstance(doc, list) else ""
+        try:
+            yield record_to_article(item, origin=origin, position=position)
+        except InputError as exc:
+            yield Quarantined(origin, exc.position, exc.reason)
+
+
+def _read_jsonl(stream: BinaryIO, origin: str, settings: Settings) -> Iterator[Record]:
+    lineno = 0
+    try:
+        for raw in stream:
+            lineno += 1
+            position = f"line {lineno}"
+            if not raw.strip():
+                continue
+            if len(raw) > settings.max_document_bytes:
+                yield Quarantined(origin, position, f"record too large: {len(raw):,} bytes")
+                continue
+            try:
+                record = json.loads(decode_text(raw, origin=origin, position=position))
+                yield record_to_article(record, origin=origin, position=position)
+            except json.JSONDecodeError as exc:
+                yield Quarantined(origin, position, f"malformed JSON: {exc.msg} at column {exc.colno}")
+            except InputError as exc:
+                yield Quarantined(origin, exc.position, exc.reason)
+    except (OSError, EOFError, zlib.error) as exc:
+        yield Quarantined(origin, f"after line {lineno}", f"cannot read further: {_describe(exc)}")
+
+
+# --------------------------------------------------------------------------- HTML and WARC
+
+
+def _html_article(
+    data: bytes | str,
+    origin: str,
+    position: str,
+    *,
+    url: str = "",
+    fallback_date: str | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> Article:
+    import trafilatura
+
+    html = data if isinstance(data, str) else decode_text(data, origin=origin, position=position)
+    try:
+        doc = trafilatura.bare_extraction(
+            html,
+            url=url or None,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            fast=settings.html_fast,
+        )
+    except Exception as exc:  # trafilatura raises assorted lxml and value errors on broken markup
+        raise InputError(
+            f"unreadable HTML ({type(exc).__name__}: {exc})", origin=origin, position=position
+        ) from exc
+    text = (getattr(doc, "text", None) or "") if doc is not None else ""
+    if len(text.strip()) < settings.min_text_chars:
+        raise InputError("HTML page with no article text", origin=origin, position=position)
+    title = getattr(doc, "title", None) or ""
+    lines = text.split("\n")
+    if title and lines and lines[0].strip() == title.strip():
+        text = "\n".join(lines[1:])
+    return make_article(
+        text=text,
+        title=title,
+        published=normalize_date(getattr(doc, "date", None)) or fallback_date,
+        url=getattr(doc, "url", None) or url,
+        source=getattr(doc, "sitename", None) or "",
+        language=getattr(doc, "language", None) or "",
+        origin=origin,
+        position=position,
+    )
+
+
+def _read_warc(stream: BinaryIO, origin: str, settings: Settings) -> Iterator[Record]:
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    index = -1
+    try:
+        records = ArchiveIterator(stream, arc2warc=True)
+        for record in records:
+            index += 1
+            if record.rec_type != "response":
+                continue
+            http = record.http_headers
+            ctype = (http.get_header("Content-Type") or "") if http else ""
+            if http is not None and "html" not in ctype.lower():
+                continue
+            if http is not None and (http.get_statuscode() or "200")[:1] != "2":
+                continue
+            url = record.rec_headers.get_header("WARC-Target-URI") or ""
+            warc_date = normalize_date((record.rec_headers.get_header("WARC-Date") or "")[:10])
+            # Read the body before asking for the offset: warcio's offset call moves the stream.
+            body = record.content_stream().read(settings.max_document_bytes + 1)
+            position = f"record {index} (offset {records.get_record_offset()})"
+            try:
+                if len(body) > settings.max_document_bytes:
+                    raise InputError("record too large", origin=origin, position=position)
+                data = _decode_html_bytes(body, ctype, origin, position)
+                yield _html_article(
+                    data, origin, position, url=url, fallback_date=warc_date, settings=settings
+                )
+            except InputError as exc:
+                yield Quarantined(origin, exc.position or position, exc.reason)
+    except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError, AttributeError, TypeError) as exc:
+        # warcio reports a damaged record with whatever error its parser hits first
+        where = f"record {index + 1}" if index >= 0 else "start"
+        yield Quarantined(
+            origin, where, f"broken WARC record, the rest of the file is skipped: {_describe(exc)}"
+        )
+
+
+_CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
+
+
+def _decode_html_bytes(body: bytes, content_type: str, origin: str, position: str) -> str:
+    match = _CHARSET.search(content_type) or _CHARSET.search(body[:2048].decode("ascii", "replace"))
+    if match:
+        try:
+            return body.decode(match.group(1), errors="strict")
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode_text(body, origin=origin, position=position)

@@ -1,0 +1,56 @@
+"""Every option of storyline, with its default, in one frozen object.
+
+Stages take ``settings`` as a keyword argument and read what they need from it;
+nothing reads options from globals or the environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .errors import StorylineError
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Settings:
+    """Options of the whole pipeline. Build with keywords; derive variants with :meth:`with_`."""
+
+    # --- ingest -----------------------------------------------------------
+    #: records written to the store per transaction
+    batch_size: int = 500
+    #: a single-document file (text, HTML, JSON) larger than this is rejected;
+    #: JSONL and WARC stream record by record and have no file limit
+    max_document_bytes: int = 20_000_000
+    #: article text beyond this many characters is cut (and the cut recorded)
+    max_article_chars: int = 1_000_000
+    #: an article needs at least this many characters of text after cleaning
+    min_text_chars: int = 20
+    #: HTML extraction: trafilatura's fast mode skips its fallback extractors
+    html_fast: bool = True
+
+    # --- analysis ---------------------------------------------------------
+    #: characters of the text used for language identification
+    language_sample_chars: int = 1500
+
+    # --- stories and copies -------------------------------------------------
+    #: one knob from 0 (recall: join and link generously) to 1 (precision: only sure links)
+    precision: float = 0.5
+    #: articles further apart than this many days are not put in one story
+    story_window_days: int = 10
+
+    def __post_init__(self) -> None:
+        for name in ("batch_size", "max_document_bytes", "max_article_chars", "language_sample_chars"):
+            if getattr(self, name) <= 0:
+                raise StorylineError(f"settings.{name} must be positive, got {getattr(self, name)!r}")
+        if not 0.0 <= self.precision <= 1.0:
+            raise StorylineError(f"settings.precision must be between 0 and 1, got {self.precision!r}")
+        if self.story_window_days < 0:
+            raise StorylineError(f"settings.story_window_days must be >= 0, got {self.story_window_days!r}")
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some options changed (validated like a new object)."""
+        return replace(self, **changes)
+
+
+DEFAULT_SETTINGS = Settings()

@@ -1,0 +1,123 @@
+"""Cleaning rules, on hand-made text and on the real seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from storyline.clean import clean_article, clean_text, normalize_text, split_paragraphs
+from storyline.ingest import make_article, read_paths
+from storyline.models import Article
+from storyline.settings import Settings
+
+PROSE = "The harbour authority of Sallow Bay said on Friday that the ferry service would resume next week."
+
+
+def test_autoblog_markers_are_removed_and_kept() -> None:
+    text, embeds, removed = clean_text(f"[ad_1]\n{PROSE}\nSecond paragraph stays.\n[ad_2]\nSource link")
+    assert text == f"{PROSE}\n\nSecond paragraph stays."
+    assert embeds == ()
+    assert [(r.reason, r.text) for r in removed] == [
+        ("scraper-marker", "[ad_1]"),
+        ("scraper-marker", "[ad_2]"),
+        ("scraper-marker", "Source link"),
+    ]
+
+
+def test_inline_marker_and_glued_source_link() -> None:
+    text, _, removed = clean_text(f"[ad_1] {PROSE} Source link")
+    assert text == PROSE
+    assert {r.text for r in removed} == {"[ad_1]", "Source link"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Advertisement",
+        "ADVERTISEMENT",
+        "Story continues below advertisement",
+        "Please enter your comment!",
+        "Please enter your name here",
+        "You have entered an incorrect email address!",
+        "Share this:",
+        "Click to share on Twitter (Opens in new window)",
+        "Leave a Reply Cancel reply",
+    ],
+)
+def test_ad_and_widget_lines(line: str) -> None:
+    text, _, removed = clean_text(f"{PROSE}\n{line}\nThe end of the story.")
+    assert line not in text
+    assert text == f"{PROSE}\n\nThe end of the story."
+    assert removed[0].reason in {"advertisement", "widget"} and removed[0].text == line
+
+
+def test_prose_that_mentions_ads_is_kept() -> None:
+    text, _, removed = clean_text("The advertisement campaign cost the ministry 2 million euros.")
+    assert removed == () and "advertisement campaign" in text
+
+
+def test_tweet_is_lifted_into_an_embed() -> None:
+    raw = (
+        f"{PROSE}\nThe talks are over, and nobody won. https://t.co/AbC123xyz\n"
+        "— Mara Quint (@maraquint) March 3, 2024\nThe ferry company declined to comment."
+    )
+    text, embeds, _ = clean_text(raw)
+    assert text == f"{PROSE}\n\nThe ferry company declined to comment."
+    [tweet] = embeds
+    assert (tweet.kind, tweet.text, tweet.url, tweet.author, tweet.handle, tweet.date) == (
+        "tweet",
+        "The talks are over, and nobody won.",
+        "https://t.co/AbC123xyz",
+        "Mara Quint",
+        "maraquint",
+        "March 3, 2024",
+    )
+
+
+def test_link_without_attribution_line_stays_prose() -> None:
+    text, embeds, _ = clean_text(f"{PROSE} Read more at https://t.co/AbC123xyz")
+    assert embeds == () and "t.co" in text
+
+
+def test_unicode_and_quote_normalisation() -> None:
+    assert (
+        normalize_text("“Hello,” she said\u00a0— it’s\u200b fine\r\n") == '"Hello," she said — it\'s fine\n'
+    )
+    assert normalize_text("Cafe\u0301") == "Café"
+
+
+def test_hard_wrapped_paragraphs_are_joined() -> None:
+    assert split_paragraphs("one two\nthree four\n\nfive six\nseven") == [
+        "one two three four",
+        "five six seven",
+    ]
+    assert split_paragraphs("line one.\nline two.\n") == ["line one.", "line two."]
+
+
+def test_overlong_text_is_cut_and_the_cut_recorded() -> None:
+    article = make_article(text=("A sentence of prose here. " * 40 + "\n\n") * 100, origin="x")
+    cleaned = clean_article(article, settings=Settings(max_article_chars=5_000))
+    assert len(cleaned.text) <= 5_000
+    assert cleaned.removed[-1].reason == "truncated"
+
+
+def test_clean_is_idempotent() -> None:
+    raw = f"[ad_1]\n“{PROSE}”\nAdvertisement\nMore prose here.\n[ad_2]\nSource link"
+    once, _, _ = clean_text(raw)
+    twice, _, removed = clean_text(once)
+    assert once == twice and removed == ()
+
+
+def test_seeds(seeds_dir: Path) -> None:
+    raw = {Path(a.origin).name[:3]: a for a in read_paths([seeds_dir]) if isinstance(a, Article)}
+    assert set(raw) == {"000", "001"}
+    wire, repost = (clean_article(raw[k]) for k in ("000", "001"))
+    assert wire.published == "2021-10-20"
+    for marker in ("[ad_1]", "[ad_2]", "Source link"):
+        assert marker not in repost.text
+    [tweet] = repost.embeds
+    assert tweet.handle == "bsarwary" and tweet.url.startswith("https://t.co/")
+    assert "t.co" not in repost.text and "@bsarwary" not in repost.text
+    assert "Khalilzad" in repost.text and "Khalilzad" in wire.text
+    assert wire.removed == ()

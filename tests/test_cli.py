@@ -1,0 +1,120 @@
+"""The command line, end to end, as a user runs it."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from storyline.cli import EXIT_OK, EXIT_QUARANTINED, app
+
+runner = CliRunner()
+GOOD = "The harbour authority of Sallow Bay said on Friday that the ferry service would resume next week."
+
+
+def invoke(*args: str, input: str | None = None) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), input=input)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout
+
+
+def test_seeds_ingest_then_reingest(seeds_dir: Path, tmp_path: Path) -> None:
+    db = str(tmp_path / "s.db")
+    code, _ = invoke("ingest", str(seeds_dir), "--db", db)
+    assert code == EXIT_OK
+    code, out = invoke("ingest", str(seeds_dir), "--db", db, "--json")
+    assert code == EXIT_OK
+    assert json.loads(out) | {} == {"read": 2, "stored": 0, "duplicates": 2, "quarantined": 0, "files": 2}
+    code, out = invoke("articles", "--db", db, "--json")
+    rows = json.loads(out)
+    assert len(rows) == 2
+    for key in ("id", "title", "published", "language", "source", "url", "text", "embeds", "removed"):
+        assert all(key in row for row in rows)
+    by_origin = {Path(r["origin"]).name[:3]: r for r in rows}
+    assert by_origin["000"]["published"] == "2021-10-20"
+    repost = by_origin["001"]
+    assert not any(m in repost["text"] for m in ("[ad_1]", "[ad_2]", "Source link"))
+    assert repost["embeds"][0]["kind"] == "tweet"
+    assert {r["reason"] for r in repost["removed"]} == {"scraper-marker"}
+
+
+def test_mixed_bad_inputs_are_quarantined_and_seeds_stored(seeds_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    shutil.copytree(seeds_dir, folder)
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.bin").write_bytes(bytes(range(256)) * 50)
+    (folder / "legacy.txt").write_bytes(
+        (
+            "Der Bürgermeister von Großenhain sagte am Montag, die Brücke über die Röder bleibe gesperrt."
+        ).encode("cp1252")
+    )
+    (folder / "broken-utf8.txt").write_bytes("Grüße aus Köln. ".encode() * 3 + b"\xc3\x28\xff")
+    gz = gzip.compress(b"".join(json.dumps({"text": f"{GOOD} {i}"}).encode() + b"\n" for i in range(500)))
+    (folder / "cut.jsonl.gz").write_bytes(gz[: len(gz) // 2])
+    (folder / "lines.jsonl").write_text(json.dumps({"text": GOOD}) + "\n{oops\n")
+    (folder / "broken.warc").write_bytes(
+        b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 50000\r\n\r\n<html>"
+    )
+    (folder / "nav.html").write_text("<html><body><nav>Home | News</nav></body></html>")
+    db = str(tmp_path / "m.db")
+    code, out = invoke("ingest", str(folder), "--db", db, "--json")
+    stats = json.loads(out)
+    assert code == EXIT_QUARANTINED
+    code, out = invoke("quarantine", "--db", db, "--json")
+    quarantined = {Path(q["source"]).name: q for q in json.loads(out)}
+    assert set(quarantined) >= {
+        "empty.txt",
+        "binary.bin",
+        "broken-utf8.txt",
+        "cut.jsonl.gz",
+        "lines.jsonl",
+        "broken.warc",
+        "nav.html",
+    }
+    assert all(q["reason"] for q in quarantined.values())
+    assert quarantined["lines.jsonl"]["position"] == "line 2"
+    _, out = invoke("articles", "--db", db, "--json")
+    stored = {Path(r["origin"]).name for r in json.loads(out)}
+    assert {
+        "000_278f911a1c061c19.txt",
+        "001_269c3aa8a2f3f0f3.txt",
+        "legacy.txt",
+        "lines.jsonl",
+        "cut.jsonl.gz",
+    } <= stored
+    assert stats["stored"] == stats["read"] - stats["quarantined"]
+
+
+def test_stdin(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.db")
+    code, out = invoke("ingest", "-", "--db", db, "--json", input=json.dumps({"text": GOOD}) + "\n")
+    assert code == EXIT_OK and json.loads(out)["stored"] == 1
+
+
+def test_no_traceback_reaches_the_user(tmp_path: Path) -> None:
+    bad_db = tmp_path / "notadb.db"
+    bad_db.write_bytes(b"garbage" * 1000)
+    proc = subprocess.run(
+        [sys.executable, "-m", "storyline", "articles", "--db", str(bad_db)], capture_output=True, text=True
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and "notadb.db" in proc.stderr
+
+
+@pytest.mark.slow
+def test_run_on_the_sample_corpus(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "storyline", "run", "--db", str(tmp_path / "r.db")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "stored" in proc.stderr
