@@ -18,7 +18,7 @@ run: setup
 	$(VENV)/bin/storyline run --db $(DB)
 
 lint: setup
-	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff check
 	$(VENV)/bin/mypy
 
 test: lint

@@ -9,8 +9,24 @@ from pathlib import Path
 
 import pytest
 
-from storyline.ingest import FIELD_NAMES, detect_format, normalize_date, read_paths, read_stream
+from storyline import ingest
+from storyline.errors import InputError
+from storyline.extract import HtmlDocument, extract_html
+from storyline.ingest import FIELD_NAMES, detect_format, normalize_date, read_stream
 from storyline.models import Article, Quarantined
+
+
+def read_paths(paths: list[object], **kw: object) -> list[Article | Quarantined]:
+    """The readers' output with HTML pages extracted (the runner does that in its workers)."""
+    out: list[Article | Quarantined] = []
+    for record in ingest.read_paths(paths, **kw):  # type: ignore[arg-type]
+        if isinstance(record, HtmlDocument):
+            try:
+                record = extract_html(record)
+            except InputError as exc:
+                record = Quarantined(exc.origin, exc.position, exc.reason)
+        out.append(record)
+    return out
 
 BODY = (
     "The council of Lindenfeld voted on Tuesday to close the old bridge over the Wessel river. "
@@ -220,6 +236,7 @@ def test_folder_glob_and_missing(tmp_path: Path) -> None:
 
 def test_stream_sniffs_format_without_suffix() -> None:
     records = list(read_stream(io.BytesIO(json.dumps({"text": BODY}).encode()), origin="<stdin>"))
+    assert isinstance(records[0], Article)
     assert isinstance(records[0], Article) and records[0].origin == "<stdin>"
     assert detect_format("x", b"WARC/1.0\r\n") == "warc"
     assert detect_format("x", b"<!DOCTYPE html><html>") == "html"

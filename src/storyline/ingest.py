@@ -31,16 +31,21 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Union
 from urllib.parse import urlsplit
 
 from .errors import InputError
 from .models import Article, Quarantined
 from .settings import DEFAULT_SETTINGS, Settings
 
+if TYPE_CHECKING:
+    from .extract import HtmlDocument
+
 log = logging.getLogger(__name__)
 
-Record = Article | Quarantined
+#: What readers yield: an article, a rejected record, or an HTML page still to extract
+#: (extraction is the costly step, so the runner does it in its worker processes).
+Record = Union[Article, Quarantined, "HtmlDocument"]
 
 #: JSON field names accepted for each article field, first match wins.
 #: The first name of each list is news-please's.
@@ -182,11 +187,13 @@ def read_stream(
     try:
         head = _peek(stream)
     except (OSError, EOFError, zlib.error) as exc:
-        yield Quarantined(origin, "", f"cannot read: {_describe(exc)}")
+        yield Quarantined(origin, "", f"cannot read: {describe_read_error(exc)}")
         return
     fmt = fmt or detect_format(origin, head)
     if fmt == "warc":
-        yield from _read_warc(stream, origin, settings)
+        from .extract import read_warc
+
+        yield from read_warc(stream, origin=origin, settings=settings)
         return
     if fmt == "jsonl":
         yield from _read_jsonl(stream, origin, settings)
@@ -196,7 +203,9 @@ def read_stream(
         if not data.strip():
             raise InputError("empty file", origin=origin)
         if fmt == "html":
-            yield _html_article(data, origin, "", settings=settings)
+            from .extract import HtmlDocument
+
+            yield HtmlDocument(decode_text(data, origin=origin), origin=origin)
         elif fmt == "json":
             yield from _read_json(data, origin)
         else:
@@ -221,7 +230,7 @@ def _read_limited(stream: BinaryIO, limit: int, origin: str) -> bytes:
     try:
         data = stream.read(limit + 1)
     except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"cannot read: {_describe(exc)}", origin=origin) from exc
+        raise InputError(f"cannot read: {describe_read_error(exc)}", origin=origin) from exc
     if len(data) > limit:
         raise InputError(
             f"file too large: more than {limit:,} bytes for a single document "
@@ -231,7 +240,8 @@ def _read_limited(stream: BinaryIO, limit: int, origin: str) -> bytes:
     return data
 
 
-def _describe(exc: BaseException) -> str:
+def describe_read_error(exc: BaseException) -> str:
+    """A short, user-facing description of a read error."""
     if isinstance(exc, EOFError):
         return "the compressed file is truncated"
     if isinstance(exc, (gzip.BadGzipFile, zlib.error)):
@@ -485,103 +495,4 @@ def _read_jsonl(stream: BinaryIO, origin: str, settings: Settings) -> Iterator[R
             except InputError as exc:
                 yield Quarantined(origin, exc.position, exc.reason)
     except (OSError, EOFError, zlib.error) as exc:
-        yield Quarantined(origin, f"after line {lineno}", f"cannot read further: {_describe(exc)}")
-
-
-# --------------------------------------------------------------------------- HTML and WARC
-
-
-def _html_article(
-    data: bytes | str,
-    origin: str,
-    position: str,
-    *,
-    url: str = "",
-    fallback_date: str | None = None,
-    settings: Settings = DEFAULT_SETTINGS,
-) -> Article:
-    import trafilatura
-
-    html = data if isinstance(data, str) else decode_text(data, origin=origin, position=position)
-    try:
-        doc = trafilatura.bare_extraction(
-            html,
-            url=url or None,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=False,
-            fast=settings.html_fast,
-        )
-    except Exception as exc:  # trafilatura raises assorted lxml and value errors on broken markup
-        raise InputError(
-            f"unreadable HTML ({type(exc).__name__}: {exc})", origin=origin, position=position
-        ) from exc
-    text = (getattr(doc, "text", None) or "") if doc is not None else ""
-    if len(text.strip()) < settings.min_text_chars:
-        raise InputError("HTML page with no article text", origin=origin, position=position)
-    title = getattr(doc, "title", None) or ""
-    lines = text.split("\n")
-    if title and lines and lines[0].strip() == title.strip():
-        text = "\n".join(lines[1:])
-    return make_article(
-        text=text,
-        title=title,
-        published=normalize_date(getattr(doc, "date", None)) or fallback_date,
-        url=getattr(doc, "url", None) or url,
-        source=getattr(doc, "sitename", None) or "",
-        language=getattr(doc, "language", None) or "",
-        origin=origin,
-        position=position,
-    )
-
-
-def _read_warc(stream: BinaryIO, origin: str, settings: Settings) -> Iterator[Record]:
-    from warcio.archiveiterator import ArchiveIterator
-    from warcio.exceptions import ArchiveLoadFailed
-
-    index = -1
-    try:
-        records = ArchiveIterator(stream, arc2warc=True)
-        for record in records:
-            index += 1
-            if record.rec_type != "response":
-                continue
-            http = record.http_headers
-            ctype = (http.get_header("Content-Type") or "") if http else ""
-            if http is not None and "html" not in ctype.lower():
-                continue
-            if http is not None and (http.get_statuscode() or "200")[:1] != "2":
-                continue
-            url = record.rec_headers.get_header("WARC-Target-URI") or ""
-            warc_date = normalize_date((record.rec_headers.get_header("WARC-Date") or "")[:10])
-            # Read the body before asking for the offset: warcio's offset call moves the stream.
-            body = record.content_stream().read(settings.max_document_bytes + 1)
-            position = f"record {index} (offset {records.get_record_offset()})"
-            try:
-                if len(body) > settings.max_document_bytes:
-                    raise InputError("record too large", origin=origin, position=position)
-                data = _decode_html_bytes(body, ctype, origin, position)
-                yield _html_article(
-                    data, origin, position, url=url, fallback_date=warc_date, settings=settings
-                )
-            except InputError as exc:
-                yield Quarantined(origin, exc.position or position, exc.reason)
-    except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError, AttributeError, TypeError) as exc:
-        # warcio reports a damaged record with whatever error its parser hits first
-        where = f"record {index + 1}" if index >= 0 else "start"
-        yield Quarantined(
-            origin, where, f"broken WARC record, the rest of the file is skipped: {_describe(exc)}"
-        )
-
-
-_CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
-
-
-def _decode_html_bytes(body: bytes, content_type: str, origin: str, position: str) -> str:
-    match = _CHARSET.search(content_type) or _CHARSET.search(body[:2048].decode("ascii", "replace"))
-    if match:
-        try:
-            return body.decode(match.group(1), errors="strict")
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return decode_text(body, origin=origin, position=position)
+        yield Quarantined(origin, f"after line {lineno}", f"cannot read further: {describe_read_error(exc)}")

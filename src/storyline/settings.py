@@ -19,6 +19,8 @@ class Settings:
     # --- ingest -----------------------------------------------------------
     #: records written to the store per transaction
     batch_size: int = 500
+    #: worker processes for extraction and analysis; 0 means one per CPU core, 1 runs in-process
+    workers: int = 0
     #: a single-document file (text, HTML, JSON) larger than this is rejected;
     #: JSONL and WARC stream record by record and have no file limit
     max_document_bytes: int = 20_000_000
@@ -45,6 +47,8 @@ class Settings:
                 raise StorylineError(f"settings.{name} must be positive, got {getattr(self, name)!r}")
         if not 0.0 <= self.precision <= 1.0:
             raise StorylineError(f"settings.precision must be between 0 and 1, got {self.precision!r}")
+        if self.workers < 0:
+            raise StorylineError(f"settings.workers must be >= 0 (0: one per core), got {self.workers!r}")
         if self.story_window_days < 0:
             raise StorylineError(f"settings.story_window_days must be >= 0, got {self.story_window_days!r}")
 

@@ -1,0 +1,124 @@
+"""HTML pages and WARC files: from markup to articles, through trafilatura and warcio.
+
+Readers yield an :class:`HtmlDocument` (decoded markup and where it came from);
+:func:`extract_html` turns it into an :class:`~storyline.models.Article`. The two
+steps are apart because extraction is the costly one: the runner does it in its
+worker processes while reading stays a single stream.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from .errors import InputError
+from .ingest import Record, decode_text, describe_read_error, make_article, normalize_date
+from .models import Article, Quarantined
+from .settings import DEFAULT_SETTINGS, Settings
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlDocument:
+    """An HTML page read but not yet extracted."""
+
+    html: str
+    origin: str
+    position: str = ""
+    url: str = ""  # the crawl's url (WARC-Target-URI), used when the page names no canonical one
+    fallback_date: str | None = None  # the crawl date, used when the page gives no publication date
+
+
+def extract_html(doc: HtmlDocument, *, settings: Settings = DEFAULT_SETTINGS) -> Article:
+    """Main text, title, date, canonical url and site of a page; raises :class:`InputError`
+    for a page with no article text or markup trafilatura cannot parse."""
+    import trafilatura
+
+    try:
+        result = trafilatura.bare_extraction(
+            doc.html,
+            url=doc.url or None,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            fast=settings.html_fast,
+        )
+    except Exception as exc:  # trafilatura raises assorted lxml and value errors on broken markup
+        raise InputError(
+            f"unreadable HTML ({type(exc).__name__}: {exc})", origin=doc.origin, position=doc.position
+        ) from exc
+    text = (getattr(result, "text", None) or "") if result is not None else ""
+    if len(text.strip()) < settings.min_text_chars:
+        raise InputError("HTML page with no article text", origin=doc.origin, position=doc.position)
+    title = getattr(result, "title", None) or ""
+    lines = text.split("\n")
+    if title and lines and lines[0].strip() == title.strip():  # the <h1> repeats the title
+        text = "\n".join(lines[1:])
+    return make_article(
+        text=text,
+        title=title,
+        published=normalize_date(getattr(result, "date", None)) or doc.fallback_date,
+        url=getattr(result, "url", None) or doc.url,
+        source=getattr(result, "sitename", None) or "",
+        language=getattr(result, "language", None) or "",
+        origin=doc.origin,
+        position=doc.position,
+    )
+
+
+def read_warc(stream: BinaryIO, *, origin: str, settings: Settings = DEFAULT_SETTINGS) -> Iterator[Record]:
+    """The HTML response records of a WARC (or ARC) stream, gzipped or not.
+
+    Non-HTML records, requests, metadata and non-2xx responses are skipped. A
+    damaged record is quarantined; warcio cannot resynchronise after one, so the
+    rest of that file is skipped too (and said so in the reason).
+    """
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    index = -1
+    try:
+        records = ArchiveIterator(stream, arc2warc=True)
+        for record in records:
+            index += 1
+            if record.rec_type != "response":
+                continue
+            http = record.http_headers
+            ctype = (http.get_header("Content-Type") or "") if http else ""
+            if http is not None and "html" not in ctype.lower():
+                continue
+            if http is not None and (http.get_statuscode() or "200")[:1] != "2":
+                continue
+            url = record.rec_headers.get_header("WARC-Target-URI") or ""
+            warc_date = normalize_date((record.rec_headers.get_header("WARC-Date") or "")[:10])
+            # Read the body before asking for the offset: warcio's offset call moves the stream.
+            body = record.content_stream().read(settings.max_document_bytes + 1)
+            position = f"record {index} (offset {records.get_record_offset()})"
+            try:
+                if len(body) > settings.max_document_bytes:
+                    raise InputError("record too large", origin=origin, position=position)
+                html = _decode_html_bytes(body, ctype, origin, position)
+                yield HtmlDocument(html, origin, position, url=url, fallback_date=warc_date)
+            except InputError as exc:
+                yield Quarantined(origin, exc.position or position, exc.reason)
+    except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError, AttributeError, TypeError) as exc:
+        # warcio reports a damaged record with whatever error its parser hits first
+        where = f"record {index + 1}" if index >= 0 else "start"
+        yield Quarantined(
+            origin, where, f"broken WARC record, the rest of the file is skipped: {describe_read_error(exc)}"
+        )
+
+
+_CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
+
+
+def _decode_html_bytes(body: bytes, content_type: str, origin: str, position: str) -> str:
+    match = _CHARSET.search(content_type) or _CHARSET.search(body[:2048].decode("ascii", "replace"))
+    if match:
+        try:
+            return body.decode(match.group(1), errors="strict")
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode_text(body, origin=origin, position=position)
