@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from storyline.cli import EXIT_OK, EXIT_QUARANTINED, app
+from storyline.cli import EXIT_ERROR, EXIT_OK, EXIT_QUARANTINED, app
+from storyline.errors import StorylineError
 
 runner = CliRunner()
 GOOD = "The harbour authority of Sallow Bay said on Friday that the ferry service would resume next week."
@@ -20,6 +21,8 @@ GOOD = "The harbour authority of Sallow Bay said on Friday that the ferry servic
 
 def invoke(*args: str, input: str | None = None) -> tuple[int, str]:
     result = runner.invoke(app, list(args), input=input)
+    if isinstance(result.exception, StorylineError):
+        return EXIT_ERROR, result.stdout  # what storyline.cli.main turns it into
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result.exit_code, result.stdout
@@ -108,13 +111,55 @@ def test_no_traceback_reaches_the_user(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr and "notadb.db" in proc.stderr
 
 
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The built-in sample corpus after `storyline run` (real models), shared by the tests below."""
+    db = str(tmp_path_factory.mktemp("run") / "r.db")
+    code, _ = invoke("run", "--db", db)
+    assert code == EXIT_OK
+    return db
+
+
 @pytest.mark.slow
-def test_run_on_the_sample_corpus(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "storyline", "run", "--db", str(tmp_path / "r.db")],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "stored" in proc.stderr
+def test_run_groups_the_sample_corpus(sample_db: str) -> None:
+    from storyline.cli import sample_corpus
+    from storyline.evaluate import bcubed
+
+    rows = [json.loads(line) for line in sample_corpus().read_text().splitlines() if line.strip()]
+    gold = {r["doc_id"]: r["story"] for r in rows}
+    _, out = invoke("stories", "--db", sample_db, "--json")
+    stories = json.loads(out)
+    _, out = invoke("articles", "--db", sample_db, "--json")
+    external = {a["id"]: a["external_id"] for a in json.loads(out)}
+    predicted = {external[a]: s["id"] for s in stories for a in s["articles"]}
+    assert set(predicted) == set(gold)
+    ids = sorted(gold)
+    assert bcubed([predicted[i] for i in ids], [gold[i] for i in ids])["f1"] >= 0.95
+    for key in ("id", "title", "articles", "sources", "languages", "first_published", "last_published"):
+        assert key in stories[0]
+
+
+@pytest.mark.slow
+def test_show_story(sample_db: str) -> None:
+    _, out = invoke("stories", "--db", sample_db, "--json")
+    biggest = json.loads(out)[0]
+    code, out = invoke("show", biggest["id"][:8], "--db", sample_db, "--json")
+    shown = json.loads(out)
+    assert code == EXIT_OK and shown["id"] == biggest["id"]
+    assert [m["article"] for m in shown["members"]] == biggest["articles"]
+    assert all("evidence" in m for m in shown["members"]) and isinstance(shown["copies"], list)
+    assert shown["history"][0]["kind"] == "opened"
+    code, _ = invoke("show", "st-nope", "--db", sample_db)
+    assert code == EXIT_ERROR
+
+
+@pytest.mark.slow
+def test_eval_stories_json() -> None:
+    from storyline.cli import sample_corpus
+
+    code, out = invoke("eval", "stories", "--gold", str(sample_corpus()), "--json")
+    scores = json.loads(out)
+    assert code == EXIT_OK
+    assert set(scores) >= {"bcubed", "pairwise", "n_articles", "n_stories"}
+    assert set(scores["bcubed"]) == {"p", "r", "f1"} and scores["n_articles"] == 48
+    assert scores["bcubed"]["f1"] >= 0.95

@@ -27,7 +27,7 @@ from rich.table import Table
 
 from . import __version__
 from .errors import StorylineError
-from .models import IngestStats, to_dict
+from .models import IngestStats, Story, to_dict
 from .settings import Settings
 
 EXIT_OK = 0
@@ -42,8 +42,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
-out = Console(soft_wrap=True)
+# Off a terminal (pipes, CI logs) rich would assume 80 columns and fold every table.
+_WIDTH = None if sys.stdout.isatty() else 150
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 150)
+out = Console(width=_WIDTH)
 
 DbOption = Annotated[Path, typer.Option("--db", help="SQLite store file.", envvar="STORYLINE_DB")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -51,8 +53,8 @@ DEFAULT_DB = Path("storyline.db")
 
 
 def sample_corpus() -> Path:
-    """The folder of the built-in sample corpus shipped with the package."""
-    return Path(str(resources.files("storyline") / "sample"))
+    """The built-in sample corpus shipped with the package (JSONL that doubles as its gold file)."""
+    return Path(str(resources.files("storyline") / "sample" / "corpus.jsonl"))
 
 
 def _print_json(value: Any) -> None:
@@ -160,17 +162,198 @@ def quarantine(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
     out.print(table)
 
 
+def _assign(db: Path, settings: Settings, *, quiet: bool = False) -> int:
+    from .pipeline import assign_stories
+
+    with (
+        _open(db) as store,
+        Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]stories[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=quiet,
+        ) as progress,
+    ):
+        task = progress.add_task("stories", total=None)
+        done = assign_stories(
+            store,
+            settings=settings,
+            on_progress=lambda n, total: progress.update(task, completed=n, total=total),
+        )
+    return len(done)
+
+
+def _story_row(story: Story) -> dict[str, Any]:
+    return {
+        "id": story.id,
+        "title": story.title,
+        "articles": list(story.article_ids),
+        "size": len(story.article_ids),
+        "sources": list(story.sources),
+        "languages": list(story.languages),
+        "first_published": story.first_published,
+        "last_published": story.last_published,
+        "merged_from": list(story.merged_from),
+    }
+
+
+def _print_stories(stories: list[Story], db: Path, *, limit: int | None = None) -> None:
+    table = Table(title=f"stories in {db}")
+    table.add_column("id", no_wrap=True, min_width=19)
+    table.add_column("size", justify="right", min_width=4)
+    table.add_column("outlets", justify="right", min_width=7)
+    table.add_column("langs", no_wrap=True, min_width=5)
+    table.add_column("span", no_wrap=True, min_width=10)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=70)
+    for story in stories[:limit]:
+        span = " → ".join(dict.fromkeys(d for d in (story.first_published, story.last_published) if d))
+        table.add_row(
+            story.id,
+            str(len(story.article_ids)),
+            str(len(story.sources)),
+            ",".join(story.languages),
+            span,
+            story.title,
+        )
+    out.print(table)
+    if limit is not None and len(stories) > limit:
+        out.print(f"… and {len(stories) - limit} more: storyline stories --db {db}")
+
+
+PrecisionOption = Annotated[
+    float,
+    typer.Option(
+        "--precision",
+        min=0.0,
+        max=1.0,
+        help="0 joins and links generously (recall), 1 only when sure (precision).",
+    ),
+]
+
+
+@app.command()
+def stories(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
+    """List the stories: title, size, outlets, languages, time span."""
+    with _open(db) as store:
+        found = store.list_stories()
+    if json_out:
+        _print_json([_story_row(s) for s in found])
+    else:
+        _print_stories(found, db)
+
+
+@app.command()
+def show(
+    story: Annotated[
+        str, typer.Argument(help="Story id (or a unique prefix, or the id of a story it absorbed).")
+    ],
+    db: DbOption = DEFAULT_DB,
+    json_out: JsonOption = False,
+) -> None:
+    """One story: its members with the evidence that put them there, its copy links, its history."""
+    with _open(db) as store:
+        found = store.get_story(story)
+        members = {m.article_id: m for m in store.memberships(found.id)}
+        articles = {a.id: a for a in store.iter_articles(found.article_ids)}
+        links = store.copies(found.article_ids)
+        history = store.story_events(found.id)
+    row = _story_row(found)
+    row["members"] = [
+        {
+            "article": a,
+            "title": articles[a].headline,
+            "source": articles[a].source,
+            "published": articles[a].published,
+            "language": articles[a].language,
+            "score": members[a].score,
+            "evidence": members[a].evidence,
+        }
+        for a in found.article_ids
+    ]
+    row["copies"] = [
+        {
+            "copy": c.copy,
+            "original": c.original,
+            "type": str(c.type),
+            "score": c.score,
+            "evidence": c.evidence,
+        }
+        for c in links
+    ]
+    row["history"] = history
+    if json_out:
+        _print_json(row)
+        return
+    out.print(f"[bold]{found.title}[/]  ({found.id})")
+    table = Table(show_lines=False)
+    for col in ("article", "published", "lang", "source", "score", "title"):
+        table.add_column(col, overflow="fold")
+    for m in row["members"]:
+        table.add_row(
+            m["article"], m["published"] or "", m["language"], m["source"], f"{m['score']:.2f}", m["title"]
+        )
+    out.print(table)
+    if links:
+        copies = Table(title="copies")
+        for col in ("copy", "original", "type", "score"):
+            copies.add_column(col)
+        for c in links:
+            copies.add_row(c.copy, c.original, str(c.type), f"{c.score:.2f}")
+        out.print(copies)
+
+
+eval_app = typer.Typer(help="Score storyline against gold data.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("stories")
+def eval_stories(
+    gold: Annotated[
+        Path, typer.Option("--gold", exists=True, dir_okay=False, help="Gold JSONL (ECB+ format).")
+    ],
+    json_out: JsonOption = False,
+    precision: PrecisionOption = 0.5,
+) -> None:
+    """Cluster the gold file's articles from scratch, all together; print BCubed and pairwise P/R/F1."""
+    from .evaluate import evaluate_stories
+
+    scores = evaluate_stories(str(gold), settings=Settings(precision=precision))
+    if json_out:
+        _print_json(scores)
+        return
+    table = Table(
+        title=f"stories vs {gold.name}: {scores['n_articles']} articles, {scores['n_stories']} gold stories, "
+        f"{scores['n_predicted']} predicted"
+    )
+    for col in ("metric", "precision", "recall", "F1"):
+        table.add_column(col, justify="right")
+    for metric in ("bcubed", "pairwise"):
+        m = scores[metric]
+        table.add_row(metric, f"{m['p']:.4f}", f"{m['r']:.4f}", f"{m['f1']:.4f}")  # type: ignore[index]
+    out.print(table)
+
+
 @app.command()
 def run(
     paths: Annotated[
         list[str] | None, typer.Argument(help="Sources; default: the built-in sample corpus.")
     ] = None,
     db: DbOption = DEFAULT_DB,
+    precision: PrecisionOption = 0.5,
 ) -> None:
-    """The main job: ingest, then every later stage, then a summary."""
+    """The main job: ingest, group into stories, find copies, then print the stories."""
+    settings = Settings(precision=precision)
     sources = paths or [str(sample_corpus())]
-    stats, _ = _ingest(sources, db, Settings())
+    stats, _ = _ingest(sources, db, settings)
     _summary(stats, db)
+    _assign(db, settings)
+    with _open(db) as store:
+        found = store.list_stories()
+    _print_stories(found, db, limit=30)
     raise typer.Exit(EXIT_QUARANTINED if stats.quarantined else EXIT_OK)
 
 

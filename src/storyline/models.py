@@ -106,6 +106,18 @@ class Membership:
 
 
 @dataclass(frozen=True, slots=True)
+class Assignment:
+    """Where the story stage put one article, and why."""
+
+    article_id: str
+    story_id: str
+    score: float  # the average-linkage probability that won (1.0 for an article opening a story)
+    opened: bool
+    merged: tuple[str, ...] = ()  # stories folded into ``story_id`` because of this article
+    evidence: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Story:
     """A group of articles reporting one real-world event."""
 
@@ -141,3 +153,27 @@ def to_dict(record: Any) -> Any:
     if isinstance(record, dict):
         return {str(k): to_dict(v) for k, v in record.items()}
     return record
+
+
+# --- similarity ---
+
+
+@dataclass(frozen=True, slots=True)
+class PairScores:
+    """How alike two articles are, on the seven SemEval-2022 Task 8 dimensions.
+
+    Scores use the task's scale: 1 = very similar, 4 = very dissimilar. ``evidence``
+    holds what they rest on (shared places, people, organizations and numbers, the
+    time gap, text and title similarity); ``warnings`` says why a score may be
+    unreliable (a very short text, no shared script, a garbled text).
+    """
+
+    geography: float
+    entities: float
+    time: float
+    narrative: float
+    overall: float
+    style: float
+    tone: float
+    evidence: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    warnings: tuple[str, ...] = ()

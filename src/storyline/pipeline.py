@@ -11,16 +11,19 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .analyze import analyze_article
 from .clean import clean_article
 from .errors import InputError
 from .extract import HtmlDocument, extract_html
 from .ingest import Record, read_paths
-from .models import Article, IngestStats, Quarantined
+from .models import Article, Assignment, IngestStats, Quarantined
 from .settings import DEFAULT_SETTINGS, Settings
-from .types import Store
+from .types import Embedder, Store
+
+if TYPE_CHECKING:
+    from .store import SQLiteStore
 
 log = logging.getLogger(__name__)
 
@@ -125,3 +128,41 @@ def ingest(
 def _start_method() -> str:
     # fork shares the loaded models copy-on-write and starts fast; elsewhere spawn is the safe choice.
     return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def assign_stories(
+    store: SQLiteStore,
+    *,
+    embedder: Embedder | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    on_progress: Callable[[int, int], Any] | None = None,
+) -> list[Assignment]:
+    """Put every article of the store that is not in a story yet into one, online.
+
+    The story index is rebuilt from the profiles the store keeps (those inside
+    the story window of the newest article, and undated ones), so a later run
+    continues where the last one stopped: a late article still finds its story.
+    Each batch of assignments is one transaction.
+    """
+    from .embed import default_embedder
+    from .stories import Profile, StoryIndex, profile_articles
+
+    todo = store.unassigned_ids()
+    if not todo:
+        return []
+    embedder = embedder or default_embedder()
+    index = StoryIndex(settings=settings)
+    newest = store.newest_published_ordinal()
+    since = newest - 3 * max(settings.story_window_days, 1) if newest is not None else None
+    for _article_id, story_id, data in store.iter_profiles(since):
+        index.restore(Profile.from_bytes(data), story_id)
+    done: list[Assignment] = []
+    for start in range(0, len(todo), settings.batch_size):
+        articles = list(store.iter_articles(todo[start : start + settings.batch_size]))
+        profiles = profile_articles(articles, embedder=embedder)
+        batch = [index.add(p) for p in profiles]
+        store.write_assignments(batch, [(p.article_id, p.published, p.to_bytes()) for p in profiles])
+        done.extend(batch)
+        if on_progress is not None:
+            on_progress(len(done), len(todo))
+    return done

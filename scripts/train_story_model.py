@@ -1,0 +1,109 @@
+"""Train the story pair model (``src/storyline/resources/story_model.json``) on a gold file.
+
+The gold file has the format of ECB+ ``dev.jsonl`` (``doc_id``, ``story``, ``topic``, ``text``).
+Two logistic regressions over the pair features of :mod:`storyline.stories` are fitted: one
+for same-language pairs, one without the word feature for cross-lingual pairs. The join
+threshold is chosen by running the online clustering on held-out topics (5 folds, topics
+never split across folds) and taking the threshold with the best mean BCubed F1. The
+printed figures are those held-out ones.
+
+    .venv/bin/python scripts/train_story_model.py ../shared/bench/ecbplus/dev.jsonl \
+        --out src/storyline/resources/story_model.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from storyline.embed import default_embedder
+from storyline.evaluate import bcubed
+from storyline.ingest import read_paths
+from storyline.models import Article
+from storyline.pipeline import prepare_record
+from storyline.stories import FEATURES, Idf, PairModel, StoryIndex, pair_features, profile_articles
+
+THRESHOLDS = [round(t, 2) for t in np.arange(0.2, 0.81, 0.05)]
+
+
+def load(path: str) -> tuple[list[Article], dict[str, str], dict[str, str]]:
+    articles = [a for a in (prepare_record(r) for r in read_paths([path])) if isinstance(a, Article)]
+    rows = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    story = {r["doc_id"]: r["story"] for r in rows}
+    topic = {r["doc_id"]: str(r.get("topic", r["story"])) for r in rows}
+    return articles, story, topic
+
+
+def fit(x: np.ndarray, y: np.ndarray, *, cross: bool) -> tuple[tuple[float, ...], float]:
+    cols = [i for i, name in enumerate(FEATURES) if not (cross and name == "words")]
+    lr = LogisticRegression(C=1.0, max_iter=2000).fit(x[:, cols], y)
+    coef = [0.0] * len(FEATURES)
+    for c, w in zip(cols, lr.coef_[0], strict=True):
+        coef[c] = float(w)
+    return tuple(round(c, 5) for c in coef), round(float(lr.intercept_[0]), 5)
+
+
+def cluster_f1(model: PairModel, threshold: float, ids: Sequence[int], profiles: list, gold: list[str]) -> float:
+    model = PairModel(model.mono, model.mono_bias, model.cross, model.cross_bias, threshold)
+    index = StoryIndex(model=model)
+    for i in ids:
+        index.add(profiles[i])
+    pred = [index.story_of[profiles[i].article_id] for i in ids]
+    return bcubed(pred, [gold[i] for i in ids])["f1"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("gold")
+    parser.add_argument("--out", help="where to write the model (default: print only)")
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args()
+
+    articles, story_of, topic_of = load(args.gold)
+    gold = [story_of[a.external_id] for a in articles]
+    topics = [topic_of[a.external_id] for a in articles]
+    print(f"{len(articles)} articles, {len(set(gold))} stories, {len(set(topics))} topics", file=sys.stderr)
+    profiles = profile_articles(articles, embedder=default_embedder())
+    idf = Idf()
+    for p in profiles:
+        idf.add(p)
+    n = len(profiles)
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    x = np.array([pair_features(profiles[i], profiles[j], idf) for i, j in pairs], dtype=np.float64)
+    y = np.array([gold[i] == gold[j] for i, j in pairs], dtype=np.int32)
+
+    unique_topics = sorted(set(topics))
+    random.Random(13).shuffle(unique_topics)
+    folds = [set(unique_topics[k :: args.folds]) for k in range(args.folds)]
+    scores: dict[float, list[float]] = {t: [] for t in THRESHOLDS}
+    for held in folds:
+        train = np.array([topics[i] not in held and topics[j] not in held for i, j in pairs])
+        mono, mono_b = fit(x[train], y[train], cross=False)
+        cross, cross_b = fit(x[train], y[train], cross=True)
+        model = PairModel(mono, mono_b, cross, cross_b, 0.5)
+        test_ids = [i for i in range(n) if topics[i] in held]
+        for t in THRESHOLDS:
+            scores[t].append(cluster_f1(model, t, test_ids, profiles, gold))
+    for t in THRESHOLDS:
+        print(f"threshold {t:.2f}: held-out BCubed F1 per fold {[round(s, 3) for s in scores[t]]} "
+              f"mean {np.mean(scores[t]):.4f}")
+    best = max(THRESHOLDS, key=lambda t: float(np.mean(scores[t])))
+    mono, mono_b = fit(x, y, cross=False)
+    cross, cross_b = fit(x, y, cross=True)
+    model = PairModel(mono, mono_b, cross, cross_b, best)
+    print(f"chosen threshold {best:.2f}: held-out mean BCubed F1 {np.mean(scores[best]):.4f}")
+    print(json.dumps(model.to_json(), indent=2))
+    if args.out:
+        Path(args.out).write_text(json.dumps(model.to_json(), indent=2) + "\n")
+        print(f"wrote {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Scores of a clustering against gold: BCubed and pairwise precision, recall and F1.
+
+BCubed (Bagga & Baldwin 1998), as defined in ``shared/bench/README.md``: for each
+item, the share of its predicted cluster that is in its gold cluster (precision)
+and the share of its gold cluster that is in its predicted cluster (recall),
+averaged over items. Pairwise: over all pairs of items placed together.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from .errors import InputError
+from .models import Article, Quarantined
+from .settings import DEFAULT_SETTINGS, Settings
+from .types import Embedder
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def bcubed(predicted: Sequence[Hashable], gold: Sequence[Hashable]) -> dict[str, float]:
+    """BCubed precision, recall and F1 of two parallel label sequences."""
+    if len(predicted) != len(gold):
+        raise ValueError(f"{len(predicted)} predicted labels for {len(gold)} gold labels")
+    if not gold:
+        return {"p": 0.0, "r": 0.0, "f1": 0.0}
+    pred_sets: dict[Hashable, set[int]] = defaultdict(set)
+    gold_sets: dict[Hashable, set[int]] = defaultdict(set)
+    for i, (p, g) in enumerate(zip(predicted, gold, strict=True)):
+        pred_sets[p].add(i)
+        gold_sets[g].add(i)
+    precision = recall = 0.0
+    for p, g in zip(predicted, gold, strict=True):
+        both = len(pred_sets[p] & gold_sets[g])
+        precision += both / len(pred_sets[p])
+        recall += both / len(gold_sets[g])
+    precision, recall = precision / len(gold), recall / len(gold)
+    return {"p": precision, "r": recall, "f1": _f1(precision, recall)}
+
+
+def pairwise(predicted: Sequence[Hashable], gold: Sequence[Hashable]) -> dict[str, float]:
+    """Precision, recall and F1 over pairs of items placed in one cluster."""
+    if len(predicted) != len(gold):
+        raise ValueError(f"{len(predicted)} predicted labels for {len(gold)} gold labels")
+
+    # Counted through the contingency table: no pair list is ever built.
+    def n_pairs(counts: Iterable[int]) -> int:
+        return sum(c * (c - 1) // 2 for c in counts)
+
+    pred_pairs = n_pairs(Counter(predicted).values())
+    gold_pairs = n_pairs(Counter(gold).values())
+    both = n_pairs(Counter(zip(predicted, gold, strict=True)).values())
+    p = both / pred_pairs if pred_pairs else 1.0
+    r = both / gold_pairs if gold_pairs else 1.0
+    return {"p": p, "r": r, "f1": _f1(p, r)}
+
+
+def clustering_scores(predicted: Mapping[str, Hashable], gold: Mapping[str, Hashable]) -> dict[str, object]:
+    """Both scores for items keyed by id (every gold id must have a prediction)."""
+    missing = set(gold) - set(predicted)
+    if missing:
+        raise ValueError(f"{len(missing)} gold items have no predicted cluster, e.g. {sorted(missing)[:3]}")
+    ids = sorted(gold)
+    pred = [predicted[i] for i in ids]
+    gold_labels = [gold[i] for i in ids]
+    return {
+        "bcubed": bcubed(pred, gold_labels),
+        "pairwise": pairwise(pred, gold_labels),
+        "n_articles": len(ids),
+        "n_stories": len(set(gold_labels)),
+        "n_predicted": len(set(pred)),
+    }
+
+
+def read_gold(path: str) -> tuple[list[Article], dict[str, dict[str, Any]]]:
+    """Articles of a gold JSONL file (ECB+ ``dev.jsonl`` format) and its rows by ``doc_id``.
+
+    Each article's id is its ``doc_id``, so scores line up with the gold rows even
+    when two rows carry the same text. A row that cannot be read raises
+    :class:`~storyline.errors.InputError` naming the file and line.
+    """
+    from .ingest import read_paths
+    from .pipeline import prepare_record
+
+    rows: dict[str, dict[str, Any]] = {}
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                rows[str(row["doc_id"])] = row
+                row["story"]  # every gold row needs its story: KeyError otherwise
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise InputError(
+                    f"not a gold row with doc_id and story ({exc})", origin=path, position=f"line {lineno}"
+                ) from exc
+    articles = []
+    for record in read_paths([path]):
+        item = prepare_record(record)
+        if isinstance(item, Quarantined):
+            raise InputError(item.reason, origin=item.origin, position=item.position)
+        articles.append(replace(item, id=item.external_id))
+    return articles, rows
+
+
+def evaluate_stories(
+    path: str, *, embedder: Embedder | None = None, settings: Settings = DEFAULT_SETTINGS
+) -> dict[str, object]:
+    """Cluster a gold file's articles from scratch, all together, and score against its ``story``."""
+    from .embed import default_embedder
+    from .stories import cluster_articles
+
+    articles, rows = read_gold(path)
+    stories, _ = cluster_articles(articles, embedder=embedder or default_embedder(), settings=settings)
+    predicted = {member: story for story, members in stories.items() for member in members}
+    return clustering_scores(predicted, {doc: row["story"] for doc, row in rows.items()})

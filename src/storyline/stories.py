@@ -1,0 +1,588 @@
+"""Group articles that report the same real-world event into stories, online.
+
+Each article gets a :class:`Profile`: weighted content words, names (capitalised
+words), the years, dates and numbers it mentions, its publication date, and a
+multilingual vector of its lead (title and first sentences). A small learned
+pair model (logistic regression, ``resources/story_model.json``, trained by
+``scripts/train_story_model.py`` on ECB+) turns the similarities of two
+profiles into the probability that they report one event. Pairs in different
+languages use a second model without the language-bound word feature.
+
+:class:`StoryIndex` assigns articles one at a time: candidates come from a
+bounded search (articles inside the story window that share rare names or
+words, or whose lead vectors are nearest); an article joins the story whose
+closest members it matches best on average (average linkage over the top
+members) when that clears the threshold, or opens a new story. When an article
+binds two stories strongly enough, they merge: the larger keeps its id and the
+other's id is kept in its history. Story ids are stable: ``st-`` and the id of
+the article that opened the story.
+
+The one knob, ``settings.precision`` (0..1), moves the join threshold.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .models import Article, Assignment
+from .settings import DEFAULT_SETTINGS, Settings
+from .types import Embedder
+
+HASH_BITS = 20
+_HASH_MASK = (1 << HASH_BITS) - 1
+#: members of a story compared with a new article (average linkage over the closest ones)
+TOP_MEMBERS = 5
+#: candidate articles scored per new article
+MAX_CANDIDATES = 60
+#: postings kept per word in the candidate index (the most recent)
+MAX_POSTINGS = 200
+#: characters of title and lead sentences embedded
+LEAD_CHARS = 400
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]", re.UNICODE)
+_YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            "january jan janvier januar enero",
+            "february feb février februar febrero",
+            "march mar mars märz marzo",
+            "april apr avril abril",
+            "may mai mayo",
+            "june jun juin juni junio",
+            "july jul juillet juli julio",
+            "august aug août agosto",
+            "september sep sept septembre septiembre",
+            "october oct octobre oktober octubre",
+            "november nov novembre noviembre",
+            "december dec décembre dezember diciembre",
+        ]
+    )
+    for m in names.split()
+}
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DATE = re.compile(
+    rf"\b(?:(?P<m1>{_MONTH_RE})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
+    rf"|(?P<d2>\d{{1,2}})\.?\s+(?:de\s+)?(?P<m2>{_MONTH_RE})\.?,?\s+(?:de\s+)?(?P<y2>\d{{4}})"
+    rf"|(?P<y3>\d{{4}})-(?P<m3>\d{{2}})-(?P<d3>\d{{2}}))\b",
+    re.IGNORECASE,
+)
+# Capitalised words that are not names: sentence starters and calendar words, in en/de/es/fr.
+_NOT_NAMES = frozenset(
+    """the a an in on at he she it they we i you this that these those but and or if when while after
+    before as for with from by to of mr mrs ms dr his her their its our there here what who how why
+    monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch donnerstag freitag
+    samstag sonntag lunes martes miércoles jueves viernes sábado domingo lundi mardi mercredi jeudi
+    vendredi samedi dimanche der die das ein eine und im am el la los las un una le les des du et en
+    also however meanwhile according police officials today yesterday""".split()
+) | frozenset(_MONTHS)
+_STOPWORDS = _NOT_NAMES | frozenset(
+    """is was were be been being has have had will would could should may might can said says say
+    not no all any some more most other such only own same so than too very just about into over under
+    again further then once also after which whom whose where said told one two three new last first
+    year years week weeks day days time people ist sind war wurde werden hat haben nicht mit auf für
+    von zu den dem des sich auch als bei nach wie aus oder es por para con que del se lo su sus fue
+    son está han ha como más pero sur pour dans par avec que qui est sont été ont pas plus""".split()
+)
+
+
+def _hash(token: str) -> int:
+    # A stable hash (Python's own is salted per process): FNV-1a, 64-bit, folded to HASH_BITS.
+    h = 0xCBF29CE484222325
+    for byte in token.encode("utf-8"):
+        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h & _HASH_MASK
+
+
+@functools.lru_cache(maxsize=200_000)
+def _token_id(token: str) -> int:
+    return _hash(token)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What the story stage keeps of an article: bags of words and names, dates, a lead vector."""
+
+    article_id: str
+    published: int | None  # proleptic ordinal of the publication date
+    language: str
+    terms: IntArray  # sorted hashed word ids
+    term_tf: FloatArray  # 1 + log(count), aligned with terms
+    names: IntArray
+    name_tf: FloatArray
+    years: frozenset[str]
+    dates: frozenset[str]  # ISO dates written in the text
+    numbers: frozenset[str]
+    lead: FloatArray = field(repr=False)
+
+    def to_bytes(self) -> bytes:
+        """Serialise (for the store) without pickle."""
+        buf = io.BytesIO()
+        meta = {
+            "id": self.article_id,
+            "published": self.published,
+            "language": self.language,
+            "years": sorted(self.years),
+            "dates": sorted(self.dates),
+            "numbers": sorted(self.numbers),
+        }
+        np.savez(
+            buf,
+            meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+            terms=self.terms,
+            term_tf=self.term_tf,
+            names=self.names,
+            name_tf=self.name_tf,
+            lead=self.lead,
+        )
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Profile:
+        """Inverse of :meth:`to_bytes`."""
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            meta = json.loads(z["meta"].tobytes().decode())
+            return cls(
+                article_id=meta["id"],
+                published=meta["published"],
+                language=meta["language"],
+                terms=z["terms"],
+                term_tf=z["term_tf"],
+                names=z["names"],
+                name_tf=z["name_tf"],
+                years=frozenset(meta["years"]),
+                dates=frozenset(meta["dates"]),
+                numbers=frozenset(meta["numbers"]),
+                lead=z["lead"],
+            )
+
+
+def _bag(tokens: Iterable[str]) -> tuple[IntArray, FloatArray]:
+    counts: dict[int, int] = defaultdict(int)
+    for tok in tokens:
+        counts[_token_id(tok)] += 1
+    ids = np.fromiter(sorted(counts), dtype=np.int64, count=len(counts))
+    tf = np.fromiter((1.0 + math.log(counts[i]) for i in ids.tolist()), dtype=np.float32, count=len(ids))
+    return ids, tf
+
+
+def text_dates(text: str) -> frozenset[str]:
+    """Calendar dates written out in ``text`` ("March 5, 2024", "5 mars 2024", "2024-03-05"), as ISO."""
+    found = set()
+    for m in _DATE.finditer(text):
+        try:
+            if m.group("m1"):
+                d = date(int(m.group("y1")), _MONTHS[m.group("m1").lower()], int(m.group("d1")))
+            elif m.group("m2"):
+                d = date(int(m.group("y2")), _MONTHS[m.group("m2").lower()], int(m.group("d2")))
+            else:
+                d = date(int(m.group("y3")), int(m.group("m3")), int(m.group("d3")))
+        except (ValueError, KeyError):
+            continue
+        found.add(d.isoformat())
+    return frozenset(found)
+
+
+def lead_text(article: Article) -> str:
+    """Title and first sentences, about :data:`LEAD_CHARS` characters: what the lead vector embeds."""
+    parts = [article.title] if article.title else []
+    for sentence in article.sentences or (article.text,):
+        if sum(len(p) for p in parts) >= LEAD_CHARS:
+            break
+        parts.append(sentence)
+    return " ".join(parts)[: LEAD_CHARS + 200]
+
+
+def _ordinal(published: str | None) -> int | None:
+    if not published:
+        return None
+    try:
+        return date.fromisoformat(published[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+def profile_article(article: Article, lead: FloatArray) -> Profile:
+    """The profile of one article, given its lead vector."""
+    text = f"{article.title}\n{article.text}" if article.title else article.text
+    words = [w for w in _WORD.findall(text)]
+    terms = [w.lower() for w in words if len(w) > 2 and w.lower() not in _STOPWORDS]
+    names = [w.lower().rstrip("'’s") for w in words if w[0].isupper() and w.lower() not in _NOT_NAMES]
+    term_ids, term_tf = _bag(terms)
+    name_ids, name_tf = _bag(n for n in names if len(n) > 1)
+    years = frozenset(_YEAR.findall(text))
+    numbers = frozenset(n for n in _NUMBER.findall(text) if n not in years and len(n) < 12)
+    return Profile(
+        article_id=article.id,
+        published=_ordinal(article.published),
+        language=article.language,
+        terms=term_ids,
+        term_tf=term_tf,
+        names=name_ids,
+        name_tf=name_tf,
+        years=years,
+        dates=text_dates(text),
+        numbers=numbers,
+        lead=lead.astype(np.float32),
+    )
+
+
+def profile_articles(articles: Sequence[Article], *, embedder: Embedder) -> list[Profile]:
+    """Profiles of many articles; their leads are embedded in one batch."""
+    leads = embedder.encode([lead_text(a) for a in articles]) if articles else np.zeros((0, 1), np.float32)
+    return [profile_article(a, leads[i]) for i, a in enumerate(articles)]
+
+
+# --------------------------------------------------------------------------- the pair model
+
+
+FEATURES = ("words", "names", "lead", "years", "dates", "numbers")
+#: (at most this many days apart, added log-odds) for two dated articles; see PairModel.probability
+TIME_PRIOR = ((1, 1.0), (3, 0.5))
+
+
+@dataclass(frozen=True, slots=True)
+class PairModel:
+    """Logistic regressions over :data:`FEATURES`: one for same-language pairs, one for cross-lingual
+    ones (whose ``words`` weight is zero), and the join threshold tuned with them."""
+
+    mono: tuple[float, ...]
+    mono_bias: float
+    cross: tuple[float, ...]
+    cross_bias: float
+    threshold: float
+
+    def probability(
+        self, features: Sequence[float], *, same_language: bool, days_apart: int | None = None
+    ) -> float:
+        """P(same event) for one pair's features.
+
+        ``days_apart`` (both articles dated) adds a fixed prior for reports published close
+        together: the training data (ECB+) has no publication dates, so this part is set by
+        hand, not learned (:data:`TIME_PRIOR`).
+        """
+        w, b = (self.mono, self.mono_bias) if same_language else (self.cross, self.cross_bias)
+        z = b + sum(wi * fi for wi, fi in zip(w, features, strict=True))
+        if days_apart is not None:
+            z += next((bonus for days, bonus in TIME_PRIOR if days_apart <= days), 0.0)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def to_json(self) -> dict[str, Any]:
+        """The model as stored in ``resources/story_model.json``."""
+        return {
+            "features": list(FEATURES),
+            "mono": list(self.mono),
+            "mono_bias": self.mono_bias,
+            "cross": list(self.cross),
+            "cross_bias": self.cross_bias,
+            "threshold": self.threshold,
+        }
+
+
+@functools.lru_cache(maxsize=1)
+def default_pair_model() -> PairModel:
+    """The shipped model."""
+    raw = json.loads((resources.files("storyline") / "resources" / "story_model.json").read_text())
+    if tuple(raw["features"]) != FEATURES:
+        raise ValueError(f"story_model.json was trained on {raw['features']}, this code computes {FEATURES}")
+    return PairModel(
+        tuple(raw["mono"]), raw["mono_bias"], tuple(raw["cross"]), raw["cross_bias"], raw["threshold"]
+    )
+
+
+class Idf:
+    """Document frequencies of hashed words and names, updated as articles arrive."""
+
+    def __init__(self) -> None:
+        self.n_docs = 0
+        self.term_df = np.zeros(1 << HASH_BITS, dtype=np.int32)
+        self.name_df = np.zeros(1 << HASH_BITS, dtype=np.int32)
+
+    def add(self, profile: Profile) -> None:
+        """Count one more document."""
+        self.n_docs += 1
+        self.term_df[profile.terms] += 1
+        self.name_df[profile.names] += 1
+
+    def term_weights(self, p: Profile) -> FloatArray:
+        """tf-idf weights of a profile's words."""
+        return p.term_tf * np.log((self.n_docs + 1) / (self.term_df[p.terms] + 1) + 1.0).astype(np.float32)
+
+    def name_weights(self, p: Profile) -> FloatArray:
+        """tf-idf weights of a profile's names."""
+        return p.name_tf * np.log((self.n_docs + 1) / (self.name_df[p.names] + 1) + 1.0).astype(np.float32)
+
+
+def _cosine(ids_a: IntArray, w_a: FloatArray, ids_b: IntArray, w_b: FloatArray) -> float:
+    if not len(ids_a) or not len(ids_b):
+        return 0.0
+    _, ia, ib = np.intersect1d(ids_a, ids_b, assume_unique=True, return_indices=True)
+    if not len(ia):
+        return 0.0
+    denom = float(np.linalg.norm(w_a) * np.linalg.norm(w_b))
+    return float(np.dot(w_a[ia], w_b[ib])) / denom if denom else 0.0
+
+
+def _agreement(a: frozenset[str], b: frozenset[str]) -> float:
+    """+1 when both mention some and share one, -1 when both mention some and share none, else 0."""
+    if not a or not b:
+        return 0.0
+    return 1.0 if a & b else -1.0
+
+
+def _days_apart(a: Profile, b: Profile) -> int | None:
+    return abs(a.published - b.published) if a.published is not None and b.published is not None else None
+
+
+def pair_features(a: Profile, b: Profile, idf: Idf) -> list[float]:
+    """The :data:`FEATURES` of a pair of profiles."""
+    numbers = len(a.numbers & b.numbers) / len(a.numbers | b.numbers) if a.numbers or b.numbers else 0.0
+    return [
+        _cosine(a.terms, idf.term_weights(a), b.terms, idf.term_weights(b)),
+        _cosine(a.names, idf.name_weights(a), b.names, idf.name_weights(b)),
+        float(np.dot(a.lead, b.lead)),
+        _agreement(a.years, b.years),
+        _agreement(a.dates, b.dates),
+        numbers,
+    ]
+
+
+# --------------------------------------------------------------------------- online assignment
+
+
+class StoryIndex:
+    """Online story assignment: add profiles one by one, read the stories at any time.
+
+    Memory is bounded by the story window: profiles published more than two
+    windows before the newest article are dropped from the candidate search
+    (their stories stay, closed).
+    """
+
+    def __init__(self, *, model: PairModel | None = None, settings: Settings = DEFAULT_SETTINGS) -> None:
+        self.model = model or default_pair_model()
+        self.settings = settings
+        self.idf = Idf()
+        self.profiles: dict[str, Profile] = {}
+        self.story_of: dict[str, str] = {}
+        self.members: dict[str, list[str]] = {}
+        self.merged_into: dict[str, str] = {}
+        self._postings: dict[int, list[str]] = defaultdict(list)
+        self._lead_rows: dict[str, int] = {}
+        self._lead_ids: list[str | None] = []
+        self._leads = np.zeros((1024, 512), dtype=np.float32)
+        self._newest: int | None = None
+
+    @property
+    def threshold(self) -> float:
+        """The join threshold after the precision knob: the model's own at precision 0.5."""
+        return min(0.95, max(0.05, self.model.threshold + (self.settings.precision - 0.5) * 0.5))
+
+    # ------------------------------------------------------------------ state
+    def restore(self, profile: Profile, story_id: str) -> None:
+        """Put back an article already assigned (when resuming from a store)."""
+        self._remember(profile)
+        self.story_of[profile.article_id] = story_id
+        self.members.setdefault(story_id, []).append(profile.article_id)
+
+    def _remember(self, p: Profile) -> None:
+        self.idf.add(p)
+        self.profiles[p.article_id] = p
+        for token in self._index_tokens(p):
+            posting = self._postings[token]
+            posting.append(p.article_id)
+            if len(posting) > MAX_POSTINGS:
+                del posting[: len(posting) - MAX_POSTINGS]
+        row = len(self._lead_ids)
+        if row >= len(self._leads):
+            self._leads = np.vstack([self._leads, np.zeros_like(self._leads)])
+        self._leads[row, : len(p.lead)] = p.lead
+        self._lead_ids.append(p.article_id)
+        self._lead_rows[p.article_id] = row
+        if p.published is not None and (self._newest is None or p.published > self._newest):
+            self._newest = p.published
+            self._evict()
+
+    def _index_tokens(self, p: Profile) -> list[int]:
+        names = p.names[np.argsort(-self.idf.name_weights(p))[:8]] if len(p.names) else p.names
+        terms = p.terms[np.argsort(-self.idf.term_weights(p))[:8]] if len(p.terms) else p.terms
+        return [int(t) for t in names] + [-1 - int(t) for t in terms]
+
+    def _evict(self) -> None:
+        if self._newest is None:
+            return
+        horizon = self._newest - 2 * max(self.settings.story_window_days, 1)
+        stale = [i for i, p in self.profiles.items() if p.published is not None and p.published < horizon]
+        if len(stale) < 256:  # evict in chunks: cheap amortised
+            return
+        for article_id in stale:
+            del self.profiles[article_id]
+            self._lead_ids[self._lead_rows.pop(article_id)] = None
+        gone = set(stale)
+        for token in list(self._postings):
+            kept = [a for a in self._postings[token] if a not in gone]
+            if kept:
+                self._postings[token] = kept
+            else:
+                del self._postings[token]
+
+    # ------------------------------------------------------------------ search
+    def _candidates(self, p: Profile) -> list[str]:
+        found: dict[str, float] = {}
+        for token in self._index_tokens(p):
+            for other in self._postings.get(token, ()):
+                found[other] = found.get(other, 0.0) + 1.0
+        n = len(self._lead_ids)
+        if n:
+            sims = self._leads[:n, : len(p.lead)] @ p.lead
+            for row in np.argsort(-sims)[:20]:
+                near = self._lead_ids[int(row)]
+                if near is not None and sims[row] > 0.3:
+                    found[near] = found.get(near, 0.0) + 2.0 * float(sims[row])
+        window = self.settings.story_window_days
+        keep = []
+        for other in sorted(found, key=found.__getitem__, reverse=True):
+            q = self.profiles.get(other)
+            if q is None or other == p.article_id:
+                continue
+            if (
+                p.published is not None
+                and q.published is not None
+                and abs(p.published - q.published) > window
+            ):
+                continue
+            keep.append(other)
+            if len(keep) >= MAX_CANDIDATES:
+                break
+        return keep
+
+    def _story_scores(self, probs: dict[str, float]) -> dict[str, float]:
+        per_story: dict[str, list[float]] = defaultdict(list)
+        for other, prob in probs.items():
+            per_story[self.story_of[other]].append(prob)
+        scores = {}
+        for story, values in per_story.items():
+            k = min(TOP_MEMBERS, len(self.members[story]))
+            top = sorted(values, reverse=True)[:k]
+            scores[story] = sum(top) / k
+        return scores
+
+    def add(self, p: Profile) -> Assignment:
+        """Assign one article: join the best story, open a new one, and merge stories it binds."""
+        if p.article_id in self.story_of:
+            story = self.story_of[p.article_id]
+            return Assignment(p.article_id, story, 1.0, False, evidence={"note": "already assigned"})
+        probs: dict[str, float] = {}
+        details: dict[str, list[float]] = {}
+        for other in self._candidates(p):
+            q = self.profiles[other]
+            feats = pair_features(p, q, self.idf)
+            probs[other] = self.model.probability(
+                feats, same_language=p.language == q.language, days_apart=_days_apart(p, q)
+            )
+            details[other] = feats
+        scores = self._story_scores(probs)
+        threshold = self.threshold
+        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+        self._remember(p)
+        if not ranked or ranked[0][1] < threshold:
+            story = "st-" + p.article_id
+            self.story_of[p.article_id] = story
+            self.members[story] = [p.article_id]
+            best = ranked[0] if ranked else None
+            opened = {
+                "threshold": round(threshold, 4),
+                "closest_story": best[0] if best else None,
+                "closest_score": round(best[1], 4) if best else None,
+            }
+            return Assignment(p.article_id, story, 1.0, True, evidence=opened)
+        story, score = ranked[0]
+        merged = []
+        for other_story, other_score in ranked[1:]:
+            # The article binds both stories; merge when the stories themselves are related too
+            # (average linkage of their members at least half the join threshold).
+            if other_score >= threshold and self._linkage(story, other_story) >= threshold / 2:
+                story, dropped = self._merge(story, other_story)
+                merged.append(dropped)
+        self.story_of[p.article_id] = story
+        self.members[story].append(p.article_id)
+        closest = sorted(
+            (o for o in probs if self.story_of.get(o) == story), key=probs.__getitem__, reverse=True
+        )
+        evidence: dict[str, Any] = {
+            "threshold": round(threshold, 4),
+            "closest": [self._explain(p, o, probs[o], details[o]) for o in closest[:3]],
+        }
+        return Assignment(p.article_id, story, round(score, 4), False, tuple(merged), evidence)
+
+    def _explain(self, p: Profile, other: str, prob: float, feats: list[float]) -> dict[str, Any]:
+        q = self.profiles[other]
+        gap = _days_apart(p, q)
+        return {
+            "article": other,
+            "probability": round(prob, 4),
+            "features": {k: round(v, 4) for k, v in zip(FEATURES, feats, strict=True)},
+            "shared_years": sorted(p.years & q.years),
+            "shared_dates": sorted(p.dates & q.dates),
+            "shared_numbers": sorted(p.numbers & q.numbers)[:10],
+            "days_apart": gap,
+        }
+
+    def _linkage(self, s1: str, s2: str) -> float:
+        a = [m for m in self.members[s1] if m in self.profiles][-10:]
+        b = [m for m in self.members[s2] if m in self.profiles][-10:]
+        if not a or not b:
+            return 0.0
+        total = 0.0
+        for x in a:
+            for y in b:
+                px, py = self.profiles[x], self.profiles[y]
+                feats = pair_features(px, py, self.idf)
+                total += self.model.probability(
+                    feats, same_language=px.language == py.language, days_apart=_days_apart(px, py)
+                )
+        return total / (len(a) * len(b))
+
+    def _merge(self, s1: str, s2: str) -> tuple[str, str]:
+        keep, drop = (s1, s2) if len(self.members[s1]) >= len(self.members[s2]) else (s2, s1)
+        for member in self.members.pop(drop):
+            self.story_of[member] = keep
+            self.members[keep].append(member)
+        self.merged_into[drop] = keep
+        return keep, drop
+
+    def stories(self) -> dict[str, list[str]]:
+        """Story id → member article ids, in the order they joined."""
+        return {s: list(m) for s, m in self.members.items()}
+
+
+def cluster_articles(
+    articles: Sequence[Article],
+    *,
+    embedder: Embedder,
+    settings: Settings = DEFAULT_SETTINGS,
+    model: PairModel | None = None,
+) -> tuple[dict[str, list[str]], list[Assignment]]:
+    """Cluster a batch from scratch, in publication order (undated articles keep their place)."""
+    profiles = profile_articles(articles, embedder=embedder)
+    order = sorted(range(len(articles)), key=lambda i: (articles[i].published or "", i))
+    index = StoryIndex(model=model, settings=settings)
+    assignments = [index.add(profiles[i]) for i in order]
+    return index.stories(), assignments

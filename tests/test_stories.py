@@ -1,0 +1,200 @@
+"""Online story assignment: joining, keeping events apart, time, merges, resuming from the store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from storyline.embed import default_embedder
+from storyline.ingest import make_article
+from storyline.models import Article
+from storyline.pipeline import assign_stories, ingest, prepare_article
+from storyline.settings import Settings
+from storyline.store import SQLiteStore
+from storyline.stories import Profile, StoryIndex, cluster_articles, profile_articles, text_dates
+from storyline.testing import FakeEmbedder
+
+QUAKE_A = [
+    (
+        "2024-02-13",
+        "A magnitude 6.1 earthquake struck the Valdora region of Chile on Tuesday, killing 9 people in "
+        "the town of Puerto Lirio, the interior minister Rosa Ancamil said. Rescue teams searched collapsed adobe homes.",
+    ),
+    (
+        "2024-02-13",
+        "Chile's interior minister Rosa Ancamil said 9 people died when a 6.1 magnitude quake hit Puerto "
+        "Lirio in Valdora. Adobe houses collapsed and rescue teams worked through the night.",
+    ),
+    (
+        "2024-02-14",
+        "Rescue teams in Puerto Lirio, Valdora, pulled two survivors from collapsed adobe homes a day "
+        "after the 6.1 earthquake, minister Rosa Ancamil said; the toll stands at 9.",
+    ),
+]
+QUAKE_B = [
+    (
+        "2024-02-15",
+        "A magnitude 5.4 earthquake shook the Kars province of Turkey on Thursday, injuring 14 people in "
+        "the village of Yeniköy, governor Mehmet Arslan said. Several barns and a mosque minaret collapsed.",
+    ),
+    (
+        "2024-02-15",
+        "Governor Mehmet Arslan said 14 people were hurt when a 5.4 quake hit Yeniköy in Kars province; "
+        "a minaret and several barns collapsed.",
+    ),
+]
+
+
+def article(day: str, text: str, title: str = "", language: str = "en", **kw: str) -> Article:
+    raw = make_article(text=text, title=title, published=day, origin="test", language=language, **kw)
+    prepared = prepare_article(raw, settings=Settings(min_text_chars=5))
+    assert isinstance(prepared, Article)
+    return prepared
+
+
+@pytest.fixture(scope="module")
+def embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+def test_reports_of_one_event_join_and_another_event_stays_apart(embedder: FakeEmbedder) -> None:
+    arts = [article(d, t) for d, t in QUAKE_A + QUAKE_B]
+    stories, assignments = cluster_articles(arts, embedder=embedder)
+    groups = sorted(
+        sorted(arts.index(next(a for a in arts if a.id == m)) for m in members)
+        for members in stories.values()
+    )
+    assert groups == [[0, 1, 2], [3, 4]]
+    opened = [a for a in assignments if a.opened]
+    assert {a.story_id for a in opened} == {"st-" + arts[0].id, "st-" + arts[3].id}  # stable ids
+    joined = [a for a in assignments if not a.opened]
+    assert all(a.evidence["closest"] and a.score >= a.evidence["threshold"] for a in joined)
+
+
+def test_articles_outside_the_window_do_not_join(embedder: FakeEmbedder) -> None:
+    day, text = QUAKE_A[0]
+    later = article("2024-04-13", text.replace("Tuesday", "Saturday"))
+    stories, _ = cluster_articles(
+        [article(day, text), later], embedder=embedder, settings=Settings(story_window_days=10)
+    )
+    assert len(stories) == 2
+
+
+def test_precision_knob_moves_the_threshold(embedder: FakeEmbedder) -> None:
+    strict, loose = StoryIndex(settings=Settings(precision=1.0)), StoryIndex(settings=Settings(precision=0.0))
+    assert strict.threshold > StoryIndex().threshold > loose.threshold
+
+
+def test_bridge_article_merges_two_stories(embedder: FakeEmbedder) -> None:
+    # Two halves of one event that share little, then a report that contains both.
+    left = article(
+        "2024-05-02",
+        "Flooding in Marrow Vale closed the Ostin bridge on Thursday, mayor Ilse Brandt "
+        "said, and 40 homes were evacuated.",
+    )
+    right = article(
+        "2024-05-02",
+        "The Kessel dam on the Ostin river in Marrow Vale overflowed on Thursday, engineer Tomas Ebner said.",
+    )
+    both = article(
+        "2024-05-02",
+        "Flooding in Marrow Vale closed the Ostin bridge on Thursday, mayor Ilse Brandt "
+        "said, and 40 homes were evacuated after the Kessel dam on the Ostin river in "
+        "Marrow Vale overflowed, engineer Tomas Ebner said.",
+    )
+    index = StoryIndex()
+    profiles = profile_articles([left, right, both], embedder=embedder)
+    index.restore(profiles[0], "st-left")  # as if an earlier run had split the event in two
+    index.restore(profiles[1], "st-right")
+    c = index.add(profiles[2])
+    assert not c.opened and c.merged
+    assert set(c.merged) | {c.story_id} == {"st-left", "st-right"}
+    [(story, members)] = index.stories().items()
+    assert story == c.story_id and set(members) == {left.id, right.id, both.id}
+    assert index.merged_into == {c.merged[0]: c.story_id}
+
+
+def test_profile_round_trips(embedder: FakeEmbedder) -> None:
+    [p] = profile_articles([article(*QUAKE_A[0], title="Quake in Valdora")], embedder=embedder)
+    q = Profile.from_bytes(p.to_bytes())
+    assert (q.article_id, q.published, q.language, q.years, q.dates, q.numbers) == (
+        p.article_id,
+        p.published,
+        p.language,
+        p.years,
+        p.dates,
+        p.numbers,
+    )
+    for name in ("terms", "term_tf", "names", "name_tf", "lead"):
+        assert np.array_equal(getattr(p, name), getattr(q, name))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("on March 5, 2024 in", {"2024-03-05"}),
+        ("le 5 mars 2024", {"2024-03-05"}),
+        ("am 5. März 2024", {"2024-03-05"}),
+        ("el 5 de marzo de 2024", {"2024-03-05"}),
+        ("2024-03-05", {"2024-03-05"}),
+        ("February 30, 2024", set()),
+    ],
+)
+def test_text_dates(text: str, expected: set[str]) -> None:
+    assert text_dates(text) == expected
+
+
+def test_late_article_joins_its_story_in_a_later_run(tmp_path: Path, embedder: FakeEmbedder) -> None:
+    def write(name: str, rows: list[tuple[str, str]]) -> Path:
+        path = tmp_path / name
+        path.write_text(
+            "\n".join(
+                json.dumps({"text": t, "date": d, "url": f"https://n{i}.example/{name}"})
+                for i, (d, t) in enumerate(rows)
+            )
+        )
+        return path
+
+    with SQLiteStore(tmp_path / "s.db") as store:
+        ingest([write("first.jsonl", QUAKE_A[:2] + QUAKE_B)], store)
+        first = assign_stories(store, embedder=embedder)
+        assert len(first) == 4 and len(store.list_stories()) == 2
+        assert assign_stories(store, embedder=embedder) == []  # nothing new: nothing done
+    with SQLiteStore(tmp_path / "s.db") as store:  # a new process, a late article
+        ingest([write("late.jsonl", QUAKE_A[2:])], store)
+        [late] = assign_stories(store, embedder=embedder)
+        assert not late.opened
+        story = store.get_story(late.story_id)
+        assert len(story.article_ids) == 3 and late.article_id in story.article_ids
+        assert [e["kind"] for e in store.story_events(story.id)] == ["opened", "joined", "joined"]
+
+
+@pytest.mark.slow
+def test_cross_lingual_versions_join_with_the_real_embedder() -> None:
+    en = article(
+        "2024-10-21",
+        "Five cavers were freed on Monday after two days trapped by floodwater in the Aven de "
+        "Rocsalière chasm in southern France, the prefecture of Lozère said. Rescuer Paul Viala said the "
+        "group was cold but unhurt.",
+        title="Five cavers freed in southern France",
+    )
+    fr = article(
+        "2024-10-21",
+        "Cinq spéléologues ont été libérés lundi après deux jours bloqués par une crue dans "
+        "l'aven de Rocsalière, en Lozère, a annoncé la préfecture. Le secouriste Paul Viala a indiqué que "
+        "le groupe avait froid mais n'était pas blessé.",
+        title="Cinq spéléologues libérés en Lozère",
+        language="fr",
+    )
+    other = article(
+        "2024-10-22",
+        "Four fishermen were rescued off the isle of Lewis after their trawler sank in a "
+        "storm, the coastguard said.",
+        title="Fishermen rescued off Lewis",
+    )
+    stories, _ = cluster_articles([en, fr, other], embedder=default_embedder())
+    assert sorted(len(m) for m in stories.values()) == [1, 2]
+    assert any(set(m) == {en.id, fr.id} for m in stories.values())
