@@ -28,6 +28,7 @@ def read_paths(paths: list[object], **kw: object) -> list[Article | Quarantined]
         out.append(record)
     return out
 
+
 BODY = (
     "The council of Lindenfeld voted on Tuesday to close the old bridge over the Wessel river. "
     "Engineers had found cracks in two of its five piers, the mayor said."
