@@ -140,6 +140,19 @@ def test_run_groups_the_sample_corpus(sample_db: str) -> None:
 
 
 @pytest.mark.slow
+def test_run_finds_the_planted_copies_and_no_others(sample_db: str) -> None:
+    from storyline.cli import sample_corpus
+    from storyline.store import SQLiteStore
+
+    rows = [json.loads(line) for line in sample_corpus().read_text().splitlines() if line.strip()]
+    planted = {(r["doc_id"], r["copy_of"], r["copy_type"]) for r in rows if r.get("copy_of")}
+    with SQLiteStore(sample_db) as store:
+        external = {a.id: a.external_id for a in store.iter_articles()}
+        found = {(external[c.copy], external[c.original], str(c.type)) for c in store.copies()}
+    assert found == planted
+
+
+@pytest.mark.slow
 def test_show_story(sample_db: str) -> None:
     _, out = invoke("stories", "--db", sample_db, "--json")
     biggest = json.loads(out)[0]

@@ -162,6 +162,16 @@ def quarantine(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
     out.print(table)
 
 
+def _copies(db: Path, settings: Settings, article_ids: list[str] | None) -> int:
+    from .pipeline import find_story_copies
+
+    with (
+        _open(db) as store,
+        console.status("[bold]copies[/] looking for reprints, spun and translated copies"),
+    ):
+        return len(find_story_copies(store, article_ids=article_ids, settings=settings))
+
+
 def _assign(db: Path, settings: Settings, *, quiet: bool = False) -> int:
     from .pipeline import assign_stories
 
@@ -352,8 +362,15 @@ def run(
     _summary(stats, db)
     _assign(db, settings)
     with _open(db) as store:
+        unchecked = store.articles_without_copy_check()
+    links = _copies(db, settings, unchecked)
+    with _open(db) as store:
         found = store.list_stories()
+        n_links = len(store.copies())
     _print_stories(found, db, limit=30)
+    console.print(
+        f"{len(found)} stories; {n_links} copy links ({links} new): `storyline show STORY --db {db}`"
+    )
     raise typer.Exit(EXIT_QUARANTINED if stats.quarantined else EXIT_OK)
 
 

@@ -23,11 +23,15 @@ MAX_CHARS = 2000
 
 
 class USEEmbedder:
-    """Multilingual USE v3; ``encode`` returns unit-length float32 rows."""
+    """Multilingual USE v3; ``encode`` returns unit-length float32 rows.
+
+    One BLAS thread by default: measured here, two threads ran 5-8x slower per text as
+    soon as the other core was busy (worker processes, a second job).
+    """
 
     name = "use-multilingual-v3"
 
-    def __init__(self, *, threads: int = 2, batch_size: int = 64) -> None:
+    def __init__(self, *, threads: int = 1, batch_size: int = 64) -> None:
         self.threads = threads
         self.batch_size = batch_size
         self._model: object | None = None

@@ -18,7 +18,7 @@ from .clean import clean_article
 from .errors import InputError
 from .extract import HtmlDocument, extract_html
 from .ingest import Record, read_paths
-from .models import Article, Assignment, IngestStats, Quarantined
+from .models import Article, Assignment, CopyLink, IngestStats, Quarantined
 from .settings import DEFAULT_SETTINGS, Settings
 from .types import Embedder, Store
 
@@ -166,3 +166,44 @@ def assign_stories(
         if on_progress is not None:
             on_progress(len(done), len(todo))
     return done
+
+
+def find_story_copies(
+    store: SQLiteStore,
+    *,
+    article_ids: Iterable[str] | None = None,
+    embedder: Embedder | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    max_story: int = 200,
+) -> list[CopyLink]:
+    """Find and store the copy links of ``article_ids`` (default: every stored article).
+
+    Candidates are the other members of each article's story (the first ``max_story``
+    of a very large one) and, anywhere in the store, its near-duplicates by
+    MinHash-LSH, so a reprint is found even when it landed in another story.
+    """
+    from itertools import combinations
+
+    from .copies import NearDuplicateIndex, find_copies
+
+    new = set(article_ids) if article_ids is not None else None
+    index = NearDuplicateIndex()
+    pairs: set[tuple[str, str]] = set()
+    for article in store.iter_articles():  # one streaming pass over the store
+        for hit in index.query_and_add(article.id, article.text):
+            if new is None or article.id in new or hit in new:
+                pairs.add((hit, article.id))
+    stories = store.story_ids_of(new) if new is not None else store.story_ids_of(None)
+    for story_id in set(stories.values()):
+        members = store.get_story(story_id).article_ids[:max_story]
+        for x, y in combinations(members, 2):
+            if new is None or x in new or y in new:
+                pairs.add((x, y))
+    checked = new if new is not None else set(stories)
+    if not pairs:
+        store.write_copies([], checked)
+        return []
+    needed = sorted({i for pair in pairs for i in pair})
+    links = find_copies(list(store.iter_articles(needed)), pairs=pairs, embedder=embedder, settings=settings)
+    store.write_copies(links, checked)
+    return links

@@ -102,6 +102,13 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX copies_original ON copies(original);
     """,
+    # 2 -> 3: which articles the copy stage has looked at
+    """
+    CREATE TABLE copy_checks (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id),
+        at REAL NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -360,6 +367,21 @@ class SQLiteStore(Store):
         for row in rows:
             yield row[0], row[1], row[2]
 
+    def story_ids_of(self, article_ids: Iterable[str] | None) -> dict[str, str]:
+        """Article id → story id, for the given articles (all assigned ones when None)."""
+        if article_ids is None:
+            return {r[0]: r[1] for r in self._db.execute("SELECT article_id, story_id FROM memberships")}
+        ids = list(dict.fromkeys(article_ids))
+        out: dict[str, str] = {}
+        for start in range(0, len(ids), 800):  # SQLite caps the number of parameters
+            chunk = ids[start : start + 800]
+            rows = self._db.execute(
+                f"SELECT article_id, story_id FROM memberships WHERE article_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            out.update({r[0]: r[1] for r in rows})
+        return out
+
     def current_story_id(self, story_id: str) -> str:
         """The id a story goes by now (a merged story's id leads to the story that absorbed it)."""
         row = self._db.execute("SELECT merged_into FROM stories WHERE id = ?", (story_id,)).fetchone()
@@ -448,9 +470,22 @@ class SQLiteStore(Store):
         return [{"kind": r[0], "article": r[1], "detail": json.loads(r[2]), "at": r[3]} for r in rows]
 
     # ------------------------------------------------------------------ copies
-    def write_copies(self, links: Sequence[CopyLink]) -> None:
-        """Store copy links (a link found again replaces the old one), in one transaction."""
+    def articles_without_copy_check(self) -> list[str]:
+        """Articles in a story that the copy stage has not looked at yet."""
+        rows = self._db.execute(
+            "SELECT article_id FROM memberships WHERE article_id NOT IN (SELECT article_id FROM copy_checks)"
+        )
+        return [r[0] for r in rows]
+
+    def write_copies(self, links: Sequence[CopyLink], checked: Iterable[str] = ()) -> None:
+        """Store copy links (a link found again replaces the old one) and mark ``checked`` articles
+        as looked at, in one transaction."""
+        now = time.time()
         with self.transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO copy_checks (article_id, at) VALUES (?, ?)",
+                [(i, now) for i in checked],
+            )
             self._db.executemany(
                 "INSERT OR REPLACE INTO copies (copy, original, type, score, evidence) VALUES (?, ?, ?, ?, ?)",
                 [(c.copy, c.original, str(c.type), c.score, json.dumps(to_dict(c.evidence))) for c in links],

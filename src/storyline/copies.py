@@ -1,0 +1,540 @@
+"""Find reprints: which article copies which, how, and which one is the original.
+
+:class:`NearDuplicateIndex` is the blocking step: MinHash-LSH (rensa) over word 5-grams, filled as
+articles arrive; it finds wire reprints and scraped reposts across a stream, never spun or translated
+copies. :func:`find_copies` then decides, for a group of candidates (a story's members plus the index's
+hits), which pairs are copies:
+
+* ``wire``: near-identical text (most of one side's shingles are in the other), or an edited reprint
+  whose sentences align in order and are mostly verbatim; ``scraped``: the same, and the copy carries
+  scraper/autoblog markers;
+* ``spun``: same language, sentences aligned one to one *in order* with high embedding similarity while
+  their words overlap only moderately (synonym swaps);
+* ``translated``: different languages, multilingual sentence vectors align most sentences of *both*
+  sides in order.
+
+Independent reports of one event share facts, not structure: their sentences do not line up in order,
+so in-order alignment coverage, not topical similarity, decides. The original is the earlier
+publication; on a tie or a missing date the evidence votes (scraper markers, agency datelines, credit
+lines, containment, the English side of a translation) and the vote is kept in ``evidence``.
+``settings.precision`` (0..1) moves every threshold at once (see :func:`copy_thresholds`): higher asks
+for more containment, more aligned sentences, closer sentence pairs and more shared words.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz.distance import Indel
+from rapidfuzz.process import cdist
+
+from .errors import StorylineError
+from .models import Article, CopyLink, CopyType
+from .settings import DEFAULT_SETTINGS, Settings
+from .types import Embedder
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_RAW_MARKER = re.compile(r"\[ad_\d+\]|^\s*source link\s*$", re.IGNORECASE | re.MULTILINE)
+# "TALCA, Chile (MPA) —", "LONDON, Sept 16 (Atlas Newswire) -", "WASHINGTON (AP) The ..."
+_DATELINE = re.compile(r"^\s*[A-ZÀ-Þ][A-ZÀ-Þ .'-]{1,40}(?:,[^()\n]{0,40})?\s*\(([A-Z][\w .&-]{0,40})\)")
+# A closing credit naming someone else: "— Atlas Newswire", "X contributed this report", "Source: ..."
+_CREDIT = re.compile(
+    r"^[—–-]+\s*\w|contributed (?:to )?this report|^(?:source|via|credit)\s*:"
+    r"|originally (?:published|appeared)|©|all rights reserved",
+    re.IGNORECASE,
+)
+SHINGLE_SIZE = 5
+#: an aligned same-language text is an edited reprint (wire), not a spun copy, when at least this
+#: share of its aligned sentences is verbatim (word overlap >= 0.95); spinners touch nearly every sentence
+VERBATIM_SHARE = 0.5
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens of ``text`` (letters and digits, any script)."""
+    return _WORD.findall(text.lower())
+
+
+def shingles(text: str, size: int = SHINGLE_SIZE) -> set[str]:
+    """Word ``size``-grams of ``text``; a shorter text is one shingle, an empty one none."""
+    toks = words(text)
+    if len(toks) <= size:
+        return {" ".join(toks)} if toks else set()
+    return set(map(" ".join, zip(*(toks[i:] for i in range(size)), strict=False)))  # ragged on purpose
+
+
+# --------------------------------------------------------------------------- blocking
+
+
+class NearDuplicateIndex:
+    """Incremental MinHash-LSH over word shingles: which stored articles share most of a text?
+
+    With 128 permutations in 32 bands of 4 rows, a pair of Jaccard ``s`` becomes a
+    candidate with probability ``1 - (1 - s**4)**32``: 0.988 at s = 0.6, 0.87 at 0.5,
+    0.05 at 0.2. Per article the index keeps its 32 band keys (in rensa), its
+    128-value signature (512 bytes, to rank candidates by estimated Jaccard) and its
+    id: memory grows by a fixed amount per article, never with its length.
+    """
+
+    def __init__(
+        self, *, num_perm: int = 128, num_bands: int = 32, shingle_size: int = SHINGLE_SIZE, seed: int = 1
+    ) -> None:
+        self.num_perm = num_perm
+        self.num_bands = num_bands
+        self.shingle_size = shingle_size
+        self.seed = seed
+        self.lsh_: Any = None
+        self.ids_: list[str | None] = []
+        self.keys_: dict[str, int] = {}
+        self.signatures_ = np.zeros((0, 0), dtype=np.uint32)
+
+    def _signature(self, text: str) -> tuple[Any, npt.NDArray[np.uint32]] | None:
+        import rensa
+
+        if self.lsh_ is None:
+            if self.num_perm <= 0 or self.num_bands <= 0 or self.num_perm % self.num_bands:
+                raise StorylineError(
+                    f"NearDuplicateIndex needs num_perm ({self.num_perm}) to be a positive multiple of "
+                    f"num_bands ({self.num_bands}), e.g. 128 and 32"
+                )
+            self.lsh_ = rensa.RMinHashLSH(threshold=0.6, num_perm=self.num_perm, num_bands=self.num_bands)
+            self.signatures_ = np.zeros((0, self.num_perm), dtype=np.uint32)
+        tokens = shingles(text, self.shingle_size)
+        if not tokens:
+            return None
+        minhash = rensa.RMinHash(self.num_perm, self.seed)
+        minhash.update(list(tokens))
+        return minhash, np.asarray(minhash.digest(), dtype=np.uint32)
+
+    def add(self, article_id: str, text: str) -> bool:
+        """Index ``text`` under ``article_id``; False when the id is already in or the text has no words."""
+        if article_id in self.keys_:
+            return False
+        signed = self._signature(text)
+        if signed is not None:
+            self._insert(article_id, *signed)
+        return signed is not None
+
+    def _insert(self, article_id: str, minhash: Any, digest: npt.NDArray[np.uint32]) -> None:
+        key = len(self.ids_)
+        if key == len(self.signatures_):  # grow by doubling: amortised O(1) per article
+            grown = np.zeros((max(16, 2 * key), self.num_perm), dtype=np.uint32)
+            grown[:key] = self.signatures_
+            self.signatures_ = grown
+        self.signatures_[key] = digest
+        self.lsh_.insert(key, minhash)
+        self.ids_.append(article_id)
+        self.keys_[article_id] = key
+
+    def _candidates(
+        self, minhash: Any, digest: npt.NDArray[np.uint32], min_jaccard: float
+    ) -> list[tuple[str, float]]:
+        keys = sorted(set(self.lsh_.query(minhash))) if self.keys_ else []
+        if not keys:
+            return []
+        estimates = (self.signatures_[keys] == digest).mean(axis=1)
+        found = [(self.ids_[k], float(j)) for k, j in zip(keys, estimates, strict=True) if j >= min_jaccard]
+        return sorted(((i, j) for i, j in found if i is not None), key=lambda p: (-p[1], p[0]))
+
+    def query_scored(self, text: str, *, min_jaccard: float = 0.0) -> list[tuple[str, float]]:
+        """Indexed articles sharing an LSH band with ``text``, with estimated Jaccard, best first."""
+        signed = self._signature(text)
+        return self._candidates(*signed, min_jaccard) if signed is not None else []
+
+    def query(self, text: str, *, min_jaccard: float = 0.0) -> list[str]:
+        """Ids of indexed articles that likely share most of ``text``'s shingles, best first."""
+        return [article_id for article_id, _ in self.query_scored(text, min_jaccard=min_jaccard)]
+
+    def query_and_add(self, article_id: str, text: str, *, min_jaccard: float = 0.0) -> list[str]:
+        """The streaming step: :meth:`query` for an arriving article, then :meth:`add` it (hashing once)."""
+        signed = self._signature(text)
+        if signed is None:
+            return []
+        found = [i for i, _ in self._candidates(*signed, min_jaccard) if i != article_id]
+        if article_id not in self.keys_:
+            self._insert(article_id, *signed)
+        return found
+
+    def remove(self, article_id: str) -> bool:
+        """Forget an article (its signature row stays allocated); False when it was not indexed."""
+        key = self.keys_.pop(article_id, None)
+        if key is None:
+            return False
+        self.lsh_.remove(key)
+        self.ids_[key] = None
+        return True
+
+    def __len__(self) -> int:
+        return len(self.keys_)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self.keys_
+
+
+# --------------------------------------------------------------------------- thresholds
+
+
+@dataclass(frozen=True, slots=True)
+class CopyThresholds:
+    """The cut-offs :func:`find_copies` applies; each moves linearly with ``settings.precision``."""
+
+    precision: float
+    #: wire/scraped: share of the copy's shingles found in the original
+    wire_containment: float
+    #: wire/scraped: shingle Jaccard floor (keeps a short quote inside a long article out)
+    wire_jaccard: float
+    #: a same-language sentence pair aligns only at this cosine or above
+    align_same: float
+    #: a cross-language sentence pair aligns only at this cosine or above
+    align_cross: float
+    #: spun/translated: share of the sentences of *each* side that align, in order
+    coverage: float
+    #: spun: mean cosine of the aligned pairs
+    spun_similarity: float
+    #: spun: mean word overlap (Indel similarity of word sequences) of the aligned pairs
+    spun_lexical: float
+    #: translated: mean cosine of the aligned pairs
+    translated_similarity: float
+    #: spun/translated: at least this many aligned sentence pairs (short texts prove little)
+    min_aligned: int
+
+
+#: (lowest, highest) value of each threshold: precision 0 takes the first, 1 the second
+_RANGES: dict[str, tuple[float, float]] = {
+    "wire_containment": (0.60, 0.85),
+    "wire_jaccard": (0.25, 0.50),
+    "align_same": (0.60, 0.80),
+    "align_cross": (0.50, 0.70),
+    "coverage": (0.55, 0.85),
+    "spun_similarity": (0.75, 0.90),
+    "spun_lexical": (0.35, 0.60),
+    "translated_similarity": (0.65, 0.80),
+}
+
+
+def copy_thresholds(settings: Settings = DEFAULT_SETTINGS) -> CopyThresholds:
+    """The thresholds in force for ``settings.precision`` (0 = link generously, 1 = only sure copies)."""
+    p = settings.precision
+    values = {name: round(lo + p * (hi - lo), 4) for name, (lo, hi) in _RANGES.items()}
+    return CopyThresholds(precision=p, min_aligned=2 + round(2 * p), **values)
+
+
+# --------------------------------------------------------------------------- per-article features
+
+
+@dataclass(slots=True)
+class _Profile:
+    article: Article
+    language: str
+    sentences: list[str]
+    sentence_words: list[list[str]]
+    shingles: set[str]
+    word_set: set[str]
+    markers: list[str]
+    dateline: str
+    credit: str
+    published: datetime | None
+    vectors: npt.NDArray[np.float32] | None = None
+
+
+def _profile(article: Article) -> _Profile:
+    from .analyze import detect_language, split_sentences
+
+    language = article.language or detect_language(article.text)[0]
+    sentences = list(article.sentences) or split_sentences(article.text, language)
+    markers = [r.text for r in article.removed if r.reason == "scraper-marker"]
+    markers += [m.strip() for m in _RAW_MARKER.findall(article.text)]
+    paragraphs = [p.strip() for p in article.text.strip().split("\n") if p.strip()]
+    last = paragraphs[-1] if len(paragraphs) > 1 else ""
+    dateline = _DATELINE.match(article.text)
+    return _Profile(
+        article=article,
+        language=language,
+        sentences=sentences,
+        sentence_words=[words(s) for s in sentences],
+        shingles=shingles(article.text),
+        word_set=set(words(article.text)),
+        markers=markers,
+        dateline=dateline.group(1) if dateline else "",
+        credit=last if len(last.split()) <= 12 and _CREDIT.search(last) else "",
+        published=_parse_date(article.published),
+    )
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
+# --------------------------------------------------------------------------- alignment
+
+
+def align_sentences(similarity: npt.NDArray[np.floating[Any]], threshold: float) -> list[tuple[int, int]]:
+    """The longest in-order one-to-one alignment of sentence pairs at ``threshold`` or above.
+
+    Dynamic programming over the similarity matrix (rows: one text's sentences,
+    columns: the other's): maximises the number of aligned pairs, then their summed
+    similarity. Crossing pairs are not allowed, so reordered text aligns poorly.
+    """
+    n, m = similarity.shape
+    # Each pair counts 1, plus a bonus for its similarity too small to ever outweigh one more pair.
+    bonus = (similarity - threshold) / (min(n, m) + 1)
+    gain = np.where(similarity >= threshold, 1.0 + bonus, -np.inf)
+    table = np.zeros((n + 1, m + 1))
+    for i in range(1, n + 1):
+        best = np.maximum(table[i - 1, 1:], table[i - 1, :-1] + gain[i - 1])
+        table[i, 1:] = np.maximum.accumulate(best)
+    pairs: list[tuple[int, int]] = []
+    i, j = n, m
+    while i > 0 and j > 0:
+        if table[i, j] == table[i, j - 1]:
+            j -= 1
+        elif table[i, j] == table[i - 1, j]:
+            i -= 1
+        else:
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+    return pairs[::-1]
+
+
+def _containment(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a) if a else 0.0
+
+
+# --------------------------------------------------------------------------- pair decision
+
+
+@dataclass(frozen=True, slots=True)
+class _Lexical:
+    jaccard: float
+    containment: tuple[float, float]  # (a in b, b in a)
+    near_identical: bool
+    needs_model: bool
+
+
+def _lexical(a: _Profile, b: _Profile, th: CopyThresholds) -> _Lexical:
+    """Shingle overlap of a pair, and whether only a sentence model can still call it a copy."""
+    inter = len(a.shingles & b.shingles)
+    union = len(a.shingles | b.shingles)
+    jaccard = inter / union if union else 0.0
+    c_ab, c_ba = _containment(a.shingles, b.shingles), _containment(b.shingles, a.shingles)
+    near_identical = max(c_ab, c_ba) >= th.wire_containment and jaccard >= th.wire_jaccard
+    # Same-language texts sharing few words can be neither spun nor wire: no model for them.
+    shared = len(a.word_set & b.word_set) / max(1, min(len(a.word_set), len(b.word_set)))
+    cross_or_unknown = not (a.language and b.language) or a.language != b.language
+    needs_model = not near_identical and (cross_or_unknown or shared >= 0.9 * th.spun_lexical)
+    return _Lexical(jaccard, (c_ab, c_ba), near_identical, needs_model)
+
+
+def _compare(
+    copy: _Profile, orig: _Profile, lex: _Lexical, th: CopyThresholds, decided: tuple[str, list[str]]
+) -> CopyLink | None:
+    """The link ``copy`` -> ``orig`` with its evidence, or None when the pair is not a copy."""
+    copy_first = copy.article.id < orig.article.id  # lex was computed for the pair in id order
+    c_copy, c_orig = lex.containment if copy_first else lex.containment[::-1]
+    cross = bool(copy.language and orig.language and copy.language != orig.language)
+    if not copy.sentences or not orig.sentences:
+        return None
+    if lex.near_identical:  # word overlap aligns near-identical text well: no model needed
+        sim = cdist(copy.sentence_words, orig.sentence_words, scorer=Indel.normalized_similarity)
+        aligned_by, tau = "words", th.align_same
+    else:
+        assert copy.vectors is not None and orig.vectors is not None
+        sim = copy.vectors @ orig.vectors.T
+        aligned_by, tau = "embeddings", th.align_cross if cross else th.align_same
+        # Cheap bound first: sentences with no partner above tau can never align.
+        if min((sim.max(axis=1) >= tau).mean(), (sim.max(axis=0) >= tau).mean()) < th.coverage:
+            return None
+    pairs = align_sentences(np.asarray(sim, dtype=np.float64), tau)
+    cov_copy, cov_orig = len(pairs) / len(copy.sentences), len(pairs) / len(orig.sentences)
+    cov = min(cov_copy, cov_orig)
+    mean_sim = float(np.mean([sim[i, j] for i, j in pairs])) if pairs else 0.0
+    overlaps = [Indel.normalized_similarity(copy.sentence_words[i], orig.sentence_words[j]) for i, j in pairs]
+    lexical = float(np.mean(overlaps)) if pairs else 0.0
+    verbatim = float(np.mean([o >= 0.95 for o in overlaps])) if pairs else 0.0
+    if lex.near_identical:
+        kind, score = CopyType.WIRE, max(lex.containment)
+        rule = f"shingle containment {score:.2f} >= {th.wire_containment}, Jaccard {lex.jaccard:.2f}"
+    elif cov < th.coverage or len(pairs) < th.min_aligned:
+        return None
+    elif cross and mean_sim >= th.translated_similarity:
+        kind, score = CopyType.TRANSLATED, cov * mean_sim
+        rule = f"{cov:.2f} of sentences aligned in order, mean cosine {mean_sim:.2f}"
+    elif not cross and verbatim >= VERBATIM_SHARE:
+        kind, score = CopyType.WIRE, cov
+        rule = f"edited reprint: {cov:.2f} of sentences aligned in order, {verbatim:.2f} of them verbatim"
+    elif not cross and mean_sim >= th.spun_similarity and lexical >= th.spun_lexical:
+        kind, score = CopyType.SPUN, cov * mean_sim
+        rule = (
+            f"{cov:.2f} of sentences aligned in order, mean cosine {mean_sim:.2f}, word overlap {lexical:.2f}"
+        )
+    else:
+        return None
+    if kind is CopyType.WIRE and copy.markers:
+        kind = CopyType.SCRAPED
+    gap = (copy.published - orig.published) if copy.published and orig.published else None
+    evidence: dict[str, Any] = {
+        "rule": rule,
+        "shingle_jaccard": round(lex.jaccard, 3),
+        "containment_copy_in_original": round(c_copy, 3),
+        "containment_original_in_copy": round(c_orig, 3),
+        "aligned_ratio_copy": round(cov_copy, 3),
+        "aligned_ratio_original": round(cov_orig, 3),
+        "aligned_pairs": len(pairs),
+        "aligned_by": aligned_by,
+        "alignment_threshold": tau,
+        "mean_aligned_similarity": round(mean_sim, 3),
+        "mean_word_overlap": round(lexical, 3),
+        "verbatim_sentence_share": round(verbatim, 3),
+        "markers_copy": copy.markers,
+        "markers_original": orig.markers,
+        "languages": f"{orig.language or '?'}->{copy.language or '?'}",
+        "date_gap_days": None if gap is None else round(gap.total_seconds() / 86400, 2),
+        "original_by": decided[0],
+        "original_reasons": decided[1],
+        "thresholds": {k: getattr(th, k) for k in th.__slots__},
+    }
+    return CopyLink(copy.article.id, orig.article.id, kind, round(float(score), 4), evidence)
+
+
+def _choose_original(a: _Profile, b: _Profile, lex: _Lexical) -> tuple[bool, str, list[str]]:
+    """Whether ``a`` is the original, how that was decided, and the reasons (each names its side)."""
+    ida, idb = a.article.id, b.article.id
+    if a.published and b.published:
+        # Compare clock times only when both records have one; "2024-02-13" says nothing about the hour.
+        timed = "T" in (a.article.published or "") and "T" in (b.article.published or "")
+        ta = a.published if timed else datetime.combine(a.published.date(), time())
+        tb = b.published if timed else datetime.combine(b.published.date(), time())
+        if ta != tb:
+            return ta < tb, "earlier-date", [f"{ida if ta < tb else idb} was published first"]
+    reasons = ["same publication date" if a.published and b.published else "publication date missing"]
+    total = 0.0
+
+    def vote(on_a: bool, on_b: bool, weight: float, why: str) -> None:
+        """A sign that the side showing it is the original (weight > 0) or the copy (weight < 0)."""
+        nonlocal total
+        if on_a != on_b:
+            total += weight if on_a else -weight
+            reasons.append(f"{ida if on_a else idb} {why}")
+
+    vote(bool(a.markers), bool(b.markers), -3.0, "carries scraper markers")
+    vote(
+        bool(a.dateline), bool(b.dateline), 2.0, f"opens with an agency dateline ({a.dateline or b.dateline})"
+    )
+    vote(bool(a.credit), bool(b.credit), -1.0, f"ends with a credit line ({a.credit or b.credit!r})")
+    c_ab, c_ba = lex.containment
+    if a.language == b.language and abs(c_ab - c_ba) >= 0.03:
+        vote(c_ab > c_ba, c_ba > c_ab, -1.0, "has its text contained in the other's")
+    if a.language != b.language:
+        vote(a.language == "en", b.language == "en", 1.0, "is the English side")
+    if total == 0:
+        return (
+            ida < idb,
+            "undecided",
+            [*reasons, "no evidence either way: the smaller id is taken as original"],
+        )
+    return total > 0, "evidence", reasons
+
+
+def find_copies(
+    articles: Sequence[Article],
+    *,
+    embedder: Embedder | None = None,
+    vectors: Mapping[str, npt.NDArray[np.float32]] | None = None,
+    pairs: Iterable[tuple[str, str]] | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> list[CopyLink]:
+    """Copy links among ``articles`` (a story's members plus near-duplicate candidates).
+
+    Every pair is compared, or only ``pairs`` (article ids) when blocking gave them.
+    ``vectors`` maps an article id to its sentence vectors (unit rows, one per entry of
+    ``article.sentences``); missing ones come from ``embedder`` (default: multilingual
+    USE) in one batch, and only for articles that a spun or translated check needs.
+    Each copy keeps one original: an original that is not itself a copy, then the
+    earliest, then the best scoring; the others are listed as ``also_matches``.
+    """
+    th = copy_thresholds(settings)
+    unique = list({a.id: a for a in articles}.values())
+    profiles = {a.id: _profile(a) for a in unique}
+    if pairs is None:
+        todo = list(itertools.combinations(sorted(profiles), 2))  # id order: _compare relies on it
+    else:
+        todo = sorted(
+            {(min(p), max(p)) for p in pairs if p[0] != p[1] and p[0] in profiles and p[1] in profiles}
+        )
+    lexical = {(ida, idb): _lexical(profiles[ida], profiles[idb], th) for ida, idb in todo}
+    need = {i for pair, lex in lexical.items() if lex.needs_model for i in pair}
+    _attach_vectors(profiles, need, vectors, embedder)
+    found: dict[str, list[CopyLink]] = {}
+    for (ida, idb), lex in lexical.items():
+        if not (lex.near_identical or lex.needs_model):
+            continue
+        a, b = profiles[ida], profiles[idb]
+        a_first, decided_by, reasons = _choose_original(a, b, lex)
+        orig, copy = (a, b) if a_first else (b, a)
+        if link := _compare(copy, orig, lex, th, (decided_by, reasons)):
+            found.setdefault(link.copy, []).append(link)
+    return _one_original_each(found, profiles)
+
+
+def _attach_vectors(
+    profiles: dict[str, _Profile],
+    ids: set[str],
+    vectors: Mapping[str, npt.NDArray[np.float32]] | None,
+    embedder: Embedder | None,
+) -> None:
+    missing: list[str] = []
+    for article_id in sorted(ids):
+        prof = profiles[article_id]
+        given = vectors.get(article_id) if vectors is not None else None
+        if given is None:
+            missing.append(article_id)
+        elif len(given) != len(prof.sentences):
+            raise StorylineError(
+                f"vectors[{article_id!r}] has {len(given)} rows but the article has {len(prof.sentences)} "
+                "sentences: give one unit vector per entry of article.sentences"
+            )
+        else:
+            prof.vectors = np.asarray(given, dtype=np.float32)
+    if not missing:
+        return
+    if embedder is None:
+        from .embed import default_embedder
+
+        embedder = default_embedder()
+    texts = [s for article_id in missing for s in profiles[article_id].sentences]
+    matrix = embedder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+    start = 0
+    for article_id in missing:
+        n = len(profiles[article_id].sentences)
+        profiles[article_id].vectors = matrix[start : start + n]
+        start += n
+
+
+def _one_original_each(found: dict[str, list[CopyLink]], profiles: dict[str, _Profile]) -> list[CopyLink]:
+    """Keep one original per copy: two reprints of one original also match each other."""
+    is_copy = set(found)
+    links: list[CopyLink] = []
+    for copy_id in sorted(found):
+        candidates = found[copy_id]
+
+        def rank(link: CopyLink) -> tuple[bool, datetime, float, str]:
+            when = profiles[link.original].published or datetime.max
+            return (link.original in is_copy, when, -link.score, link.original)
+
+        best, *others = sorted(candidates, key=rank)
+        if others:
+            best.evidence["also_matches"] = [o.original for o in others]
+        links.append(best)
+    return links
