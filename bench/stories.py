@@ -32,29 +32,77 @@ from datetime import date, timedelta
 from pathlib import Path
 
 KINDS = {
-    "earthquake": ("A magnitude {n1}.{n2} earthquake struck {place} on {weekday}, killing {n3} people",
-                   ["quake", "tremor", "rubble", "rescuers", "aftershock", "collapsed", "epicentre", "seismic"]),
-    "fire": ("A fire broke out at the {org} plant in {place} on {weekday}, injuring {n3} workers",
-             ["blaze", "firefighters", "smoke", "flames", "evacuated", "factory", "warehouse", "fumes"]),
-    "election": ("{person} won the mayoral election in {place} on {weekday} with {n3} percent of the vote",
-                 ["ballot", "turnout", "candidate", "campaign", "voters", "count", "council", "victory"]),
-    "merger": ("{org} agreed on {weekday} to buy {org2} for {n3} million euros",
-               ["deal", "shareholders", "takeover", "regulators", "shares", "acquisition", "board", "premium"]),
-    "strike": ("Workers at {org} in {place} walked out on {weekday} in a dispute over pay, union leader {person} said",
-               ["union", "walkout", "pay", "talks", "pickets", "wages", "employers", "mediator"]),
-    "recall": ("{org} recalled {n3},000 products on {weekday} after reports of overheating in {place}",
-               ["recall", "defect", "customers", "refund", "safety", "regulator", "batteries", "units"]),
-    "storm": ("Storm {person} left {n3},000 homes in {place} without power on {weekday}",
-              ["winds", "gusts", "outages", "flooding", "trees", "roads", "forecasters", "warning"]),
-    "court": ("A court in {place} ruled on {weekday} that {org} must pay {n3} million in damages",
-              ["judge", "ruling", "appeal", "lawyers", "verdict", "damages", "plaintiffs", "hearing"]),
+    "earthquake": (
+        "A magnitude {n1}.{n2} earthquake struck {place} on {weekday}, killing {n3} people",
+        ["quake", "tremor", "rubble", "rescuers", "aftershock", "collapsed", "epicentre", "seismic"],
+    ),
+    "fire": (
+        "A fire broke out at the {org} plant in {place} on {weekday}, injuring {n3} workers",
+        ["blaze", "firefighters", "smoke", "flames", "evacuated", "factory", "warehouse", "fumes"],
+    ),
+    "election": (
+        "{person} won the mayoral election in {place} on {weekday} with {n3} percent of the vote",
+        ["ballot", "turnout", "candidate", "campaign", "voters", "count", "council", "victory"],
+    ),
+    "merger": (
+        "{org} agreed on {weekday} to buy {org2} for {n3} million euros",
+        ["deal", "shareholders", "takeover", "regulators", "shares", "acquisition", "board", "premium"],
+    ),
+    "strike": (
+        "Workers at {org} in {place} walked out on {weekday} in a dispute over pay, union leader {person} said",
+        ["union", "walkout", "pay", "talks", "pickets", "wages", "employers", "mediator"],
+    ),
+    "recall": (
+        "{org} recalled {n3},000 products on {weekday} after reports of overheating in {place}",
+        ["recall", "defect", "customers", "refund", "safety", "regulator", "batteries", "units"],
+    ),
+    "storm": (
+        "Storm {person} left {n3},000 homes in {place} without power on {weekday}",
+        ["winds", "gusts", "outages", "flooding", "trees", "roads", "forecasters", "warning"],
+    ),
+    "court": (
+        "A court in {place} ruled on {weekday} that {org} must pay {n3} million in damages",
+        ["judge", "ruling", "appeal", "lawyers", "verdict", "damages", "plaintiffs", "hearing"],
+    ),
 }
-FILLER = ("the officials said that local residents were waiting for more information while the authorities "
-          "continued to assess the situation and promised an update later in the week as people gathered near "
-          "the site and reporters asked questions about what had happened and what would come next for the "
-          "region and its economy after a difficult year").split()
-SYLLABLES = ["ka", "lo", "ven", "dra", "mi", "sor", "tal", "be", "ru", "nik", "os", "var", "len", "qui", "ster",
-             "am", "bor", "cel", "dun", "fel", "gar", "hol", "is", "jor", "kel", "mar", "nor", "pel", "ros", "tin"]
+FILLER = (
+    "the officials said that local residents were waiting for more information while the authorities "
+    "continued to assess the situation and promised an update later in the week as people gathered near "
+    "the site and reporters asked questions about what had happened and what would come next for the "
+    "region and its economy after a difficult year"
+).split()
+SYLLABLES = [
+    "ka",
+    "lo",
+    "ven",
+    "dra",
+    "mi",
+    "sor",
+    "tal",
+    "be",
+    "ru",
+    "nik",
+    "os",
+    "var",
+    "len",
+    "qui",
+    "ster",
+    "am",
+    "bor",
+    "cel",
+    "dun",
+    "fel",
+    "gar",
+    "hol",
+    "is",
+    "jor",
+    "kel",
+    "mar",
+    "nor",
+    "pel",
+    "ros",
+    "tin",
+]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -82,10 +130,16 @@ def generate(n: int, path: Path, seed: int = 3) -> dict[str, str]:
             lead, vocab = KINDS[kind]
             details = [name(rng, 3).lower() for _ in range(12)]
             day = start + timedelta(days=rng.randrange(365))
-            facts = {"n1": rng.randint(4, 7), "n2": rng.randint(0, 9), "n3": rng.randint(2, 90),
-                     "place": name(rng, 3), "org": name(rng) + " " + rng.choice(["Group", "Industries", "Corp"]),
-                     "org2": name(rng) + " Holdings", "person": name(rng) + " " + name(rng, 3),
-                     "weekday": WEEKDAYS[day.weekday()]}
+            facts = {
+                "n1": rng.randint(4, 7),
+                "n2": rng.randint(0, 9),
+                "n3": rng.randint(2, 90),
+                "place": name(rng, 3),
+                "org": name(rng) + " " + rng.choice(["Group", "Industries", "Corp"]),
+                "org2": name(rng) + " Holdings",
+                "person": name(rng) + " " + name(rng, 3),
+                "weekday": WEEKDAYS[day.weekday()],
+            }
             first_text = None
             for k in range(rng.randint(1, 6)):
                 if len(gold) >= n:
@@ -96,8 +150,12 @@ def generate(n: int, path: Path, seed: int = 3) -> dict[str, str]:
                 else:
                     sentences = [lead.format(**facts) + "."]
                     while sum(len(s.split()) for s in sentences) < 500:
-                        words = (rng.sample(vocab, 2) + rng.sample(details, 2) + rng.sample(FILLER, 3)
-                                 + rng.choices(vocabulary, weights, k=rng.randint(6, 12)))
+                        words = (
+                            rng.sample(vocab, 2)
+                            + rng.sample(details, 2)
+                            + rng.sample(FILLER, 3)
+                            + rng.choices(vocabulary, weights, k=rng.randint(6, 12))
+                        )
                         rng.shuffle(words)
                         if rng.random() < 0.3:
                             words.insert(0, facts["person"] if rng.random() < 0.5 else facts["place"])
@@ -105,8 +163,18 @@ def generate(n: int, path: Path, seed: int = 3) -> dict[str, str]:
                     text = "\n\n".join(" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4))
                     first_text = first_text or text
                 published = day + timedelta(days=rng.randint(0, 2))
-                fh.write(json.dumps({"doc_id": doc, "title": f"{facts['place']}: {kind} report {k}", "text": text,
-                                     "date": published.isoformat(), "url": f"https://outlet{k}.example/{doc}"}) + "\n")
+                fh.write(
+                    json.dumps(
+                        {
+                            "doc_id": doc,
+                            "title": f"{facts['place']}: {kind} report {k}",
+                            "text": text,
+                            "date": published.isoformat(),
+                            "url": f"https://outlet{k}.example/{doc}",
+                        }
+                    )
+                    + "\n"
+                )
                 gold[doc] = f"e{event}"
     return gold
 
@@ -147,7 +215,7 @@ def run_baseline(corpus: str) -> dict[str, float]:
     from sentence_transformers import SentenceTransformer
     from sklearn.cluster import AgglomerativeClustering
 
-    rows = [json.loads(line) for line in open(corpus)]
+    rows = [json.loads(line) for line in Path(corpus).read_text().splitlines()]
     texts = [r["title"] + ". " + r["text"] for r in rows]
     times: dict[str, float] = {}
     t = time.perf_counter()
@@ -155,8 +223,9 @@ def run_baseline(corpus: str) -> dict[str, float]:
     vectors = model.encode(texts, batch_size=32, normalize_embeddings=True)
     times["embed"] = time.perf_counter() - t
     t = time.perf_counter()
-    labels = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                     distance_threshold=0.35).fit_predict(np.asarray(vectors))
+    labels = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=0.35
+    ).fit_predict(np.asarray(vectors))
     times["cluster"] = time.perf_counter() - t
     t = time.perf_counter()
     lsh = MinHashLSH(threshold=0.7, num_perm=128)
@@ -188,7 +257,9 @@ def f1(predicted: dict[str, object], gold: dict[str, str]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs=2, default=[10_000, 100_000])
     parser.add_argument("--baseline-python", default="", help="a Python with torch and sentence-transformers")
     parser.add_argument("--baseline-size", type=int, default=0, help="default: the smaller size")
@@ -207,14 +278,18 @@ def main() -> None:
             golds[n] = generate(n, corpus)
             r = sub(sys.executable, "storyline", str(corpus), str(Path(d) / f"s{n}.db"))
             rows.append((n, r))
-        print(f"{'articles':>9} {'ingest/s':>9} {'stories/s':>10} {'copies/s':>9} {'overall/s':>10} "
-              f"{'ms/article':>11} {'peak MB':>8} {'BCubed F1':>10}")
+        print(
+            f"{'articles':>9} {'ingest/s':>9} {'stories/s':>10} {'copies/s':>9} {'overall/s':>10} "
+            f"{'ms/article':>11} {'peak MB':>8} {'BCubed F1':>10}"
+        )
         for n, r in rows:
             total = r["ingest"] + r["stories"] + (0 if r["copies"] != r["copies"] else r["copies"])
-            print(f"{n:>9,} {n / r['ingest']:>9.0f} {n / r['stories']:>10.0f} {n / r['copies']:>9.0f} "
-                  f"{n / total:>10.1f} {1000 * total / n:>11.2f} {r['peak_mb']:>8.0f} "
-                  f"{f1(r['predicted'], golds[n]):>10.3f}")  # type: ignore[arg-type]
-        (n1, r1), (n2, r2) = rows
+            print(
+                f"{n:>9,} {n / r['ingest']:>9.0f} {n / r['stories']:>10.0f} {n / r['copies']:>9.0f} "
+                f"{n / total:>10.1f} {1000 * total / n:>11.2f} {r['peak_mb']:>8.0f} "
+                f"{f1(r['predicted'], golds[n]):>10.3f}"
+            )  # type: ignore[arg-type]
+        (n1, _), (n2, _) = rows
         per = [(r["ingest"] + r["stories"]) / n for n, r in rows]
         print(f"time per article (ingest + stories) at {n2:,} vs {n1:,}: {per[1] / per[0]:.2f}x")
         if args.baseline_python:
@@ -225,11 +300,17 @@ def main() -> None:
             b = sub(args.baseline_python, "baseline", str(corpus))
             total = b["embed"] + b["cluster"] + b["copies"]
             ours = next((r for m, r in rows if m == n), None)
-            print(f"baseline on {n:,}: MiniLM {n / b['embed']:.1f}/s, agglomerative {b['cluster']:.1f} s, "
-                  f"datasketch LSH {n / b['copies']:.0f}/s; overall {n / total:.1f} articles/s, "
-                  f"peak {b['peak_mb']:.0f} MB, BCubed F1 {f1(b['predicted'], golds[n]):.3f}")  # type: ignore[arg-type]
+            print(
+                f"baseline on {n:,}: MiniLM {n / b['embed']:.1f}/s, agglomerative {b['cluster']:.1f} s, "
+                f"datasketch LSH {n / b['copies']:.0f}/s; overall {n / total:.1f} articles/s, "
+                f"peak {b['peak_mb']:.0f} MB, BCubed F1 {f1(b['predicted'], golds[n]):.3f}"
+            )  # type: ignore[arg-type]
             if ours is not None:
-                ours_total = ours["ingest"] + ours["stories"] + (0 if ours["copies"] != ours["copies"] else ours["copies"])
+                ours_total = (
+                    ours["ingest"]
+                    + ours["stories"]
+                    + (0 if ours["copies"] != ours["copies"] else ours["copies"])
+                )
                 print(f"storyline vs baseline, articles per second: {total / ours_total:.1f}x")
 
 

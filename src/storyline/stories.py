@@ -220,13 +220,29 @@ def _ordinal(published: str | None) -> int | None:
         return None
 
 
+def _names(sentences: Iterable[str]) -> list[str]:
+    """Capitalised words that look like names: a sentence's first word counts only when the
+    same word is capitalised inside a sentence somewhere else in the text."""
+    tokenized = [_WORD.findall(s) for s in sentences if s]
+    inside = {w for toks in tokenized for w in toks[1:] if w[0].isupper()}
+    names = []
+    for toks in tokenized:
+        for pos, w in enumerate(toks):
+            if w[0].isupper() and (pos or w in inside) and w.lower() not in _NOT_NAMES:
+                names.append(_POSSESSIVE.sub("", w.lower()))
+    return names
+
+
+_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
+
+
 def profile_article(article: Article, lead: FloatArray) -> Profile:
     """The profile of one article, given its lead vector."""
     text = f"{article.title}\n{article.text}" if article.title else article.text
-    words = [w for w in _WORD.findall(text)]
+    words = _WORD.findall(text)
     terms = [w.lower() for w in words if len(w) > 2 and w.lower() not in _STOPWORDS]
-    names = [w.lower().rstrip("'’s") for w in words if w[0].isupper() and w.lower() not in _NOT_NAMES]
     term_ids, term_tf = _bag(terms)
+    names = _names([article.title, *(article.sentences or article.text.split("\n"))])
     name_ids, name_tf = _bag(n for n in names if len(n) > 1)
     years = frozenset(_YEAR.findall(text))
     numbers = frozenset(n for n in _NUMBER.findall(text) if n not in years and len(n) < 12)
@@ -256,7 +272,7 @@ def profile_articles(articles: Sequence[Article], *, embedder: Embedder) -> list
 
 FEATURES = ("words", "names", "lead", "years", "dates", "numbers")
 #: (at most this many days apart, added log-odds) for two dated articles; see PairModel.probability
-TIME_PRIOR = ((1, 1.0), (3, 0.5))
+TIME_PRIOR = ((1, 1.5), (3, 0.75))
 
 
 @dataclass(frozen=True, slots=True)
