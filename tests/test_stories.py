@@ -198,3 +198,26 @@ def test_cross_lingual_versions_join_with_the_real_embedder() -> None:
     stories, _ = cluster_articles([en, fr, other], embedder=default_embedder())
     assert sorted(len(m) for m in stories.values()) == [1, 2]
     assert any(set(m) == {en.id, fr.id} for m in stories.values())
+
+
+def test_odd_articles_all_get_a_story(tmp_path: Path, embedder: FakeEmbedder) -> None:
+    """No date, no detectable language, a megabyte of text: each is placed, none dropped."""
+    huge = " ".join(f"Paragraph {i} of the Sallow Bay harbour inquiry report, page after page." for i in range(15_000))
+    rows = [
+        {"text": QUAKE_A[0][1]},  # no date
+        {"text": "1234 5678 — 90 %% ## 42", "date": "2024-02-13"},  # no language to detect
+        {"text": huge, "date": "2024-02-13", "title": "The whole inquiry"},
+        {"text": QUAKE_A[1][1], "date": "2024-02-13", "language": "xx"},
+    ]
+    src = tmp_path / "odd.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in rows))
+    with SQLiteStore(tmp_path / "o.db") as store:
+        stats, _ = ingest([src], store, settings=Settings(min_text_chars=5))
+        assert stats.stored == 4 and len(huge) > 1_000_000
+        assign_stories(store, embedder=embedder)
+        members = [a for s in store.list_stories() for a in s.article_ids]
+        assert sorted(members) == sorted(a.id for a in store.iter_articles())
+        from storyline.pipeline import find_story_copies
+
+        assert find_story_copies(store, embedder=embedder) == []
+        assert store.articles_without_copy_check() == []

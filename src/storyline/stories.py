@@ -27,7 +27,7 @@ import io
 import json
 import math
 import re
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -51,6 +51,8 @@ MAX_CANDIDATES = 60
 MAX_POSTINGS = 200
 #: characters of title and lead sentences embedded
 LEAD_CHARS = 400
+#: undated articles kept in the candidate search (the oldest leave first)
+MAX_UNDATED = 50_000
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -405,6 +407,7 @@ class StoryIndex:
         self._lead_ids: list[str | None] = []
         self._leads = np.zeros((1024, 512), dtype=np.float32)
         self._newest: int | None = None
+        self._undated: deque[str] = deque()
 
     @property
     def threshold(self) -> float:
@@ -432,7 +435,11 @@ class StoryIndex:
         self._leads[row, : len(p.lead)] = p.lead
         self._lead_ids.append(p.article_id)
         self._lead_rows[p.article_id] = row
-        if p.published is not None and (self._newest is None or p.published > self._newest):
+        if p.published is None:
+            self._undated.append(p.article_id)
+            if len(self._undated) > MAX_UNDATED:
+                self._forget([self._undated.popleft()], prune=False)
+        elif self._newest is None or p.published > self._newest:
             self._newest = p.published
             self._evict()
 
@@ -446,11 +453,16 @@ class StoryIndex:
             return
         horizon = self._newest - 2 * max(self.settings.story_window_days, 1)
         stale = [i for i, p in self.profiles.items() if p.published is not None and p.published < horizon]
-        if len(stale) < 256:  # evict in chunks: cheap amortised
-            return
+        if len(stale) >= 256:  # evict in chunks: cheap amortised
+            self._forget(stale)
+
+    def _forget(self, stale: list[str], *, prune: bool = True) -> None:
+        # Postings may keep forgotten ids (the search skips them); pruning them is for big evictions.
         for article_id in stale:
             del self.profiles[article_id]
             self._lead_ids[self._lead_rows.pop(article_id)] = None
+        if not prune:
+            return
         gone = set(stale)
         for token in list(self._postings):
             kept = [a for a in self._postings[token] if a not in gone]
