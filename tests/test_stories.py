@@ -202,7 +202,9 @@ def test_cross_lingual_versions_join_with_the_real_embedder() -> None:
 
 def test_odd_articles_all_get_a_story(tmp_path: Path, embedder: FakeEmbedder) -> None:
     """No date, no detectable language, a megabyte of text: each is placed, none dropped."""
-    huge = " ".join(f"Paragraph {i} of the Sallow Bay harbour inquiry report, page after page." for i in range(15_000))
+    huge = " ".join(
+        f"Paragraph {i} of the Sallow Bay harbour inquiry report, page after page." for i in range(15_000)
+    )
     rows = [
         {"text": QUAKE_A[0][1]},  # no date
         {"text": "1234 5678 — 90 %% ## 42", "date": "2024-02-13"},  # no language to detect
@@ -221,3 +223,21 @@ def test_odd_articles_all_get_a_story(tmp_path: Path, embedder: FakeEmbedder) ->
 
         assert find_story_copies(store, embedder=embedder) == []
         assert store.articles_without_copy_check() == []
+
+
+def test_memory_follows_the_story_window(embedder: FakeEmbedder) -> None:
+    from datetime import date, timedelta
+
+    index = StoryIndex(settings=Settings(story_window_days=5))
+    start = date(2024, 1, 1)
+    arts = [
+        article(
+            (start + timedelta(days=i // 2)).isoformat(), f"Report {i} on event {i // 2} in Town{i // 2}."
+        )
+        for i in range(1200)
+    ]
+    for p in profile_articles(arts, embedder=embedder):
+        index.add(p)
+    assert len(index.profiles) < 600  # roughly the last two windows' articles, not all 1,200
+    assert len(index._leads) < 1200
+    assert sum(len(m) for m in index.stories().values()) == 1200  # stories stay, closed

@@ -463,6 +463,13 @@ class StoryIndex:
             self._lead_ids[self._lead_rows.pop(article_id)] = None
         if not prune:
             return
+        live = [i for i, a in enumerate(self._lead_ids) if a is not None]
+        if len(live) < len(self._lead_ids) // 2:  # compact the lead matrix: memory follows the window
+            self._leads = (
+                np.ascontiguousarray(self._leads[live]) if live else np.zeros((1024, 512), np.float32)
+            )
+            self._lead_ids = [self._lead_ids[i] for i in live]
+            self._lead_rows = {a: row for row, a in enumerate(self._lead_ids) if a is not None}
         gone = set(stale)
         for token in list(self._postings):
             kept = [a for a in self._postings[token] if a not in gone]
