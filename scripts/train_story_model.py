@@ -28,7 +28,8 @@ from storyline.evaluate import bcubed
 from storyline.ingest import read_paths
 from storyline.models import Article
 from storyline.pipeline import prepare_record
-from storyline.stories import FEATURES, Idf, PairModel, StoryIndex, pair_features, profile_articles
+from storyline.profiles import FEATURES, Idf, PairModel, pair_features, profile_articles
+from storyline.stories import StoryIndex
 
 THRESHOLDS = [round(t, 2) for t in np.arange(0.2, 0.81, 0.05)]
 

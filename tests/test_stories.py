@@ -12,9 +12,10 @@ from storyline.embed import default_embedder
 from storyline.ingest import make_article
 from storyline.models import Article
 from storyline.pipeline import assign_stories, ingest, prepare_article
+from storyline.profiles import Profile, profile_articles, text_dates
 from storyline.settings import Settings
 from storyline.store import SQLiteStore
-from storyline.stories import Profile, StoryIndex, cluster_articles, profile_articles, text_dates
+from storyline.stories import StoryIndex, cluster_articles
 from storyline.testing import FakeEmbedder
 
 QUAKE_A = [

@@ -145,7 +145,8 @@ def assign_stories(
     Each batch of assignments is one transaction.
     """
     from .embed import default_embedder
-    from .stories import Profile, StoryIndex, profile_articles
+    from .profiles import Profile, profile_articles
+    from .stories import StoryIndex
 
     todo = store.unassigned_ids()
     if not todo:
