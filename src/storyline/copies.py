@@ -330,11 +330,43 @@ def _lexical(a: _Profile, b: _Profile, th: CopyThresholds) -> _Lexical:
     jaccard = inter / union if union else 0.0
     c_ab, c_ba = _containment(a.shingles, b.shingles), _containment(b.shingles, a.shingles)
     near_identical = max(c_ab, c_ba) >= th.wire_containment and jaccard >= th.wire_jaccard
-    # Same-language texts sharing few words can be neither spun nor wire: no model for them.
-    shared = len(a.word_set & b.word_set) / max(1, min(len(a.word_set), len(b.word_set)))
+    # Sentence vectors are the costly part: ask for them only where a copy is still possible.
+    # A spun or translated copy keeps the sentence count; a spun one keeps, sentence by
+    # sentence, much of the wording; a translation keeps the figures.
+    n_a, n_b = len(a.sentences), len(b.sentences)
+    similar_shape = min(n_a, n_b) >= th.min_aligned and min(n_a, n_b) / max(n_a, n_b) >= 0.6
     cross_or_unknown = not (a.language and b.language) or a.language != b.language
-    needs_model = not near_identical and (cross_or_unknown or shared >= 0.9 * th.spun_lexical)
+    if near_identical or not similar_shape:
+        needs_model = False
+    elif cross_or_unknown:
+        needs_model = _figures_agree(a, b)
+    else:
+        shared = len(a.word_set & b.word_set) / max(1, min(len(a.word_set), len(b.word_set)))
+        needs_model = shared >= 0.9 * th.spun_lexical and _sentence_overlap(a, b) >= 0.5 * th.coverage
     return _Lexical(jaccard, (c_ab, c_ba), near_identical, needs_model)
+
+
+_FIGURE = re.compile(r"\d+")
+
+
+def _figures_agree(a: _Profile, b: _Profile) -> bool:
+    """Whether two texts in different languages carry mostly the same figures (a translation does)."""
+    fa, fb = set(_FIGURE.findall(a.article.text)), set(_FIGURE.findall(b.article.text))
+    if min(len(fa), len(fb)) < 2:
+        return True  # too few figures to tell: let the model decide
+    return len(fa & fb) / min(len(fa), len(fb)) >= 0.5
+
+
+def _sentence_overlap(a: _Profile, b: _Profile) -> float:
+    """Share of the shorter text's sentences whose words mostly recur in one sentence of the other."""
+    short, long_ = (a, b) if len(a.sentences) <= len(b.sentences) else (b, a)
+    others = [set(w) for w in long_.sentence_words]
+    hits = 0
+    for sentence in short.sentence_words:
+        mine = set(sentence)
+        if mine and max((len(mine & o) / len(mine | o) for o in others), default=0.0) >= 0.35:
+            hits += 1
+    return hits / max(1, len(short.sentence_words))
 
 
 def _compare(
