@@ -21,6 +21,7 @@ Both are scored (BCubed F1) against the generator's own gold grouping.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import resource
@@ -119,7 +120,7 @@ def generate(n: int, path: Path, seed: int = 3) -> dict[str, str]:
     """
     rng = random.Random(seed)
     vocabulary = [name(rng, rng.randint(2, 3)).lower() for _ in range(4000)]
-    weights = [1 / (i + 10) for i in range(len(vocabulary))]
+    cum_weights = list(itertools.accumulate(1 / (i + 10) for i in range(len(vocabulary))))
     gold: dict[str, str] = {}
     start = date(2024, 1, 1)
     with path.open("w") as fh:
@@ -154,7 +155,7 @@ def generate(n: int, path: Path, seed: int = 3) -> dict[str, str]:
                             rng.sample(vocab, 2)
                             + rng.sample(details, 2)
                             + rng.sample(FILLER, 3)
-                            + rng.choices(vocabulary, weights, k=rng.randint(6, 12))
+                            + rng.choices(vocabulary, cum_weights=cum_weights, k=rng.randint(6, 12))
                         )
                         rng.shuffle(words)
                         if rng.random() < 0.3:
