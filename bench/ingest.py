@@ -43,17 +43,24 @@ def fake_article(rng: random.Random, i: int) -> dict[str, str]:
         paragraphs.append(" ".join(sentences))
     day = f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
     title = f"{rng.choice(PLACES)} {rng.choice(WORDS)} {rng.choice(WORDS)} report {i}"
-    return {"title": title, "date": day, "text": "\n\n".join(paragraphs), "url": f"https://news{i % 50}.example/{i}"}
+    return {
+        "title": title,
+        "date": day,
+        "text": "\n\n".join(paragraphs),
+        "url": f"https://news{i % 50}.example/{i}",
+    }
 
 
 def html_page(a: dict[str, str]) -> str:
     body = "".join(f"<p>{p}</p>\n" for p in a["text"].split("\n\n"))
-    return (f"<!doctype html><html><head><title>{a['title']}</title>"
-            f"<link rel='canonical' href='{a['url']}'><meta property='article:published_time' content='{a['date']}'>"
-            f"</head><body><header><nav><a href='/'>Home</a> <a href='/world'>World</a></nav></header>"
-            f"<main><article><h1>{a['title']}</h1>{body}</article></main>"
-            f"<aside><h3>Most read</h3><ul><li>Another story</li><li>More news</li></ul></aside>"
-            f"<footer>© News Group</footer></body></html>")
+    return (
+        f"<!doctype html><html><head><title>{a['title']}</title>"
+        f"<link rel='canonical' href='{a['url']}'><meta property='article:published_time' content='{a['date']}'>"
+        f"</head><body><header><nav><a href='/'>Home</a> <a href='/world'>World</a></nav></header>"
+        f"<main><article><h1>{a['title']}</h1>{body}</article></main>"
+        f"<aside><h3>Most read</h3><ul><li>Another story</li><li>More news</li></ul></aside>"
+        f"<footer>© News Group</footer></body></html>"
+    )
 
 
 def generate(folder: Path, n_text: int, n_html: int) -> dict[str, Path]:
@@ -104,13 +111,19 @@ def worker(kind: str, source: str, db: str, limit: int) -> None:
 
 def measure(kind: str, source: Path, tmp: Path, limit: int) -> dict[str, float]:
     db = tmp / f"{kind}-{limit}.db"
-    out = subprocess.run([sys.executable, __file__, "--worker", kind, str(source), str(db), str(limit)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", kind, str(source), str(db), str(limit)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full corpus sizes")
     parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -123,20 +136,26 @@ def main() -> None:
         tmp = Path(d)
         t = time.perf_counter()
         paths = generate(tmp, n_text, n_html)
-        print(f"generated {n_text:,} text + JSONL articles and {n_html:,} HTML pages "
-              f"in {time.perf_counter() - t:.0f} s (~450 words each)")
+        print(
+            f"generated {n_text:,} text + JSONL articles and {n_html:,} HTML pages "
+            f"in {time.perf_counter() - t:.0f} s (~450 words each)"
+        )
         print(f"{'job':<34}{'articles':>10}{'seconds':>10}{'articles/s':>12}{'peak MB':>10}")
         rows = []
         for kind, source in (("jsonl", paths["jsonl"]), ("text", paths["text"])):
             for limit in (n_text // 10, n_text):
                 rows.append((f"storyline ingest {kind} ({limit:,})", measure(kind, source, tmp, limit)))
-        rows.append((f"trafilatura.extract alone ({n_html:,})", measure("trafilatura", paths["html"], tmp, n_html)))
+        rows.append(
+            (f"trafilatura.extract alone ({n_html:,})", measure("trafilatura", paths["html"], tmp, n_html))
+        )
         rows.append((f"storyline ingest html ({n_html:,})", measure("html", paths["html"], tmp, n_html)))
         for label, r in rows:
             print(f"{label:<34}{r['n']:>10,}{r['seconds']:>10.1f}{r['per_s']:>12.0f}{r['peak_mb']:>10.0f}")
         html_ratio = rows[-1][1]["per_s"] / rows[-2][1]["per_s"]
-        print(f"HTML: storyline (extraction, cleaning, language, sentences, store) runs at {html_ratio:.2f}x "
-              "the speed of trafilatura's default extraction alone")
+        print(
+            f"HTML: storyline (extraction, cleaning, language, sentences, store) runs at {html_ratio:.2f}x "
+            "the speed of trafilatura's default extraction alone"
+        )
         small, big = rows[0][1]["peak_mb"], rows[1][1]["peak_mb"]
         print(f"memory, JSONL: {small:.0f} MB at {n_text // 10:,} articles, {big:.0f} MB at {n_text:,}")
 

@@ -27,7 +27,7 @@ from rich.table import Table
 
 from . import __version__
 from .errors import StorylineError
-from .models import IngestStats, Story, to_dict
+from .models import Article, IngestStats, Quarantined, Story, to_dict
 from .settings import Settings
 
 EXIT_OK = 0
@@ -344,6 +344,83 @@ def eval_stories(
     for metric in ("bcubed", "pairwise"):
         m = scores[metric]
         table.add_row(metric, f"{m['p']:.4f}", f"{m['r']:.4f}", f"{m['f1']:.4f}")  # type: ignore[index]
+    out.print(table)
+
+
+def _load_article(ref: str, db: Path) -> Article:
+    """An article by store id (or unique prefix, or record id), or the first article of a file."""
+    from .errors import InputError, NotFoundError
+    from .ingest import read_paths
+    from .pipeline import prepare_record
+
+    if Path(ref).is_file() or ref == "-":
+        for record in read_paths([ref]):
+            item = prepare_record(record)
+            if isinstance(item, Quarantined):
+                raise InputError(item.reason, origin=item.origin, position=item.position)
+            return item
+        raise InputError("no article in the file", origin=ref)
+    if not db.exists():
+        raise NotFoundError(
+            f"{ref!r} is neither a file nor an article id: the store {str(db)!r} does not exist"
+        )
+    with _open(db) as store:
+        article: Article = store.get_article(ref)
+        return article
+
+
+@app.command()
+def similarity(
+    a: Annotated[str, typer.Argument(help="Article id in the store, or a file.")],
+    b: Annotated[str, typer.Argument(help="Article id in the store, or a file.")],
+    db: DbOption = DEFAULT_DB,
+    json_out: JsonOption = False,
+) -> None:
+    """How alike two articles are on the SemEval-2022 Task 8 dimensions (1 = very similar, 4 = very dissimilar)."""
+    from .similarity import score_pair
+
+    scores = score_pair(_load_article(a, db), _load_article(b, db))
+    if json_out:
+        _print_json(scores)
+        return
+    table = Table(title="similarity (1 = very similar … 4 = very dissimilar)")
+    for col in ("geography", "entities", "time", "narrative", "overall", "style", "tone"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        *(
+            f"{getattr(scores, c):.2f}"
+            for c in ("geography", "entities", "time", "narrative", "overall", "style", "tone")
+        )
+    )
+    out.print(table)
+    for key, value in scores.evidence.items():
+        out.print(f"[bold]{key}[/]: {value}")
+    for warning in scores.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
+@eval_app.command("similarity")
+def eval_similarity(
+    gold: Annotated[
+        Path, typer.Option("--gold", exists=True, dir_okay=False, help="Gold CSV (STS22 format).")
+    ],
+    json_out: JsonOption = False,
+) -> None:
+    """Pearson r between predicted and gold scores, per dimension, over all pairs and per language pair."""
+    from .similarity import evaluate_similarity
+
+    result = evaluate_similarity(gold)
+    if json_out:
+        _print_json(result)
+        return
+    by_dim: dict[str, dict[str, float | None]] = result["by_dimension"]
+    groups = list(by_dim["overall"])
+    table = Table(title=f"Pearson r vs {gold.name} ({result['n_pairs']} pairs)")
+    table.add_column("dimension")
+    for group in groups:
+        table.add_column(group, justify="right")
+    for dim, values in by_dim.items():
+        table.add_row(dim, *("-" if values.get(g) is None else f"{values[g]:.3f}" for g in groups))
     out.print(table)
 
 

@@ -177,3 +177,146 @@ class PairScores:
     tone: float
     evidence: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     warnings: tuple[str, ...] = ()
+
+
+# --- compare ---
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One sentence of one version, as the comparison sees it.
+
+    ``index`` is its position among the version's passages: the prose sentences
+    first, then the sentences of its embedded posts. ``kind`` is ``"text"`` for
+    prose and ``"embed:<kind>"`` (``"embed:tweet"``) for a sentence of an embed,
+    which counts as the version's own material but is labelled as such.
+    """
+
+    article_id: str
+    index: int
+    text: str
+    kind: str = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """A date expression in a text and the date it stands for.
+
+    ``date`` is ISO 8601 at the expression's precision: ``2021-10-18`` (day),
+    ``2021-W41`` (week), ``2021-10`` (month) or ``2021`` (year). ``rule`` says how
+    it was read, and for a relative one ("on Monday") against which reference.
+    """
+
+    text: str
+    start: int
+    end: int
+    date: str
+    precision: str  # "day", "week", "month", "year"
+    relative: bool
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One mention of a person, organisation or place in a passage.
+
+    ``text`` is as written ("Blinkens'"), ``form`` its normalised form ("Blinkens":
+    no article, title or possessive); ``start``/``end`` are offsets in the passage text.
+    """
+
+    text: str
+    form: str
+    label: str  # "PERSON", "ORG", "PLACE", or "NAME" when the type is unknown
+    article_id: str
+    index: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """Mentions across versions merged into one person, organisation or place.
+
+    ``name`` is the consensus form, ``variants`` every form seen (consensus first),
+    ``flagged`` the variants that look like misspellings or transliteration errors;
+    ``evidence`` says why each variant was merged and why it was (not) flagged.
+    """
+
+    name: str
+    label: str
+    variants: tuple[str, ...]
+    flagged: tuple[str, ...]
+    mentions: tuple[Mention, ...]
+    evidence: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AlignedPair:
+    """Two passages of different versions that report the same fact.
+
+    ``relation`` is ``"same"``, or ``"conflict"`` when they report it with different
+    values (numbers, dates). ``diff`` is the word-level difference from ``a`` to ``b``:
+    ``(op, words of a, words of b)`` with op in equal / replace / delete / insert
+    (empty across languages).
+    """
+
+    a: Passage
+    b: Passage
+    relation: str
+    score: float
+    similarity: float
+    diff: tuple[tuple[str, str, str], ...] = ()
+    evidence: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Versions that disagree: ``values[i]`` is what ``sentences[i]`` says about ``subject``."""
+
+    kind: str  # "number", "date", "quote", "name"
+    subject: str
+    values: tuple[str, ...]
+    sentences: tuple[Passage, ...]
+    evidence: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """A dated event of the story: the sentence that dates it, and every version reporting that date."""
+
+    date: str  # ISO 8601 at its precision, as in DateMention
+    precision: str
+    sentence: Passage
+    expression: str
+    relative: bool
+    sources: tuple[str, ...] = ()  # ids of the versions whose aligned sentences give this date
+    evidence: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The versions of one story laid side by side (see :func:`storyline.compare.compare_articles`)."""
+
+    article_ids: tuple[str, ...]
+    passages: tuple[Passage, ...]
+    pairs: tuple[AlignedPair, ...]
+    #: facts: passages of two or more versions linked by aligned pairs
+    groups: tuple[tuple[Passage, ...], ...]
+    #: passages with no counterpart in any other version
+    unique: tuple[Passage, ...]
+    entities: tuple[Entity, ...]
+    timeline: tuple[TimelineEntry, ...]
+    conflicts: tuple[Conflict, ...]
+    copies: tuple[CopyLink, ...] = ()
+    #: per article id, the date relative expressions were resolved against and where it came from
+    references: dict[str, dict[str, Any]] = field(default_factory=dict, hash=False, compare=False)
+    evidence: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def agreed(self) -> tuple[tuple[Passage, ...], ...]:
+        """The facts every version reports."""
+        everyone = set(self.article_ids)
+        return tuple(g for g in self.groups if {p.article_id for p in g} >= everyone)
+
+    def only_in(self, article_id: str) -> tuple[Passage, ...]:
+        """The passages of ``article_id`` that no other version has."""
+        return tuple(p for p in self.unique if p.article_id == article_id)

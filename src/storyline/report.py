@@ -1,0 +1,300 @@
+"""The self-contained HTML report of one story: its versions side by side.
+
+One page, no network needed to view it (inline CSS, no scripts, fonts or images from
+elsewhere): the versions in columns with every sentence marked shared (and with which
+versions), conflicting or this version's alone, embeds labelled; the conflicts with the
+sentence of each version; word-level differences of aligned pairs; entities with their
+variants and flagged spellings; the timeline; the copy links.
+
+Article text, titles and URLs are untrusted: the template is rendered by Jinja2 with
+autoescaping on and never marks article content safe; a URL becomes a link only when it
+is plain http(s).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .dates import date_sort_key
+from .entities import fold
+from .mentions import Tagger
+from .models import Article, Comparison, CopyLink, Passage, Story
+from .settings import DEFAULT_SETTINGS, Settings
+from .types import Embedder
+
+if TYPE_CHECKING:
+    from .store import SQLiteStore
+
+#: one colour per version, cycling after ten
+PALETTE = (
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
+    "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+)  # fmt: skip
+
+
+def _label(k: int) -> str:
+    """A, B, ..., Z, AA, AB, ...: short names for versions."""
+    letters = ""
+    k += 1
+    while k:
+        k, rest = divmod(k - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _safe_url(url: str) -> str:
+    """The URL when it is plain http(s) (then it may be a link), else ""."""
+    return url if url.lower().startswith(("http://", "https://")) and '"' not in url else ""
+
+
+def report_context(
+    story: Story | None, articles: Sequence[Article], comparison: Comparison, copies: Sequence[CopyLink] = ()
+) -> dict[str, Any]:
+    """Everything the template shows, as plain values (tested apart from the HTML)."""
+    by_id = {a.id: a for a in articles}
+    ids = list(comparison.article_ids)
+    label = {i: _label(k) for k, i in enumerate(ids)}
+    color = {i: PALETTE[k % len(PALETTE)] for k, i in enumerate(ids)}
+    group_of: dict[Passage, int] = {}
+    for number, group in enumerate(comparison.groups, start=1):
+        for p in group:
+            group_of[p] = number
+    agreed = {p for g in comparison.agreed() for p in g}
+    # a name conflict lists the consensus spelling first: that sentence is right; every sentence using
+    # a flagged spelling is not
+    why: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for c in comparison.conflicts:
+        for p in c.sentences if c.kind != "name" else ():
+            why[(p.article_id, p.index)].append(c.kind)
+    for pair in comparison.pairs:
+        for p in (pair.a, pair.b) if pair.relation == "conflict" else ():
+            why[(p.article_id, p.index)].append("number" if "numbers" in pair.evidence else "date")
+    for e in comparison.entities:
+        flagged = {fold(v).removesuffix("s") for v in e.flagged}
+        for m in e.mentions:
+            if fold(m.form).removesuffix("s") in flagged:
+                why[(m.article_id, m.index)].append(f"spelling of {e.name}")
+    conflicting = {p for p in comparison.passages if (p.article_id, p.index) in why}
+    conflicting |= {p for pair in comparison.pairs if pair.relation == "conflict" for p in (pair.a, pair.b)}
+    unique = set(comparison.unique)
+    versions = []
+    for i in ids:
+        article = by_id.get(i)
+        rows = []
+        for p in (p for p in comparison.passages if p.article_id == i):
+            group = comparison.groups[group_of[p] - 1] if p in group_of else ()
+            others = sorted({label[q.article_id] for q in group if q.article_id != i})
+            status = "conflict" if p in conflicting else "unique" if p in unique else "shared"
+            rows.append(
+                {
+                    "anchor": f"p-{label[i]}-{p.index}",
+                    "text": p.text,
+                    "status": status,
+                    "agreed": p in agreed,
+                    "embed": p.kind.removeprefix("embed:") if p.kind.startswith("embed:") else "",
+                    "fact": group_of.get(p),
+                    "also_in": others,
+                    "why": ", ".join(dict.fromkeys(why.get((p.article_id, p.index), []))),
+                }
+            )
+        reference = comparison.references.get(i, {})
+        versions.append(
+            {
+                "id": i,
+                "label": label[i],
+                "color": color[i],
+                "title": article.headline if article else i,
+                "source": article.source if article else "",
+                "url": article.url if article else "",
+                "link": _safe_url(article.url) if article else "",
+                "published": (article.published or "") if article else "",
+                "language": comparison.evidence.get("languages", {}).get(i, ""),
+                "reference": reference,
+                "rows": rows,
+                "only": sum(1 for r in rows if r["status"] == "unique"),
+            }
+        )
+
+    def ref(p: Passage) -> dict[str, Any]:
+        return {
+            "label": label[p.article_id],
+            "color": color[p.article_id],
+            "anchor": f"p-{label[p.article_id]}-{p.index}",
+            "text": p.text,
+            "kind": p.kind,
+        }
+
+    timeline: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for entry in comparison.timeline:
+        timeline[entry.date].append(
+            {
+                **ref(entry.sentence),
+                "expression": entry.expression,
+                "relative": entry.relative,
+                "precision": entry.precision,
+                "rule": str(entry.evidence.get("rule", "")),
+                "reference_note": str((entry.evidence.get("reference") or {}).get("note", "")),
+                "sources": [label[s] for s in entry.sources if s in label],
+            }
+        )
+    pair_groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for pair in comparison.pairs:
+        pair_groups[(label[pair.a.article_id], label[pair.b.article_id])].append(
+            {
+                "a": ref(pair.a),
+                "b": ref(pair.b),
+                "relation": pair.relation,
+                "similarity": pair.similarity,
+                "decided_by": pair.evidence.get("decided_by", ""),
+                "diff": [{"op": op, "a": x, "b": y} for op, x, y in pair.diff],
+            }
+        )
+    links = [*comparison.copies, *(c for c in copies if c not in comparison.copies)]
+    return {
+        "title": (story.title if story else "") or (versions[0]["title"] if versions else "Comparison"),
+        "story_id": story.id if story else "",
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "versions": versions,
+        "counts": {
+            "versions": len(ids),
+            "facts": len(comparison.groups),
+            "agreed": len(comparison.agreed()),
+            "pairs": len(comparison.pairs),
+            "unique": len(comparison.unique),
+            "conflicts": len(comparison.conflicts),
+            "entities": len(comparison.entities),
+        },
+        "conflicts": [
+            {
+                "kind": c.kind,
+                "subject": c.subject,
+                "rule": str(c.evidence.get("rule", "")),
+                "sentences": sorted(
+                    (
+                        {**ref(p), "value": v, "consensus": c.kind == "name" and k == 0}
+                        for k, (p, v) in enumerate(zip(c.sentences, c.values, strict=True))
+                    ),
+                    key=lambda r: (not r["consensus"], len(r["label"]), r["label"]),
+                ),
+            }
+            for c in comparison.conflicts
+        ],
+        "entities": [
+            {
+                "name": e.name,
+                "label": e.label,
+                "variants": [
+                    {
+                        "form": v,
+                        "flagged": v in e.flagged,
+                        "note": str(e.evidence.get("variants", {}).get(v, "")),
+                    }
+                    for v in e.variants
+                ],
+                "mentions": len(e.mentions),
+                "versions": sorted({label[m.article_id] for m in e.mentions if m.article_id in label}),
+            }
+            for e in comparison.entities
+            if len(e.mentions) > 1 or e.flagged
+        ],
+        "timeline": [{"date": d, "entries": timeline[d]} for d in sorted(timeline, key=date_sort_key)],
+        "pair_groups": [{"a": a, "b": b, "pairs": ps} for (a, b), ps in pair_groups.items()],
+        "copies": [
+            {
+                "copy": label.get(c.copy, c.copy),
+                "original": label.get(c.original, c.original),
+                "type": str(c.type),
+                "score": c.score,
+                "rule": str(c.evidence.get("rule", "")),
+                "original_by": str(c.evidence.get("original_by", "")),
+            }
+            for c in links
+        ],
+    }
+
+
+def render_html_report(
+    story: Story | None, articles: Sequence[Article], comparison: Comparison, copies: Sequence[CopyLink] = ()
+) -> str:
+    """The report page as a string."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(
+        loader=PackageLoader("storyline", "templates"),
+        autoescape=True,  # every value is escaped: article content is untrusted
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("report.html.j2").render(**report_context(story, articles, comparison, copies))
+
+
+def write_html_report(
+    story: Story | None,
+    articles: Sequence[Article],
+    comparison: Comparison,
+    copies: Sequence[CopyLink],
+    path: str | os.PathLike[str],
+) -> Path:
+    """Write the story's report to ``path`` (one self-contained HTML file) and return the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_html_report(story, articles, comparison, copies), encoding="utf-8")
+    return target
+
+
+def story_filename(story_id: str) -> str:
+    """A safe file name for a story's report (ids come from the store, but stay careful)."""
+    return re.sub(r"[^\w.-]", "_", story_id).strip(".") or "story"
+
+
+def write_story_reports(
+    store: SQLiteStore,
+    folder: str | os.PathLike[str],
+    *,
+    embedder: Embedder | None = None,
+    tagger: Tagger | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    min_versions: int = 2,
+    max_versions: int = 50,
+) -> Path:
+    """Compare every story of ``store`` with at least ``min_versions`` versions and write its
+    report to ``folder/<story>.html`` (the first ``max_versions`` of a larger story), with an
+    ``index.html`` listing them; returns the index path."""
+    from jinja2 import Environment, PackageLoader
+
+    from .compare import compare_articles
+
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    written: list[dict[str, Any]] = []
+    for story in store.list_stories():
+        if len(story.article_ids) < min_versions:
+            continue
+        ids = list(story.article_ids[:max_versions])
+        articles = list(store.iter_articles(ids))
+        copies = [c for c in store.copies(ids) if c.copy in ids and c.original in ids]
+        comparison = compare_articles(
+            articles, copies=copies, embedder=embedder, tagger=tagger, settings=settings
+        )
+        name = story_filename(story.id) + ".html"
+        write_html_report(story, articles, comparison, copies, target / name)
+        written.append(
+            {
+                "file": name,
+                "title": story.title,
+                "versions": len(ids),
+                "conflicts": len(comparison.conflicts),
+                "dates": f"{story.first_published or '?'} – {story.last_published or '?'}",
+            }
+        )
+    env = Environment(loader=PackageLoader("storyline", "templates"), autoescape=True)
+    index = target / "index.html"
+    index.write_text(env.get_template("index.html.j2").render(stories=written), encoding="utf-8")
+    return index

@@ -1,0 +1,121 @@
+"""The HTML report: self-contained, every piece of article content escaped, statuses right."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from storyline.compare import compare_articles
+from storyline.mentions import heuristic_tagger
+from storyline.models import Article, Comparison, CopyLink, CopyType, Story
+from storyline.pipeline import assign_stories
+from storyline.report import (
+    render_html_report,
+    report_context,
+    story_filename,
+    write_html_report,
+    write_story_reports,
+)
+from storyline.store import SQLiteStore
+from storyline.testing import FakeEmbedder
+
+HOSTILE = Article(
+    id="hostile",
+    title='<i>Breaking</i><script>alert("title")</script>',
+    url="javascript:alert(1)",
+    source='"><img src=x onerror=alert(2)>',
+    published="2024-05-08",
+    language="en",
+    text="",
+    sentences=(
+        "Mayor Lena Hartwig opened the new <b>harbour</b> bridge on Monday <script>alert('x')</script>.",
+        "The bridge cost 40 million euros, the city said.",
+        "A <img src=x onerror=alert(3)> crowd of about 2,000 people watched.",
+    ),
+)
+PLAIN = Article(
+    id="plain",
+    title="Harbour bridge opens",
+    url="https://news.example/bridge?a=1&b=2",
+    source="news.example",
+    published="2024-05-08",
+    language="en",
+    text="",
+    sentences=(
+        "Mayor Lena Hartwig opened the new harbour bridge on Monday.",
+        "The bridge cost 55 million euros, the city said.",
+        "Traffic will use it from June.",
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def comparison() -> Comparison:
+    return compare_articles([HOSTILE, PLAIN], embedder=FakeEmbedder(), tagger=heuristic_tagger)
+
+
+@pytest.fixture(scope="module")
+def html(comparison: Comparison) -> str:
+    link = CopyLink(
+        copy="plain", original="hostile", type=CopyType.SPUN, score=0.8, evidence={"rule": "<b>x</b>"}
+    )
+    story = Story(id="s-1", title="<script>story</script>", article_ids=("hostile", "plain"))
+    return render_html_report(story, [HOSTILE, PLAIN], comparison, [link])
+
+
+def test_markup_in_articles_shows_as_text(html: str) -> None:
+    assert "<script" not in html.lower()
+    assert "<img" not in html.lower() and "<b>harbour" not in html and "<i>Breaking" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert "&lt;b&gt;harbour&lt;/b&gt;" in html
+    assert "&lt;i&gt;Breaking&lt;/i&gt;" in html
+
+
+def test_only_http_urls_become_links(html: str) -> None:
+    assert 'href="javascript:' not in html
+    assert "javascript:alert(1)" in html  # shown as text
+    assert 'href="https://news.example/bridge?a=1&amp;b=2"' in html
+
+
+def test_the_page_needs_no_network(html: str) -> None:
+    assert not re.search(r"<link|<script|<iframe|<[^>]*\bsrc=|@import|url\(", html, re.I)
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert all(h.startswith("#") or h == "https://news.example/bridge?a=1&amp;b=2" for h in hrefs)
+    assert "Content-Security-Policy" in html
+
+
+def test_statuses_of_passages(comparison: Comparison) -> None:
+    context = report_context(None, [HOSTILE, PLAIN], comparison)
+    hostile, plain = context["versions"]
+    assert [r["status"] for r in hostile["rows"]] == ["shared", "conflict", "unique"]
+    assert [r["status"] for r in plain["rows"]] == ["shared", "conflict", "unique"]
+    assert hostile["rows"][0]["also_in"] == ["B"] and hostile["label"] == "A"
+    (conflict,) = context["conflicts"]
+    assert [s["value"] for s in conflict["sentences"]] == ["40 million", "55 million"]
+
+
+def test_write_html_report(tmp_path: Path, comparison: Comparison) -> None:
+    path = write_html_report(None, [HOSTILE, PLAIN], comparison, [], tmp_path / "out" / "story.html")
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "Versions side by side" in page and "Timeline" in page
+    assert "2024-05-06" in page  # "on Monday" in an article of Wednesday 2024-05-08
+
+
+def test_a_report_per_story_and_an_index(store: SQLiteStore, tmp_path: Path) -> None:
+    store.write_batch([HOSTILE, PLAIN])
+    assign_stories(store, embedder=FakeEmbedder())
+    index = write_story_reports(
+        store, tmp_path / "reports", embedder=FakeEmbedder(), tagger=heuristic_tagger, min_versions=1
+    )
+    page = index.read_text(encoding="utf-8")
+    files = sorted(p.name for p in index.parent.iterdir())
+    assert "index.html" in files and len(files) == 1 + len(store.list_stories())
+    assert all(f'href="{name}"' in page for name in files if name != "index.html")
+    assert "<script" not in page.lower()
+
+
+def test_story_file_names_stay_in_the_folder() -> None:
+    assert story_filename("../../etc/passwd") == "_.._etc_passwd"
+    assert "/" not in story_filename("a/b\\c") and story_filename("..") == "story"
