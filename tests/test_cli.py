@@ -113,9 +113,11 @@ def test_no_traceback_reaches_the_user(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The built-in sample corpus after `storyline run` (real models), shared by the tests below."""
-    db = str(tmp_path_factory.mktemp("run") / "r.db")
-    code, _ = invoke("run", "--db", db)
+    """The built-in sample corpus after `storyline run` (real models), shared by the tests below;
+    its reports are in the folder `reports` beside the store."""
+    folder = tmp_path_factory.mktemp("run")
+    db = str(folder / "r.db")
+    code, _ = invoke("run", "--db", db, "--reports", str(folder / "reports"))
     assert code == EXIT_OK
     return db
 
@@ -176,3 +178,112 @@ def test_eval_stories_json() -> None:
     assert set(scores) >= {"bcubed", "pairwise", "n_articles", "n_stories"}
     assert set(scores["bcubed"]) == {"p", "r", "f1"} and scores["n_articles"] == 48
     assert scores["bcubed"]["f1"] >= 0.95
+
+
+def _versions(db: str, *record_ids: str) -> dict[str, str]:
+    """Store ids of the sample corpus's records (`s01-a` …), by record id."""
+    _, out = invoke("articles", "--db", db, "--json")
+    ids = {a["external_id"]: a["id"] for a in json.loads(out)}
+    return {r: ids[r] for r in record_ids}
+
+
+@pytest.mark.slow
+def test_compare_json_a_scraped_copy_and_its_original(sample_db: str) -> None:
+    ids = _versions(sample_db, "s01-c", "s01-e")
+    # by record id and by a store id prefix, as any command takes them
+    code, out = invoke("compare", "s01-c", ids["s01-e"][:10], "--db", sample_db, "--json")
+    result = json.loads(out)
+    assert code == EXIT_OK
+    assert {"entities", "timeline", "shared", "only_in", "conflicts"} <= set(result)
+    assert [a["id"] for a in result["articles"]] == [ids["s01-c"], ids["s01-e"]]
+    # the repost is the original word for word, plus an embedded tweet only it has
+    assert len(result["shared"]) >= 10
+    assert all({p["a"]["article"], p["b"]["article"]} == set(ids.values()) for p in result["shared"])
+    assert result["only_in"][ids["s01-c"]] == []
+    assert {p["kind"] for p in result["only_in"][ids["s01-e"]]} == {"embed:tweet"}
+    # the copy link the store holds between them is used
+    assert [(c["copy"], c["original"], c["type"]) for c in result["copies"]] == [
+        (ids["s01-e"], ids["s01-c"], "scraped")
+    ]
+    assert "2024-02-13" in {t["date"] for t in result["timeline"]}  # "Tuesday's earthquake"
+
+
+@pytest.mark.slow
+def test_compare_two_reports_finds_the_updated_death_toll(sample_db: str) -> None:
+    code, out = invoke("compare", "s01-a", "s01-c", "--db", sample_db, "--json")
+    conflicts = json.loads(out)["conflicts"]
+    assert code == EXIT_OK
+    assert any(c["kind"] == "number" and c["values"] == ["at least 12", "14"] for c in conflicts)
+    code, out = invoke("compare", "s01-a", "s01-c", "--db", sample_db)
+    assert code == EXIT_OK
+    for heading in ("2 versions compared", "Told by all versions", "Only in one version", "Conflicts (1)"):
+        assert heading in out
+    assert "Entities" in out and "Timeline" in out and "at least 12" in out
+
+
+@pytest.mark.slow
+def test_run_writes_a_report_per_story_with_versions(sample_db: str) -> None:
+    reports = Path(sample_db).parent / "reports"
+    _, out = invoke("stories", "--db", sample_db, "--json")
+    several = [s for s in json.loads(out) if s["size"] >= 2]
+    assert len(several) >= 8  # the sample corpus has 8 stories told by several outlets
+    assert {p.name for p in reports.iterdir()} == {"index.html"} | {f"{s['id']}.html" for s in several}
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="{s["id"]}.html"' in index for s in several)
+    page = (reports / f"{several[0]['id']}.html").read_text(encoding="utf-8")
+    assert "Versions side by side" in page and all(a in page for a in several[0]["articles"])
+
+
+HOSTILE = {
+    "doc_id": "h1",
+    "title": "Ferry <script>alert(1)</script> [/b] resumes",
+    "date": "2024-03-08",
+    "source": "harbour.example",
+    "text": "The harbour authority of Sallow Bay said on Friday that the ferry service would resume next "
+    "week. <script>alert('x')</script> Captain Mara [/b] Lindqvist said the timetable starts on 12 March.",
+}
+
+
+@pytest.mark.slow
+def test_report_of_a_single_article_story_escapes_its_markup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "h.jsonl").write_text(json.dumps(HOSTILE) + "\n", encoding="utf-8")
+    code, _ = invoke("run", "h.jsonl", "--db", "h.db", "--no-reports")
+    assert code == EXIT_OK and not (tmp_path / "reports").exists()
+    code, out = invoke("report", "st-", "--db", "h.db")  # the only story, by a prefix
+    assert code == EXIT_OK
+    (written,) = (tmp_path / "reports").iterdir()
+    assert str(Path("reports") / written.name) in out
+    page = written.read_text(encoding="utf-8")
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert "Ferry &lt;script&gt;alert(1)&lt;/script&gt; [/b] resumes" in page
+    code, out = invoke("report", written.stem, "--db", "h.db", "-o", "one.html")
+    assert code == EXIT_OK and "one.html" in out and (tmp_path / "one.html").read_text(encoding="utf-8")
+    code, out = invoke("articles", "--db", "h.db")  # Rich markup in article text is shown, not parsed
+    assert code == EXIT_OK and "[/b]" in out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["compare", "s01-a", "no-such-article"], "no-such-article"),
+        (["compare", "s01-a", "{binary}"], "binary.bin"),
+        (["report", "st-no-such-story"], "st-no-such-story"),
+    ],
+)
+def test_compare_and_report_errors_name_the_culprit(
+    sample_db: str, tmp_path: Path, args: list[str], named: str
+) -> None:
+    binary = tmp_path / "binary.bin"
+    binary.write_bytes(bytes(range(256)) * 8)
+    args = [a.replace("{binary}", str(binary)) for a in args]
+    proc = subprocess.run(
+        [sys.executable, "-m", "storyline", *args, "--db", sample_db], capture_output=True, text=True
+    )
+    assert proc.returncode == EXIT_ERROR and proc.stdout == ""
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith("error:") and named in line and "Traceback" not in proc.stderr

@@ -119,3 +119,9 @@ def test_a_report_per_story_and_an_index(store: SQLiteStore, tmp_path: Path) -> 
 def test_story_file_names_stay_in_the_folder() -> None:
     assert story_filename("../../etc/passwd") == "_.._etc_passwd"
     assert "/" not in story_filename("a/b\\c") and story_filename("..") == "story"
+
+
+def test_copy_links_name_the_versions(html: str) -> None:
+    copies = html[html.index("<h2>Copy links</h2>") :]
+    assert "<td>B</td><td>A</td>" in copies and "built-in method" not in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in copies  # the link's evidence is escaped too

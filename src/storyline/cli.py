@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,11 +25,13 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
 from .errors import StorylineError
 from .models import Article, IngestStats, Quarantined, Story, to_dict
 from .settings import Settings
+from .terminal import print_ingest_summary, print_similarity, print_stories
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -61,10 +64,29 @@ def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(to_dict(value), ensure_ascii=False, indent=2) + "\n")
 
 
-def _open(db: Path) -> Any:
+def _open(db: Path, *, existing: bool = False) -> Any:
+    """The store; with ``existing``, a missing store is an error (opening it would create it)."""
+    from .errors import NotFoundError
     from .store import open_store
 
+    if existing and not db.exists():
+        raise NotFoundError(f"the store {str(db)!r} does not exist: give --db, or run `storyline run` first")
     return open_store(db)
+
+
+def _bar(stage: str, *columns: TextColumn, quiet: bool = False) -> Progress:
+    """A transient progress bar on stderr: spinner, stage, bar, done of total, extra columns, time."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn(f"[bold]{stage}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        *columns,
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=quiet,
+    )
 
 
 def _ingest(
@@ -74,17 +96,7 @@ def _ingest(
 
     with (
         _open(db) as store,
-        Progress(
-            SpinnerColumn(),
-            TextColumn("[bold]ingest[/]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("records · {task.fields[origin]}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=quiet,
-        ) as progress,
+        _bar("ingest", TextColumn("records · {task.fields[origin]}"), quiet=quiet) as progress,
     ):
         task = progress.add_task("ingest", total=None, origin="")
 
@@ -93,18 +105,6 @@ def _ingest(
 
         stats, new_ids = ingest(paths, store, settings=settings, on_record=on_record)
     return stats, new_ids
-
-
-def _summary(stats: IngestStats, db: Path) -> None:
-    table = Table(title=f"ingest into {db}", show_header=True)
-    for col in ("files", "read", "stored", "duplicates", "quarantined"):
-        table.add_column(col, justify="right")
-    table.add_row(*(str(getattr(stats, c)) for c in ("files", "read", "stored", "duplicates", "quarantined")))
-    console.print(table)
-    if stats.quarantined:
-        console.print(
-            f"[yellow]{stats.quarantined} record(s) quarantined[/]: see `storyline quarantine --db {db}`"
-        )
 
 
 @app.command()
@@ -118,7 +118,7 @@ def ingest(
     if json_out:
         _print_json(stats)
     else:
-        _summary(stats, db)
+        print_ingest_summary(console, stats, db)
     raise typer.Exit(EXIT_QUARANTINED if stats.quarantined else EXIT_OK)
 
 
@@ -139,7 +139,11 @@ def articles(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
             table.add_column(col, overflow="fold")
         for article in store.iter_articles():
             table.add_row(
-                article.id, article.published or "", article.language, article.source, article.headline
+                article.id,
+                article.published or "",
+                article.language,
+                Text(article.source),  # article content is never Rich markup
+                Text(article.headline),
             )
         out.print(table)
 
@@ -158,7 +162,7 @@ def quarantine(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
     for col in ("source", "position", "reason"):
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(row["source"], row["position"], row["reason"])
+        table.add_row(Text(row["source"]), Text(row["position"]), Text(row["reason"]))
     out.print(table)
 
 
@@ -177,16 +181,7 @@ def _assign(db: Path, settings: Settings, *, quiet: bool = False) -> int:
 
     with (
         _open(db) as store,
-        Progress(
-            SpinnerColumn(),
-            TextColumn("[bold]stories[/]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=quiet,
-        ) as progress,
+        _bar("stories", quiet=quiet) as progress,
     ):
         task = progress.add_task("stories", total=None)
         done = assign_stories(
@@ -211,29 +206,6 @@ def _story_row(story: Story) -> dict[str, Any]:
     }
 
 
-def _print_stories(stories: list[Story], db: Path, *, limit: int | None = None) -> None:
-    table = Table(title=f"stories in {db}")
-    table.add_column("id", no_wrap=True, min_width=19)
-    table.add_column("size", justify="right", min_width=4)
-    table.add_column("outlets", justify="right", min_width=7)
-    table.add_column("langs", no_wrap=True, min_width=5)
-    table.add_column("span", no_wrap=True, min_width=10)
-    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=70)
-    for story in stories[:limit]:
-        span = " → ".join(dict.fromkeys(d for d in (story.first_published, story.last_published) if d))
-        table.add_row(
-            story.id,
-            str(len(story.article_ids)),
-            str(len(story.sources)),
-            ",".join(story.languages),
-            span,
-            story.title,
-        )
-    out.print(table)
-    if limit is not None and len(stories) > limit:
-        out.print(f"… and {len(stories) - limit} more: storyline stories --db {db}")
-
-
 PrecisionOption = Annotated[
     float,
     typer.Option(
@@ -253,14 +225,17 @@ def stories(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
     if json_out:
         _print_json([_story_row(s) for s in found])
     else:
-        _print_stories(found, db)
+        print_stories(out, found, db)
+
+
+StoryArgument = Annotated[
+    str, typer.Argument(help="Story id (or a unique prefix, or the id of a story it absorbed).")
+]
 
 
 @app.command()
 def show(
-    story: Annotated[
-        str, typer.Argument(help="Story id (or a unique prefix, or the id of a story it absorbed).")
-    ],
+    story: StoryArgument,
     db: DbOption = DEFAULT_DB,
     json_out: JsonOption = False,
 ) -> None:
@@ -298,13 +273,18 @@ def show(
     if json_out:
         _print_json(row)
         return
-    out.print(f"[bold]{found.title}[/]  ({found.id})")
+    out.print(Text(found.title, style="bold").append(f"  ({found.id})", style="not bold"))
     table = Table(show_lines=False)
     for col in ("article", "published", "lang", "source", "score", "title"):
         table.add_column(col, overflow="fold")
     for m in row["members"]:
         table.add_row(
-            m["article"], m["published"] or "", m["language"], m["source"], f"{m['score']:.2f}", m["title"]
+            m["article"],
+            m["published"] or "",
+            m["language"],
+            Text(m["source"]),
+            f"{m['score']:.2f}",
+            Text(m["title"]),
         )
     out.print(table)
     if links:
@@ -383,20 +363,83 @@ def similarity(
     if json_out:
         _print_json(scores)
         return
-    table = Table(title="similarity (1 = very similar … 4 = very dissimilar)")
-    for col in ("geography", "entities", "time", "narrative", "overall", "style", "tone"):
-        table.add_column(col, justify="right")
-    table.add_row(
-        *(
-            f"{getattr(scores, c):.2f}"
-            for c in ("geography", "entities", "time", "narrative", "overall", "style", "tone")
-        )
-    )
-    out.print(table)
-    for key, value in scores.evidence.items():
-        out.print(f"[bold]{key}[/]: {value}")
+    print_similarity(out, scores)
     for warning in scores.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(Text("warning:", style="yellow").append(f" {warning}", style="default"))
+
+
+@app.command()
+def compare(
+    refs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="ARTICLE",
+            help="Two or more articles: store id (or a unique prefix, or the record's own id), or a file.",
+        ),
+    ],
+    db: DbOption = DEFAULT_DB,
+    json_out: JsonOption = False,
+) -> None:
+    """Lay versions of one story side by side: shared facts, what only one says, conflicts, names, dates."""
+    from .compare import compare_articles, comparison_to_json
+
+    if len(refs) < 2:
+        raise typer.BadParameter("give two or more articles to compare", param_hint="ARTICLE")
+    versions = list({a.id: a for a in (_load_article(ref, db) for ref in refs)}.values())
+    if len(versions) < 2:
+        raise typer.BadParameter(
+            f"{', '.join(refs)} are all one article ({versions[0].id}): give two different ones",
+            param_hint="ARTICLE",
+        )
+    copies = []
+    if db.exists():  # the copy links the store holds between these versions
+        ids = {a.id for a in versions}
+        with _open(db) as store:
+            copies = [c for c in store.copies(ids) if c.copy in ids and c.original in ids]
+    with console.status("[bold]compare[/] aligning sentences, names and dates"):
+        comparison = compare_articles(versions, copies=copies)
+    if json_out:
+        _print_json(comparison_to_json(comparison, versions))
+    else:
+        from .terminal import print_comparison
+
+        print_comparison(out, comparison, versions)
+
+
+def _write(what: str, target: Path, write: Callable[[], Path]) -> Path:
+    """Run ``write``; a file that cannot be written is a storyline error naming it."""
+    try:
+        return write()
+    except OSError as exc:
+        raise StorylineError(f"cannot write the {what} to {str(target)!r}: {exc.strerror or exc}") from exc
+
+
+@app.command()
+def report(
+    story: StoryArgument,
+    db: DbOption = DEFAULT_DB,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="The HTML file (or a folder for it); default: reports/STORY.html."
+        ),
+    ] = None,
+) -> None:
+    """Write the self-contained HTML report of one story: its versions side by side."""
+    from .report import MAX_VERSIONS, compare_story, story_filename, write_html_report
+
+    with _open(db, existing=True) as store:
+        found = store.get_story(story)
+        with console.status(f"[bold]compare[/] {min(len(found.article_ids), MAX_VERSIONS)} version(s)"):
+            articles, copies, comparison = compare_story(store, found)
+    name = story_filename(found.id) + ".html"
+    target = output or Path("reports") / name
+    if target.is_dir():
+        target /= name
+    path = _write("report", target, lambda: write_html_report(found, articles, comparison, copies, target))
+    if len(found.article_ids) > len(articles):
+        console.print(f"[yellow]note:[/] the first {len(articles)} of {len(found.article_ids)} versions")
+    out.print(Text(f"report of {found.id} ({len(articles)} version(s)): {path}"), soft_wrap=True)
 
 
 @eval_app.command("similarity")
@@ -424,6 +467,23 @@ def eval_similarity(
     out.print(table)
 
 
+def _reports(db: Path, folder: Path, settings: Settings) -> Path:
+    from .report import write_story_reports
+
+    with (
+        _open(db) as store,
+        _bar("reports") as progress,
+    ):
+        task = progress.add_task("reports", total=None)
+        index: Path = write_story_reports(
+            store,
+            folder,
+            settings=settings,
+            on_progress=lambda n, total: progress.update(task, completed=n, total=total),
+        )
+    return index
+
+
 @app.command()
 def run(
     paths: Annotated[
@@ -431,12 +491,19 @@ def run(
     ] = None,
     db: DbOption = DEFAULT_DB,
     precision: PrecisionOption = 0.5,
+    reports: Annotated[
+        Path,
+        typer.Option(
+            "--reports", file_okay=False, help="Folder for the HTML reports of stories with 2+ versions."
+        ),
+    ] = Path("reports"),
+    no_reports: Annotated[bool, typer.Option("--no-reports", help="Write no HTML reports.")] = False,
 ) -> None:
-    """The main job: ingest, group into stories, find copies, then print the stories."""
+    """The main job: ingest, group into stories, find copies, print the stories, write their reports."""
     settings = Settings(precision=precision)
     sources = paths or [str(sample_corpus())]
     stats, _ = _ingest(sources, db, settings)
-    _summary(stats, db)
+    print_ingest_summary(console, stats, db)
     _assign(db, settings)
     with _open(db) as store:
         unchecked = store.articles_without_copy_check()
@@ -444,10 +511,16 @@ def run(
     with _open(db) as store:
         found = store.list_stories()
         n_links = len(store.copies())
-    _print_stories(found, db, limit=30)
+    print_stories(out, found, db, limit=30)
     console.print(
         f"{len(found)} stories; {n_links} copy links ({links} new): `storyline show STORY --db {db}`"
     )
+    if not no_reports:
+        index = _write("reports", reports, lambda: _reports(db, reports, settings))
+        n_reports = sum(1 for s in found if len(s.article_ids) >= 2)
+        console.print(
+            Text(f"reports of the {n_reports} stories with two or more versions: {index}"), soft_wrap=True
+        )
     raise typer.Exit(EXIT_QUARANTINED if stats.quarantined else EXIT_OK)
 
 

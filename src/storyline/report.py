@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,9 @@ from .types import Embedder
 if TYPE_CHECKING:
     from .store import SQLiteStore
 
+#: a story's report compares its first this many versions (every pair of versions is aligned)
+MAX_VERSIONS = 50
+
 #: one colour per version, cycling after ten
 PALETTE = (
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
@@ -38,7 +41,7 @@ PALETTE = (
 )  # fmt: skip
 
 
-def _label(k: int) -> str:
+def version_label(k: int) -> str:
     """A, B, ..., Z, AA, AB, ...: short names for versions."""
     letters = ""
     k += 1
@@ -59,7 +62,7 @@ def report_context(
     """Everything the template shows, as plain values (tested apart from the HTML)."""
     by_id = {a.id: a for a in articles}
     ids = list(comparison.article_ids)
-    label = {i: _label(k) for k, i in enumerate(ids)}
+    label = {i: version_label(k) for k, i in enumerate(ids)}
     color = {i: PALETTE[k % len(PALETTE)] for k, i in enumerate(ids)}
     group_of: dict[Passage, int] = {}
     for number, group in enumerate(comparison.groups, start=1):
@@ -140,7 +143,7 @@ def report_context(
                 "precision": entry.precision,
                 "rule": str(entry.evidence.get("rule", "")),
                 "reference_note": str((entry.evidence.get("reference") or {}).get("note", "")),
-                "sources": [label[s] for s in entry.sources if s in label],
+                "sources": sorted((label[s] for s in entry.sources if s in label), key=lambda x: (len(x), x)),
             }
         )
     pair_groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -254,6 +257,27 @@ def story_filename(story_id: str) -> str:
     return re.sub(r"[^\w.-]", "_", story_id).strip(".") or "story"
 
 
+def compare_story(
+    store: SQLiteStore,
+    story: Story,
+    *,
+    embedder: Embedder | None = None,
+    tagger: Tagger | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    max_versions: int = MAX_VERSIONS,
+) -> tuple[list[Article], list[CopyLink], Comparison]:
+    """The story's first ``max_versions`` versions, the copy links between them, and their comparison."""
+    from .compare import compare_articles
+
+    ids = list(story.article_ids[:max_versions])
+    articles = list(store.iter_articles(ids))
+    copies = [c for c in store.copies(ids) if c.copy in ids and c.original in ids]
+    comparison = compare_articles(
+        articles, copies=copies, embedder=embedder, tagger=tagger, settings=settings
+    )
+    return articles, copies, comparison
+
+
 def write_story_reports(
     store: SQLiteStore,
     folder: str | os.PathLike[str],
@@ -262,26 +286,24 @@ def write_story_reports(
     tagger: Tagger | None = None,
     settings: Settings = DEFAULT_SETTINGS,
     min_versions: int = 2,
-    max_versions: int = 50,
+    max_versions: int = MAX_VERSIONS,
+    on_progress: Callable[[int, int], object] | None = None,
 ) -> Path:
     """Compare every story of ``store`` with at least ``min_versions`` versions and write its
     report to ``folder/<story>.html`` (the first ``max_versions`` of a larger story), with an
-    ``index.html`` listing them; returns the index path."""
+    ``index.html`` listing them; returns the index path. ``on_progress(done, total)`` is
+    called before the first story and after each."""
     from jinja2 import Environment, PackageLoader
-
-    from .compare import compare_articles
 
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
+    stories = [s for s in store.list_stories() if len(s.article_ids) >= min_versions]
     written: list[dict[str, Any]] = []
-    for story in store.list_stories():
-        if len(story.article_ids) < min_versions:
-            continue
-        ids = list(story.article_ids[:max_versions])
-        articles = list(store.iter_articles(ids))
-        copies = [c for c in store.copies(ids) if c.copy in ids and c.original in ids]
-        comparison = compare_articles(
-            articles, copies=copies, embedder=embedder, tagger=tagger, settings=settings
+    if on_progress is not None:
+        on_progress(0, len(stories))
+    for story in stories:
+        articles, copies, comparison = compare_story(
+            store, story, embedder=embedder, tagger=tagger, settings=settings, max_versions=max_versions
         )
         name = story_filename(story.id) + ".html"
         write_html_report(story, articles, comparison, copies, target / name)
@@ -289,11 +311,13 @@ def write_story_reports(
             {
                 "file": name,
                 "title": story.title,
-                "versions": len(ids),
+                "versions": len(articles),
                 "conflicts": len(comparison.conflicts),
                 "dates": f"{story.first_published or '?'} – {story.last_published or '?'}",
             }
         )
+        if on_progress is not None:
+            on_progress(len(written), len(stories))
     env = Environment(loader=PackageLoader("storyline", "templates"), autoescape=True)
     index = target / "index.html"
     index.write_text(env.get_template("index.html.j2").render(stories=written), encoding="utf-8")
