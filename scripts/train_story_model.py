@@ -31,7 +31,8 @@ from storyline.pipeline import prepare_record
 from storyline.profiles import FEATURES, Idf, PairModel, pair_features, profile_articles
 from storyline.stories import StoryIndex
 
-THRESHOLDS = [round(t, 2) for t in np.arange(0.2, 0.81, 0.05)]
+THRESHOLDS = [round(t, 2) for t in np.arange(0.2, 0.71, 0.05)]
+COHESIONS = [0.0, 0.4, 0.5, 0.6]
 
 
 def load(path: str) -> tuple[list[Article], dict[str, str], dict[str, str]]:
@@ -52,12 +53,14 @@ def fit(x: np.ndarray, y: np.ndarray, *, cross: bool) -> tuple[tuple[float, ...]
 
 
 def cluster_f1(
-    model: PairModel, threshold: float, ids: Sequence[int], profiles: list, gold: list[str]
+    model: PairModel, setting: tuple[float, float], ids: Sequence[int], profiles: list, gold: list[str]
 ) -> float:
-    model = PairModel(model.mono, model.mono_bias, model.cross, model.cross_bias, threshold)
+    threshold, cohesion = setting
+    model = PairModel(model.mono, model.mono_bias, model.cross, model.cross_bias, threshold, cohesion)
     index = StoryIndex(model=model)
     for i in ids:
         index.add(profiles[i])
+    index.consolidate()
     pred = [index.story_of[profiles[i].article_id] for i in ids]
     return bcubed(pred, [gold[i] for i in ids])["f1"]
 
@@ -87,29 +90,37 @@ def main() -> None:
     unique_topics = sorted(set(topics))
     random.Random(13).shuffle(unique_topics)
     folds = [set(unique_topics[k :: args.folds]) for k in range(args.folds)]
-    scores: dict[float, list[float]] = {t: [] for t in THRESHOLDS}
+    grid = [(t, c) for c in COHESIONS for t in THRESHOLDS]
+    scores: dict[tuple[float, float], list[float]] = {g: [] for g in grid}
     for held in folds:
         train = np.array([topics[i] not in held and topics[j] not in held for i, j in pairs])
         mono, mono_b = fit(x[train], y[train], cross=False)
         cross, cross_b = fit(x[train], y[train], cross=True)
         model = PairModel(mono, mono_b, cross, cross_b, 0.5)
         test_ids = [i for i in range(n) if topics[i] in held]
-        for t in THRESHOLDS:
-            scores[t].append(cluster_f1(model, t, test_ids, profiles, gold))
-    for t in THRESHOLDS:
+        for g in grid:
+            scores[g].append(cluster_f1(model, g, test_ids, profiles, gold))
+    for t, c in grid:
         print(
-            f"threshold {t:.2f}: held-out BCubed F1 per fold {[round(s, 3) for s in scores[t]]} "
-            f"mean {np.mean(scores[t]):.4f}"
+            f"threshold {t:.2f} cohesion {c:.1f}: held-out BCubed F1 per fold "
+            f"{[round(s, 3) for s in scores[(t, c)]]} mean {np.mean(scores[(t, c)]):.4f}"
         )
-    # The curve is flat and noisy near its top: choose on a 3-point moving average, so one
-    # lucky fold does not pick the threshold.
-    means = [float(np.mean(scores[t])) for t in THRESHOLDS]
-    smooth = [float(np.mean(means[max(0, k - 1) : k + 2])) for k in range(len(means))]
-    best = THRESHOLDS[int(np.argmax(smooth))]
+    # The curve is flat and noisy near its top: choose on a 3-point moving average over the
+    # thresholds, so one lucky fold does not pick the setting.
+    best, best_smooth = grid[0], -1.0
+    for c in COHESIONS:
+        means = [float(np.mean(scores[(t, c)])) for t in THRESHOLDS]
+        for k, t in enumerate(THRESHOLDS):
+            smooth = float(np.mean(means[max(0, k - 1) : k + 2]))
+            if smooth > best_smooth:
+                best, best_smooth = (t, c), smooth
     mono, mono_b = fit(x, y, cross=False)
     cross, cross_b = fit(x, y, cross=True)
-    model = PairModel(mono, mono_b, cross, cross_b, best)
-    print(f"chosen threshold {best:.2f}: held-out mean BCubed F1 {np.mean(scores[best]):.4f}")
+    model = PairModel(mono, mono_b, cross, cross_b, *best)
+    print(
+        f"chosen threshold {best[0]:.2f}, cohesion {best[1]:.1f}: "
+        f"held-out mean BCubed F1 {np.mean(scores[best]):.4f}"
+    )
     print(json.dumps(model.to_json(), indent=2))
     if args.out:
         Path(args.out).write_text(json.dumps(model.to_json(), indent=2) + "\n")

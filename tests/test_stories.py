@@ -10,12 +10,12 @@ import pytest
 
 from storyline.embed import default_embedder
 from storyline.ingest import make_article
-from storyline.models import Article
+from storyline.models import Article, Assignment
 from storyline.pipeline import assign_stories, ingest, prepare_article
 from storyline.profiles import Profile, profile_articles, text_dates
 from storyline.settings import Settings
 from storyline.store import SQLiteStore
-from storyline.stories import StoryIndex, cluster_articles
+from storyline.stories import StoryIndex, agglomerate, cluster_articles
 from storyline.testing import FakeEmbedder
 
 QUAKE_A = [
@@ -116,6 +116,91 @@ def test_bridge_article_merges_two_stories(embedder: FakeEmbedder) -> None:
     [(story, members)] = index.stories().items()
     assert story == c.story_id and set(members) == {left.id, right.id, both.id}
     assert index.merged_into == {c.merged[0]: c.story_id}
+
+
+def test_agglomerate_keeps_two_tight_groups_that_match_loosely_apart() -> None:
+    # Two groups holding together at 0.9 match each other at 0.45: over the threshold, but only
+    # half of their own cohesion. A straggler matching the first group at 0.6 joins it; one
+    # matching it at 0.35 does not (it clears the threshold, not the group's cohesion).
+    prob = np.full((8, 8), 0.45)
+    prob[:3, :3] = prob[3:6, 3:6] = 0.9
+    prob[6:, :] = prob[:, 6:] = 0.05
+    prob[6, :3] = prob[:3, 6] = 0.6
+    prob[7, :3] = prob[:3, 7] = 0.35
+    np.fill_diagonal(prob, 1.0)
+    apart = agglomerate(prob, 0.3, cohesion=0.6)
+    assert len({apart[i] for i in (0, 1, 2, 6)}) == 1 and len({apart[i] for i in (3, 4, 5)}) == 1
+    assert len({apart[0], apart[3], apart[7]}) == 3
+    together = agglomerate(prob, 0.3, cohesion=0.0)  # plain average linkage
+    assert len({together[i] for i in range(7)}) == 1 and together[7] != together[0]
+    assert len(set(agglomerate(prob, 0.95))) == 8  # nothing clears the threshold: all apart
+
+
+def test_consolidation_moves_an_early_wrong_join_and_the_store_follows(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    arts = [article(d, t) for d, t in QUAKE_A + QUAKE_B]
+    a0, a1, a2, b0, b1 = profile_articles(arts, embedder=embedder)
+    with SQLiteStore(tmp_path / "s.db") as store:
+        store.write_batch(arts)
+        index = StoryIndex()
+        # as if an earlier run had put the Turkish quake's first report with the Chilean quake
+        before = index.consolidate()  # nothing added: nothing to say
+        assert before == []
+        for p in (a0, a1, b0):
+            index.add(p)
+        for p in (a0, a1, b0):  # force the wrong state, then tell the store
+            index.story_of[p.article_id] = "st-" + a0.article_id
+        index.members = {"st-" + a0.article_id: [a0.article_id, a1.article_id, b0.article_id]}
+        index._pending.clear()
+        index._links = {b0.article_id: {a0.article_id: 0.9}}
+        out = index.consolidate()
+        store.write_assignments(out, [(p.article_id, p.published, p.to_bytes()) for p in (a0, a1, b0)])
+        moved = {a.article_id: a for a in out}
+        assert set(moved) == {a0.article_id, a1.article_id, b0.article_id}  # all new to the caller
+        assert moved[b0.article_id].story_id != moved[a0.article_id].story_id
+        # a later batch: the rest of each event finds its story, ids stay put
+        index.add(a2)
+        index.add(b1)
+        later = {a.article_id: a for a in index.consolidate()}
+        store.write_assignments(
+            list(later.values()), [(p.article_id, p.published, p.to_bytes()) for p in (a2, b1)]
+        )
+        assert later[a2.article_id].story_id == "st-" + a0.article_id
+        assert later[b1.article_id].story_id == moved[b0.article_id].story_id
+        stories = {s.id: set(s.article_ids) for s in store.list_stories()}
+        assert stories == {
+            "st-" + a0.article_id: {a0.article_id, a1.article_id, a2.article_id},
+            moved[b0.article_id].story_id: {b0.article_id, b1.article_id},
+        }
+
+
+def test_consolidation_merges_a_split_event_and_keeps_the_history(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    arts = [article(d, t) for d, t in QUAKE_A]
+    a0, a1, a2 = profile_articles(arts, embedder=embedder)
+    with SQLiteStore(tmp_path / "s.db") as store:
+        store.write_batch(arts)
+        first = StoryIndex(settings=Settings(precision=1.0))
+        first.restore(a0, "st-one")  # an earlier run split one event in two
+        first.restore(a1, "st-two")
+        store.write_assignments(
+            [Assignment(a0.article_id, "st-one", 1.0, True), Assignment(a1.article_id, "st-two", 1.0, True)],
+            [(p.article_id, p.published, p.to_bytes()) for p in (a0, a1)],
+        )
+        index = StoryIndex()
+        for p, story in ((a0, "st-one"), (a1, "st-two")):
+            index.restore(p, story)
+        index.add(a2)
+        out = index.consolidate()
+        store.write_assignments(out, [(a2.article_id, a2.published, a2.to_bytes())])
+        [story] = store.list_stories()
+        assert set(story.article_ids) == {a0.article_id, a1.article_id, a2.article_id}
+        dropped = ({"st-one", "st-two"} - {story.id}).pop()
+        assert story.merged_from == (dropped,)
+        assert store.get_story(dropped).id == story.id  # the old id still leads to the story
+        assert any(a.merged == (dropped,) for a in out)
 
 
 def test_profile_round_trips(embedder: FakeEmbedder) -> None:

@@ -161,7 +161,9 @@ def assign_stories(
     for start in range(0, len(todo), settings.batch_size):
         articles = list(store.iter_articles(todo[start : start + settings.batch_size]))
         profiles = profile_articles(articles, embedder=embedder)
-        batch = [index.add(p) for p in profiles]
+        for p in profiles:
+            index.add(p)
+        batch = index.consolidate()
         store.write_assignments(batch, [(p.article_id, p.published, p.to_bytes()) for p in profiles])
         done.extend(batch)
         if on_progress is not None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,50 @@ MAX_CANDIDATES = 60
 MAX_POSTINGS = 200
 #: undated articles kept in the candidate search (the oldest leave first)
 MAX_UNDATED = 50_000
+#: a pair at least this probable links two stories into one group re-clustered by consolidation
+LINK_FLOOR = 0.25
+#: groups larger than this are left as the online pass made them (the cost is quadratic)
+MAX_GROUP = 250
+
+
+def agglomerate(prob: np.ndarray, threshold: float, *, cohesion: float = 0.5) -> list[int]:
+    """Average-linkage clustering of a symmetric matrix of pair probabilities.
+
+    Clusters merge, best pair first, while their average linkage is at least ``threshold``
+    and at least ``cohesion`` times the internal average of each cluster of two or more:
+    two tight groups that only loosely match each other (two rehab check-ins of two
+    actresses) stay apart even when the loose match clears the threshold. Returns a
+    cluster label per row.
+    """
+    n = len(prob)
+    sums = prob.astype(np.float64).copy()
+    np.fill_diagonal(sums, 0.0)
+    sizes = np.ones(n)
+    alive = np.ones(n, dtype=bool)
+    label = list(range(n))
+    while True:
+        pairs = np.outer(sizes, sizes)
+        link = np.divide(sums, pairs, out=np.full_like(sums, -1.0), where=np.outer(alive, alive))
+        np.fill_diagonal(link, -1.0)
+        inner_pairs = sizes * (sizes - 1)
+        inner = np.where(sizes > 1, np.diag(sums) / np.maximum(inner_pairs, 1), 0.0)
+        bar = np.maximum(threshold, cohesion * np.maximum(inner[:, None], inner[None, :]))
+        link = np.where(link >= bar, link, -1.0)
+        flat_a, flat_b = np.unravel_index(int(np.argmax(link)), link.shape)
+        if link[flat_a, flat_b] < 0:
+            break
+        a, b = sorted((int(flat_a), int(flat_b)))
+        inner_ab = sums[a, a] + sums[b, b] + 2 * sums[a, b]
+        sums[a, :] += sums[b, :]
+        sums[:, a] += sums[:, b]
+        sums[a, a] = inner_ab
+        sums[b, :] = 0.0
+        sums[:, b] = 0.0
+        sizes[a] += sizes[b]
+        sizes[b] = 0
+        alive[b] = False
+        label = [a if x == b else x for x in label]
+    return label
 
 
 # --------------------------------------------------------------------------- online assignment
@@ -77,11 +122,22 @@ class StoryIndex:
         self._leads = np.zeros((1024, 512), dtype=np.float32)
         self._newest: int | None = None
         self._undated: deque[str] = deque()
+        # what the caller was last told (restored, or returned by consolidate), and the
+        # links of the articles added since: consolidation re-clusters around those
+        self._committed: dict[str, str] = {}
+        self._pending: dict[str, Assignment] = {}
+        self._links: dict[str, dict[str, float]] = {}
+        self._order: dict[str, int] = {}  # arrival order of added articles, for stable output
 
     @property
     def threshold(self) -> float:
         """The join threshold after the precision knob: the model's own at precision 0.5."""
         return min(0.95, max(0.05, self.model.threshold + (self.settings.precision - 0.5) * 0.5))
+
+    @property
+    def cohesion(self) -> float:
+        """How much of their own cohesion two clusters must match to merge, after the knob."""
+        return min(0.9, max(0.0, self.model.cohesion + (self.settings.precision - 0.5) * 0.6))
 
     # ------------------------------------------------------------------ state
     def restore(self, profile: Profile, story_id: str) -> None:
@@ -89,6 +145,7 @@ class StoryIndex:
         self._remember(profile)
         self.story_of[profile.article_id] = story_id
         self.members.setdefault(story_id, []).append(profile.article_id)
+        self._committed[profile.article_id] = story_id
 
     def _remember(self, p: Profile) -> None:
         self.idf.add(p)
@@ -206,6 +263,20 @@ class StoryIndex:
         threshold = self.threshold
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
         self._remember(p)
+        self._links[p.article_id] = probs
+        self._order[p.article_id] = len(self._order)
+        assignment = self._place(p, probs, details, ranked, threshold)
+        self._pending[p.article_id] = assignment
+        return assignment
+
+    def _place(
+        self,
+        p: Profile,
+        probs: dict[str, float],
+        details: dict[str, list[float]],
+        ranked: list[tuple[str, float]],
+        threshold: float,
+    ) -> Assignment:
         if not ranked or ranked[0][1] < threshold:
             story = "st-" + p.article_id
             self.story_of[p.article_id] = story
@@ -276,6 +347,160 @@ class StoryIndex:
         """Story id → member article ids, in the order they joined."""
         return {s: list(m) for s, m in self.members.items()}
 
+    # ------------------------------------------------------------------ consolidation
+    def _pair_probability(self, x: str, y: str) -> float:
+        px, py = self.profiles[x], self.profiles[y]
+        gap = days_apart(px, py)
+        if gap is not None and gap > self.settings.story_window_days:
+            return 0.0
+        feats = pair_features(px, py, self.idf)
+        return self.model.probability(feats, same_language=px.language == py.language, days_apart=gap)
+
+    def _groups(self) -> list[list[str]]:
+        """Stories touched since the last consolidation, grouped with the stories their new
+        articles matched at least :data:`LINK_FLOOR`: each group is re-clustered as a whole."""
+        parent: dict[str, str] = {}
+
+        def find(x: str) -> str:
+            parent.setdefault(x, x)
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for article, probs in self._links.items():
+            if article not in self.story_of:
+                continue
+            root = find(self.story_of[article])
+            for other, prob in probs.items():
+                if prob >= LINK_FLOOR and other in self.story_of:
+                    parent[find(self.story_of[other])] = root
+        groups: dict[str, list[str]] = defaultdict(list)
+        for story in parent:
+            if story in self.members:
+                groups[find(story)].append(story)
+        return list(groups.values())
+
+    def consolidate(self) -> list[Assignment]:
+        """Settle the articles added since the last call, and return where every article that
+        is new or has moved now stands.
+
+        The online pass decides article by article, so an early join can bind two events
+        and a report can open a story of its own beside the one it belongs to. Here the
+        stories the new articles touched, with the stories they nearly joined, are
+        re-clustered together from scratch (:func:`agglomerate`, every pair scored), and
+        the outcome is mapped back onto story ids: a cluster keeps the id of the story
+        that gave it most members, a story left with no members is recorded as merged
+        into the cluster that took most of them. Groups with articles outside the window
+        (their profiles are gone) or larger than :data:`MAX_GROUP` are left as they are.
+        """
+        touched = set(self._pending)
+        for stories in self._groups():
+            members = [m for story in stories for m in self.members[story]]
+            if len(members) < 2 or len(members) > MAX_GROUP:
+                continue
+            if any(m not in self.profiles for m in members):
+                continue
+            self._recluster(stories, members)
+            touched.update(members)
+        out = self._changes(touched)
+        self._links.clear()
+        self._pending.clear()
+        return out
+
+    def _recluster(self, stories: list[str], members: list[str]) -> None:
+        n = len(members)
+        prob = np.eye(n)
+        for i in range(n):
+            for j in range(i + 1, n):
+                prob[i, j] = prob[j, i] = self._pair_probability(members[i], members[j])
+        labels = agglomerate(prob, self.threshold, cohesion=self.cohesion)
+        clusters: dict[int, list[str]] = defaultdict(list)
+        for member, label in zip(members, labels, strict=True):
+            clusters[label].append(member)
+        old = {m: self.story_of[m] for m in members}
+        taken: dict[str, list[str]] = {}
+        for cluster in sorted(clusters.values(), key=len, reverse=True):
+            votes: dict[str, int] = defaultdict(int)
+            for m in cluster:
+                votes[old[m]] += 1
+            free = [sid for sid in sorted(votes, key=lambda sid: (-votes[sid], sid)) if sid not in taken]
+            story = free[0] if free else self._fresh_id(cluster[0], taken)
+            taken[story] = cluster
+        for story in stories:
+            if story not in taken:
+                # gone: merged into the cluster that took most of its members
+                counts: dict[str, int] = defaultdict(int)
+                for sid, cluster in taken.items():
+                    counts[sid] += sum(1 for m in cluster if old[m] == story)
+                self.merged_into[story] = max(counts, key=lambda sid: (counts[sid], sid))
+                del self.members[story]
+        for story, cluster in taken.items():
+            ordered = [m for m in self.members.get(story, []) if m in cluster]
+            ordered += [m for m in cluster if m not in ordered]
+            self.members[story] = ordered
+            for m in cluster:
+                self.story_of[m] = story
+                self.merged_into.pop(story, None)
+
+    def _fresh_id(self, first: str, taken: dict[str, list[str]]) -> str:
+        base = "st-" + first
+        story, k = base, 1
+        while story in self.members or story in self.merged_into or story in taken:
+            k += 1
+            story = f"{base}-{k}"
+        return story
+
+    def _changes(self, touched: set[str]) -> list[Assignment]:
+        """Assignments for every article whose story differs from what the caller was told,
+        merges first (a merged story's members follow it, then the moves are applied)."""
+        known = set(self._committed.values())
+        out: list[Assignment] = []
+        opened: set[str] = set()
+        for article in sorted(touched, key=lambda a: (self._order.get(a, 0), a)):
+            story = self.story_of[article]
+            before = self._committed.get(article)
+            if before == story:
+                continue
+            pending = self._pending.get(article)
+            is_new = story not in known and story not in opened
+            if is_new:
+                opened.add(story)
+            if pending is not None and pending.story_id == story:
+                out.append(replace(pending, opened=is_new, merged=()))
+            else:
+                out.append(self._moved(article, story, before, opened=is_new))
+        gone = {s for s in known if s not in self.members}
+        merges: dict[str, list[str]] = defaultdict(list)
+        for story in sorted(gone):
+            into = story
+            while into in self.merged_into:
+                into = self.merged_into[into]
+            if into in self.members:
+                merges[into].append(story)
+        for k, a in enumerate(out):
+            if a.story_id in merges:
+                out[k] = replace(a, merged=tuple(merges.pop(a.story_id)))
+        out.sort(key=lambda a: not a.merged)
+        self._committed.update({a.article_id: a.story_id for a in out})
+        return out
+
+    def _moved(self, article: str, story: str, before: str | None, *, opened: bool) -> Assignment:
+        others = [m for m in self.members[story] if m != article and m in self.profiles]
+        probs = {o: self._pair_probability(article, o) for o in others}
+        closest = sorted(probs, key=probs.__getitem__, reverse=True)[:3]
+        p = self.profiles[article]
+        score = sum(probs[o] for o in closest) / len(closest) if closest else 1.0
+        evidence: dict[str, Any] = {
+            "threshold": round(self.threshold, 4),
+            "consolidated": True,
+            "moved_from": before,
+            "closest": [
+                self._explain(p, o, probs[o], pair_features(p, self.profiles[o], self.idf)) for o in closest
+            ],
+        }
+        return Assignment(article, story, round(score, 4), opened, (), evidence)
+
 
 def cluster_articles(
     articles: Sequence[Article],
@@ -288,5 +513,7 @@ def cluster_articles(
     profiles = profile_articles(articles, embedder=embedder)
     order = sorted(range(len(articles)), key=lambda i: (articles[i].published or "", i))
     index = StoryIndex(model=model, settings=settings)
-    assignments = [index.add(profiles[i]) for i in order]
+    for i in order:
+        index.add(profiles[i])
+    assignments = index.consolidate()
     return index.stories(), assignments
