@@ -31,8 +31,10 @@ from storyline.pipeline import prepare_record
 from storyline.profiles import FEATURES, Idf, PairModel, pair_features, profile_articles
 from storyline.stories import StoryIndex
 
-THRESHOLDS = [round(t, 2) for t in np.arange(0.2, 0.71, 0.05)]
-COHESIONS = [0.0, 0.4, 0.5, 0.6]
+#: the online join threshold, the consolidation's merge threshold and its cohesion share
+THRESHOLDS = [0.4, 0.5, 0.6]
+MERGE_THRESHOLDS = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45]
+COHESIONS = [0.0, 0.4, 0.5]
 
 
 def load(path: str) -> tuple[list[Article], dict[str, str], dict[str, str]]:
@@ -53,10 +55,9 @@ def fit(x: np.ndarray, y: np.ndarray, *, cross: bool) -> tuple[tuple[float, ...]
 
 
 def cluster_f1(
-    model: PairModel, setting: tuple[float, float], ids: Sequence[int], profiles: list, gold: list[str]
+    model: PairModel, setting: tuple[float, float, float], ids: Sequence[int], profiles: list, gold: list[str]
 ) -> float:
-    threshold, cohesion = setting
-    model = PairModel(model.mono, model.mono_bias, model.cross, model.cross_bias, threshold, cohesion)
+    model = PairModel(model.mono, model.mono_bias, model.cross, model.cross_bias, *setting)
     index = StoryIndex(model=model)
     for i in ids:
         index.add(profiles[i])
@@ -90,8 +91,8 @@ def main() -> None:
     unique_topics = sorted(set(topics))
     random.Random(13).shuffle(unique_topics)
     folds = [set(unique_topics[k :: args.folds]) for k in range(args.folds)]
-    grid = [(t, c) for c in COHESIONS for t in THRESHOLDS]
-    scores: dict[tuple[float, float], list[float]] = {g: [] for g in grid}
+    grid = [(t, m, c) for t in THRESHOLDS for c in COHESIONS for m in MERGE_THRESHOLDS]
+    scores: dict[tuple[float, float, float], list[float]] = {g: [] for g in grid}
     for held in folds:
         train = np.array([topics[i] not in held and topics[j] not in held for i, j in pairs])
         mono, mono_b = fit(x[train], y[train], cross=False)
@@ -100,25 +101,28 @@ def main() -> None:
         test_ids = [i for i in range(n) if topics[i] in held]
         for g in grid:
             scores[g].append(cluster_f1(model, g, test_ids, profiles, gold))
-    for t, c in grid:
+    for g in grid:
         print(
-            f"threshold {t:.2f} cohesion {c:.1f}: held-out BCubed F1 per fold "
-            f"{[round(s, 3) for s in scores[(t, c)]]} mean {np.mean(scores[(t, c)]):.4f}"
+            f"join {g[0]:.2f} merge {g[1]:.2f} cohesion {g[2]:.1f}: held-out BCubed F1 per fold "
+            f"{[round(s, 3) for s in scores[g]]} mean {np.mean(scores[g]):.4f}"
         )
     # The curve is flat and noisy near its top: choose on a 3-point moving average over the
-    # thresholds, so one lucky fold does not pick the setting.
+    # merge thresholds, so one lucky fold does not pick the setting. On a tie the strictest
+    # online join wins: consolidation does the generous part, and a group too large for it
+    # keeps what the online pass made.
     best, best_smooth = grid[0], -1.0
-    for c in COHESIONS:
-        means = [float(np.mean(scores[(t, c)])) for t in THRESHOLDS]
-        for k, t in enumerate(THRESHOLDS):
-            smooth = float(np.mean(means[max(0, k - 1) : k + 2]))
-            if smooth > best_smooth:
-                best, best_smooth = (t, c), smooth
+    for t in sorted(THRESHOLDS, reverse=True):
+        for c in COHESIONS:
+            means = [float(np.mean(scores[(t, m, c)])) for m in MERGE_THRESHOLDS]
+            for k, m in enumerate(MERGE_THRESHOLDS):
+                smooth = float(np.mean(means[max(0, k - 1) : k + 2]))
+                if smooth > best_smooth + 1e-9:
+                    best, best_smooth = (t, m, c), smooth
     mono, mono_b = fit(x, y, cross=False)
     cross, cross_b = fit(x, y, cross=True)
     model = PairModel(mono, mono_b, cross, cross_b, *best)
     print(
-        f"chosen threshold {best[0]:.2f}, cohesion {best[1]:.1f}: "
+        f"chosen join threshold {best[0]:.2f}, merge threshold {best[1]:.2f}, cohesion {best[2]:.1f}: "
         f"held-out mean BCubed F1 {np.mean(scores[best]):.4f}"
     )
     print(json.dumps(model.to_json(), indent=2))

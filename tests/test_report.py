@@ -116,6 +116,23 @@ def test_a_report_per_story_and_an_index(store: SQLiteStore, tmp_path: Path) -> 
     assert "<script" not in page.lower()
 
 
+def test_reports_for_the_largest_stories_only(store: SQLiteStore, tmp_path: Path) -> None:
+    store.write_batch([HOSTILE, PLAIN])
+    assign_stories(store, embedder=FakeEmbedder())
+    stories = store.list_stories()
+    index = write_story_reports(
+        store,
+        tmp_path / "reports",
+        embedder=FakeEmbedder(),
+        tagger=heuristic_tagger,
+        min_versions=1,
+        max_stories=1,
+    )
+    largest = max(stories, key=lambda s: len(s.article_ids))
+    files = sorted(p.name for p in index.parent.iterdir())
+    assert files == sorted(["index.html", story_filename(largest.id) + ".html"])
+
+
 def test_story_file_names_stay_in_the_folder() -> None:
     assert story_filename("../../etc/passwd") == "_.._etc_passwd"
     assert "/" not in story_filename("a/b\\c") and story_filename("..") == "story"

@@ -467,7 +467,7 @@ def eval_similarity(
     out.print(table)
 
 
-def _reports(db: Path, folder: Path, settings: Settings) -> Path:
+def _reports(db: Path, folder: Path, settings: Settings, max_stories: int) -> Path:
     from .report import write_story_reports
 
     with (
@@ -479,6 +479,7 @@ def _reports(db: Path, folder: Path, settings: Settings) -> Path:
             store,
             folder,
             settings=settings,
+            max_stories=max_stories,
             on_progress=lambda n, total: progress.update(task, completed=n, total=total),
         )
     return index
@@ -498,6 +499,9 @@ def run(
         ),
     ] = Path("reports"),
     no_reports: Annotated[bool, typer.Option("--no-reports", help="Write no HTML reports.")] = False,
+    max_reports: Annotated[
+        int, typer.Option("--max-reports", min=1, help="Reports for at most this many stories, the largest.")
+    ] = 100,
 ) -> None:
     """The main job: ingest, group into stories, find copies, print the stories, write their reports."""
     settings = Settings(precision=precision)
@@ -516,11 +520,14 @@ def run(
         f"{len(found)} stories; {n_links} copy links ({links} new): `storyline show STORY --db {db}`"
     )
     if not no_reports:
-        index = _write("reports", reports, lambda: _reports(db, reports, settings))
-        n_reports = sum(1 for s in found if len(s.article_ids) >= 2)
-        console.print(
-            Text(f"reports of the {n_reports} stories with two or more versions: {index}"), soft_wrap=True
+        index = _write("reports", reports, lambda: _reports(db, reports, settings, max_reports))
+        n_multi = sum(1 for s in found if len(s.article_ids) >= 2)
+        which = (
+            f"the {n_multi} stories with two or more versions"
+            if n_multi <= max_reports
+            else f"the {max_reports} largest of the {n_multi} stories with two or more versions"
         )
+        console.print(Text(f"reports of {which}: {index}"), soft_wrap=True)
     raise typer.Exit(EXIT_QUARANTINED if stats.quarantined else EXIT_OK)
 
 

@@ -303,7 +303,9 @@ class PairModel:
     cross: tuple[float, ...]
     cross_bias: float
     threshold: float
-    #: consolidation: clusters merge only when they match this share of their own cohesion
+    #: consolidation: clusters merge at this average linkage, and only when they match this share
+    #: of their own cohesion
+    merge_threshold: float = 0.3
     cohesion: float = 0.5
 
     def probability(
@@ -330,6 +332,7 @@ class PairModel:
             "cross": list(self.cross),
             "cross_bias": self.cross_bias,
             "threshold": self.threshold,
+            "merge_threshold": self.merge_threshold,
             "cohesion": self.cohesion,
         }
 
@@ -346,6 +349,7 @@ def default_pair_model() -> PairModel:
         tuple(raw["cross"]),
         raw["cross_bias"],
         raw["threshold"],
+        raw.get("merge_threshold", raw["threshold"]),
         raw.get("cohesion", 0.5),
     )
 

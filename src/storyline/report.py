@@ -287,17 +287,21 @@ def write_story_reports(
     settings: Settings = DEFAULT_SETTINGS,
     min_versions: int = 2,
     max_versions: int = MAX_VERSIONS,
+    max_stories: int | None = None,
     on_progress: Callable[[int, int], object] | None = None,
 ) -> Path:
     """Compare every story of ``store`` with at least ``min_versions`` versions and write its
     report to ``folder/<story>.html`` (the first ``max_versions`` of a larger story), with an
-    ``index.html`` listing them; returns the index path. ``on_progress(done, total)`` is
+    ``index.html`` listing them; returns the index path. ``max_stories`` keeps the largest
+    stories only (comparing costs about a second a story). ``on_progress(done, total)`` is
     called before the first story and after each."""
     from jinja2 import Environment, PackageLoader
 
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
     stories = [s for s in store.list_stories() if len(s.article_ids) >= min_versions]
+    if max_stories is not None and len(stories) > max_stories:
+        stories = sorted(stories, key=lambda s: -len(s.article_ids))[:max_stories]
     written: list[dict[str, Any]] = []
     if on_progress is not None:
         on_progress(0, len(stories))

@@ -135,6 +135,11 @@ class StoryIndex:
         return min(0.95, max(0.05, self.model.threshold + (self.settings.precision - 0.5) * 0.5))
 
     @property
+    def merge_threshold(self) -> float:
+        """The average linkage at which consolidation merges clusters, after the knob."""
+        return min(0.95, max(0.05, self.model.merge_threshold + (self.settings.precision - 0.5) * 0.5))
+
+    @property
     def cohesion(self) -> float:
         """How much of their own cohesion two clusters must match to merge, after the knob."""
         return min(0.9, max(0.0, self.model.cohesion + (self.settings.precision - 0.5) * 0.6))
@@ -414,7 +419,7 @@ class StoryIndex:
         for i in range(n):
             for j in range(i + 1, n):
                 prob[i, j] = prob[j, i] = self._pair_probability(members[i], members[j])
-        labels = agglomerate(prob, self.threshold, cohesion=self.cohesion)
+        labels = agglomerate(prob, self.merge_threshold, cohesion=self.cohesion)
         clusters: dict[int, list[str]] = defaultdict(list)
         for member, label in zip(members, labels, strict=True):
             clusters[label].append(member)
@@ -466,8 +471,9 @@ class StoryIndex:
             is_new = story not in known and story not in opened
             if is_new:
                 opened.add(story)
-            if pending is not None and pending.story_id == story:
-                out.append(replace(pending, opened=is_new, merged=()))
+            if pending is not None and (pending.story_id == story or article not in self.profiles):
+                # as the online pass placed it (a story merged since: the id it goes by now)
+                out.append(replace(pending, story_id=story, opened=is_new, merged=()))
             else:
                 out.append(self._moved(article, story, before, opened=is_new))
         gone = {s for s in known if s not in self.members}
@@ -486,6 +492,8 @@ class StoryIndex:
         return out
 
     def _moved(self, article: str, story: str, before: str | None, *, opened: bool) -> Assignment:
+        if article not in self.profiles:  # out of the window already: moved with its story
+            return Assignment(article, story, 1.0, opened, (), {"moved_from": before, "with_story": True})
         others = [m for m in self.members[story] if m != article and m in self.profiles]
         probs = {o: self._pair_probability(article, o) for o in others}
         closest = sorted(probs, key=probs.__getitem__, reverse=True)[:3]
