@@ -327,3 +327,74 @@ def test_memory_follows_the_story_window(embedder: FakeEmbedder) -> None:
     assert len(index.profiles) < 600  # roughly the last two windows' articles, not all 1,200
     assert len(index._leads) < 1200
     assert sum(len(m) for m in index.stories().values()) == 1200  # stories stay, closed
+
+
+def test_a_later_run_never_gives_out_a_merged_id_again(tmp_path: Path, embedder: FakeEmbedder) -> None:
+    a0, a1, a2, b0, _b1 = arts = [article(d, t) for d, t in QUAKE_A + QUAKE_B]
+    pa0, pa1, _, pb0, _ = profile_articles(arts, embedder=embedder)
+    first, second = "st-" + a0.id, "st-" + b0.id
+    with SQLiteStore(tmp_path / "s.db") as store:
+        store.write_batch([a0, a1, b0])
+        # an earlier run: b0 opened a story, then a1 bound it into a0's story
+        store.write_assignments(
+            [Assignment(a0.id, first, 1.0, True), Assignment(b0.id, second, 1.0, True)],
+            [(p.article_id, p.published, p.to_bytes()) for p in (pa0, pb0)],
+        )
+        store.write_assignments(
+            [Assignment(a1.id, first, 0.9, False, (second,))],
+            [(pa1.article_id, pa1.published, pa1.to_bytes())],
+        )
+    with SQLiteStore(tmp_path / "s.db") as store:  # a new process: consolidation splits b0 out
+        store.write_batch([a2])
+        assign_stories(store, embedder=embedder)
+        home = store.story_ids_of([b0.id])[b0.id]
+        assert home != second  # the merged id stays merged ...
+        assert store.get_story(second).id == first  # ... and still leads where it went
+        assert b0.id in store.get_story(home).article_ids
+        assert {s.id for s in store.list_stories()} == {first, home}
+
+
+def test_members_outside_the_window_stay_put_after_a_restart(tmp_path: Path, embedder: FakeEmbedder) -> None:
+    old = article(
+        "2024-01-01",
+        "The harbour authority of Sallow Bay approved a new ferry timetable on Monday, its director Anna Brook said.",
+    )
+    r, t1, t2 = (article(*row) for row in QUAKE_A)
+    new = article("2024-02-14", QUAKE_A[0][1].replace("Tuesday", "Tuesday night"))
+    arts = [old, r, t1, t2, new]
+    ps = dict(zip([a.id for a in arts], profile_articles(arts, embedder=embedder), strict=True))
+    drifting, quake = "st-" + old.id, "st-" + t1.id
+    with SQLiteStore(tmp_path / "s.db") as store:
+        store.write_batch(arts[:4])
+        # earlier runs: a story that drifted from a January ferry item to a February quake report
+        store.write_assignments(
+            [
+                Assignment(old.id, drifting, 1.0, True),
+                Assignment(r.id, drifting, 0.7, False),
+                Assignment(t1.id, quake, 1.0, True),
+                Assignment(t2.id, quake, 0.9, False),
+            ],
+            [(i, ps[i].published, ps[i].to_bytes()) for i in (old.id, r.id, t1.id, t2.id)],
+        )
+    with SQLiteStore(tmp_path / "s.db") as store:  # restarted: the January item is out of the window
+        store.write_batch([new])
+        assign_stories(store, embedder=embedder)
+        homes = store.story_ids_of(None)
+        assert homes[old.id] == drifting  # not swept into the quake story by a merge
+        assert homes[new.id] == homes[t1.id]
+
+
+def test_undated_articles_beyond_the_cap_are_placed_and_forgotten(
+    monkeypatch: pytest.MonkeyPatch, embedder: FakeEmbedder
+) -> None:
+    import storyline.stories as stories_module
+
+    monkeypatch.setattr(stories_module, "MAX_UNDATED", 3)
+    arts = [article("", text + f" Report {k}.") for k, (_, text) in enumerate(QUAKE_A * 4)]
+    index = StoryIndex()
+    for p in profile_articles(arts, embedder=embedder):
+        index.add(p)  # the oldest undated profile goes while a newcomer is scored against it
+    out = index.consolidate()
+    assert {a.article_id for a in out} == {a.id for a in arts}
+    assert len(index.profiles) == 3
+    assert len(index._lead_ids) <= 2 * len(index.profiles) + 1  # the lead matrix is compacted

@@ -11,6 +11,7 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .analyze import analyze_article
@@ -157,7 +158,11 @@ def assign_stories(
     since = newest - 3 * max(settings.story_window_days, 1) if newest is not None else None
     for _article_id, story_id, data in store.iter_profiles(since):
         index.restore(Profile.from_bytes(data), story_id)
+    # The restored stories' older members (outside the window, no profile kept) and the ids
+    # merged away in earlier runs: consolidation must know both to leave them alone.
+    index.restore_history(store.members_of(index.stories()), store.merged_stories())
     done: list[Assignment] = []
+    placed = 0
     for start in range(0, len(todo), settings.batch_size):
         articles = list(store.iter_articles(todo[start : start + settings.batch_size]))
         profiles = profile_articles(articles, embedder=embedder)
@@ -165,9 +170,11 @@ def assign_stories(
             index.add(p)
         batch = index.consolidate()
         store.write_assignments(batch, [(p.article_id, p.published, p.to_bytes()) for p in profiles])
-        done.extend(batch)
+        # what is returned drops the evidence (the store keeps it): memory stays small
+        done.extend(replace(a, evidence={}) for a in batch)
+        placed += len(profiles)
         if on_progress is not None:
-            on_progress(len(done), len(todo))
+            on_progress(placed, len(todo))
     return done
 
 

@@ -109,6 +109,10 @@ MIGRATIONS: list[str] = [
         at REAL NOT NULL
     );
     """,
+    # 3 -> 4: merges look up the stories merged into one (was a scan of the table per merge)
+    """
+    CREATE INDEX stories_merged_into ON stories(merged_into);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -366,6 +370,26 @@ class SQLiteStore(Store):
         )
         for row in rows:
             yield row[0], row[1], row[2]
+
+    def merged_stories(self) -> dict[str, str]:
+        """Story id → the story it was merged into, for every merged story (ids never reused)."""
+        rows = self._db.execute("SELECT id, merged_into FROM stories WHERE merged_into IS NOT NULL")
+        return {r[0]: r[1] for r in rows}
+
+    def members_of(self, story_ids: Iterable[str]) -> dict[str, list[str]]:
+        """Story id → all its member article ids (in joining order), for the given stories."""
+        ids = list(dict.fromkeys(story_ids))
+        out: dict[str, list[str]] = {s: [] for s in ids}
+        for start in range(0, len(ids), 800):  # SQLite caps the number of parameters
+            chunk = ids[start : start + 800]
+            rows = self._db.execute(
+                f"SELECT article_id, story_id FROM memberships WHERE story_id IN ({', '.join('?' * len(chunk))}) "
+                "ORDER BY joined_at, rowid",
+                chunk,
+            )
+            for r in rows:
+                out[r[1]].append(r[0])
+        return out
 
     def story_ids_of(self, article_ids: Iterable[str] | None) -> dict[str, str]:
         """Article id → story id, for the given articles (all assigned ones when None)."""

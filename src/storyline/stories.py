@@ -121,10 +121,12 @@ class StoryIndex:
         self._lead_ids: list[str | None] = []
         self._leads = np.zeros((1024, 512), dtype=np.float32)
         self._newest: int | None = None
+        self._dead_rows = 0  # rows of the lead matrix whose profile is gone
         self._undated: deque[str] = deque()
         # what the caller was last told (restored, or returned by consolidate), and the
         # links of the articles added since: consolidation re-clusters around those
         self._committed: dict[str, str] = {}
+        self._known: set[str] = set()  # story ids the caller has been told of and not seen merged
         self._pending: dict[str, Assignment] = {}
         self._links: dict[str, dict[str, float]] = {}
         self._order: dict[str, int] = {}  # arrival order of added articles, for stable output
@@ -151,6 +153,24 @@ class StoryIndex:
         self.story_of[profile.article_id] = story_id
         self.members.setdefault(story_id, []).append(profile.article_id)
         self._committed[profile.article_id] = story_id
+        self._known.add(story_id)
+
+    def restore_history(self, members: dict[str, list[str]], merged: dict[str, str]) -> None:
+        """After :meth:`restore`: every member of the restored stories (older ones have no
+        profile: a story holding them is never re-clustered, as in one uninterrupted run) and
+        the story ids merged away before (never given out again)."""
+        for story, ids in members.items():
+            if story not in self.members:
+                continue
+            have = set(self.members[story])
+            older = [m for m in ids if m not in have]
+            for m in older:
+                self.story_of[m] = story
+                self._committed[m] = story
+            self.members[story] = older + self.members[story]
+        for story, into in merged.items():
+            if story not in self.members:
+                self.merged_into[story] = into
 
     def _remember(self, p: Profile) -> None:
         self.idf.add(p)
@@ -192,15 +212,17 @@ class StoryIndex:
         for article_id in stale:
             del self.profiles[article_id]
             self._lead_ids[self._lead_rows.pop(article_id)] = None
-        if not prune:
-            return
-        live = [i for i, a in enumerate(self._lead_ids) if a is not None]
-        if len(live) < len(self._lead_ids) // 2:  # compact the lead matrix: memory follows the window
+        self._dead_rows += len(stale)
+        if self._dead_rows > len(self._lead_ids) // 2:  # compact the lead matrix: memory follows the window
+            live = [i for i, a in enumerate(self._lead_ids) if a is not None]
+            self._dead_rows = 0
             self._leads = (
                 np.ascontiguousarray(self._leads[live]) if live else np.zeros((1024, 512), np.float32)
             )
             self._lead_ids = [self._lead_ids[i] for i in live]
             self._lead_rows = {a: row for row, a in enumerate(self._lead_ids) if a is not None}
+        if not prune:
+            return
         gone = set(stale)
         for token in list(self._postings):
             kept = [a for a in self._postings[token] if a not in gone]
@@ -267,10 +289,12 @@ class StoryIndex:
         scores = self._story_scores(probs)
         threshold = self.threshold
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+        # placed before it is remembered: remembering may let the oldest undated profile go,
+        # and that may be a candidate the evidence below still reads
+        assignment = self._place(p, probs, details, ranked, threshold)
         self._remember(p)
         self._links[p.article_id] = probs
         self._order[p.article_id] = len(self._order)
-        assignment = self._place(p, probs, details, ranked, threshold)
         self._pending[p.article_id] = assignment
         return assignment
 
@@ -411,6 +435,7 @@ class StoryIndex:
         out = self._changes(touched)
         self._links.clear()
         self._pending.clear()
+        self._order.clear()
         return out
 
     def _recluster(self, stories: list[str], members: list[str]) -> None:
@@ -451,7 +476,7 @@ class StoryIndex:
     def _fresh_id(self, first: str, taken: dict[str, list[str]]) -> str:
         base = "st-" + first
         story, k = base, 1
-        while story in self.members or story in self.merged_into or story in taken:
+        while story in self.members or story in self.merged_into or story in taken or story in self._known:
             k += 1
             story = f"{base}-{k}"
         return story
@@ -459,36 +484,58 @@ class StoryIndex:
     def _changes(self, touched: set[str]) -> list[Assignment]:
         """Assignments for every article whose story differs from what the caller was told,
         merges first (a merged story's members follow it, then the moves are applied)."""
-        known = set(self._committed.values())
         out: list[Assignment] = []
-        opened: set[str] = set()
         for article in sorted(touched, key=lambda a: (self._order.get(a, 0), a)):
             story = self.story_of[article]
             before = self._committed.get(article)
             if before == story:
                 continue
             pending = self._pending.get(article)
-            is_new = story not in known and story not in opened
-            if is_new:
-                opened.add(story)
+            is_new = story not in self._known
+            self._known.add(story)
             if pending is not None and (pending.story_id == story or article not in self.profiles):
                 # as the online pass placed it (a story merged since: the id it goes by now)
                 out.append(replace(pending, story_id=story, opened=is_new, merged=()))
             else:
                 out.append(self._moved(article, story, before, opened=is_new))
-        gone = {s for s in known if s not in self.members}
+        gone = sorted(s for s in self._known if s not in self.members)
         merges: dict[str, list[str]] = defaultdict(list)
-        for story in sorted(gone):
+        for story in gone:
             into = story
-            while into in self.merged_into:
+            seen = {story}
+            while into in self.merged_into and self.merged_into[into] not in seen:
                 into = self.merged_into[into]
+                seen.add(into)
             if into in self.members:
                 merges[into].append(story)
+            self._known.discard(story)
         for k, a in enumerate(out):
             if a.story_id in merges:
                 out[k] = replace(a, merged=tuple(merges.pop(a.story_id)))
+        for into, dropped in merges.items():
+            # no article of this batch landed in the absorbing story (an online merge in a group
+            # too large to re-cluster): one of the dropped story's members carries the merge
+            carrier = next(
+                (m for m in self.members[into] if self._committed.get(m) in dropped), self.members[into][0]
+            )
+            out.append(
+                Assignment(
+                    carrier,
+                    into,
+                    1.0,
+                    False,
+                    tuple(dropped),
+                    {"moved_from": self._committed.get(carrier), "with_story": True},
+                )
+            )
         out.sort(key=lambda a: not a.merged)
         self._committed.update({a.article_id: a.story_id for a in out})
+        for a in out:  # the members that followed a merged story in the store
+            if a.merged:
+                dropped_set = set(a.merged)
+                for m in self.members[a.story_id]:
+                    if self._committed.get(m) in dropped_set:
+                        self._committed[m] = a.story_id
         return out
 
     def _moved(self, article: str, story: str, before: str | None, *, opened: bool) -> Assignment:
