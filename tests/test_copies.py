@@ -313,3 +313,17 @@ def test_links_join_distinct_input_articles(group: list[Article], precision: flo
         assert {link.copy, link.original} <= ids
         assert 0.0 <= link.score <= 1.0
     assert len({link.copy for link in links}) == len(links)  # one original per copy
+
+
+def test_candidate_pairs_are_chunked_by_connected_group() -> None:
+    from storyline.pipeline import _pair_chunks
+
+    pairs = [(f"g{g}a", f"g{g}b") for g in range(10)] + [(f"g{g}b", f"g{g}c") for g in range(10)]
+    chunks = list(_pair_chunks(pairs, max_articles=7))
+    assert sorted(p for c in chunks for p in c) == sorted(pairs)  # every pair once
+    for chunk in chunks:
+        ids = {i for p in chunk for i in p}
+        assert len(ids) <= 7
+        groups = {i[:2] for i in ids}
+        assert all(f"{g}a" in ids and f"{g}c" in ids for g in groups)  # a group is never split
+    assert list(_pair_chunks([])) == []

@@ -210,10 +210,45 @@ def find_story_copies(
             if new is None or x in new or y in new:
                 pairs.add((x, y))
     checked = new if new is not None else set(stories)
-    if not pairs:
-        store.write_copies([], checked)
-        return []
-    needed = sorted({i for pair in pairs for i in pair})
-    links = find_copies(list(store.iter_articles(needed)), pairs=pairs, embedder=embedder, settings=settings)
+    links: list[CopyLink] = []
+    for chunk in _pair_chunks(pairs):
+        needed = sorted({i for pair in chunk for i in pair})
+        links += find_copies(
+            list(store.iter_articles(needed)), pairs=chunk, embedder=embedder, settings=settings
+        )
     store.write_copies(links, checked)
     return links
+
+
+def _pair_chunks(
+    pairs: Iterable[tuple[str, str]], max_articles: int = 2000
+) -> Iterator[list[tuple[str, str]]]:
+    """The candidate pairs in chunks of at most about ``max_articles`` articles, each connected
+    group of pairs whole (so every copy meets all its candidate originals in one call, and the
+    articles in memory stay bounded however large the store)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    todo = sorted(pairs)
+    for a, b in todo:
+        parent[find(a)] = find(b)
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for pair in todo:
+        groups.setdefault(find(pair[0]), []).append(pair)
+    chunk: list[tuple[str, str]] = []
+    size = 0
+    for group in groups.values():
+        n = len({i for pair in group for i in pair})
+        if chunk and size + n > max_articles:
+            yield chunk
+            chunk, size = [], 0
+        chunk += group
+        size += n
+    if chunk:
+        yield chunk
