@@ -226,21 +226,13 @@ def _pair_chunks(
     """The candidate pairs in chunks of at most about ``max_articles`` articles, each connected
     group of pairs whole (so every copy meets all its candidate originals in one call, and the
     articles in memory stay bounded however large the store)."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+    from .stories import connected_groups
 
     todo = sorted(pairs)
-    for a, b in todo:
-        parent[find(a)] = find(b)
-    groups: dict[str, list[tuple[str, str]]] = {}
+    group_of = {i: k for k, group in enumerate(connected_groups(todo)) for i in group}
+    groups: dict[int, list[tuple[str, str]]] = {}
     for pair in todo:
-        groups.setdefault(find(pair[0]), []).append(pair)
+        groups.setdefault(group_of[pair[0]], []).append(pair)
     chunk: list[tuple[str, str]] = []
     size = 0
     for group in groups.values():

@@ -23,7 +23,7 @@ The one knob, ``settings.precision`` (0..1), moves the join threshold.
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -55,6 +55,26 @@ MAX_UNDATED = 50_000
 LINK_FLOOR = 0.25
 #: groups larger than this are left as the online pass made them (the cost is quadratic)
 MAX_GROUP = 250
+
+
+def connected_groups(links: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """The connected groups of the ids that ``links`` join (a pair ``(x, x)`` adds ``x`` alone),
+    each in first-seen order."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in links:
+        parent[find(b)] = find(a)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for x in parent:
+        groups[find(x)].append(x)
+    return list(groups.values())
 
 
 def agglomerate(prob: np.ndarray, threshold: float, *, cohesion: float = 0.5) -> list[int]:
@@ -388,27 +408,16 @@ class StoryIndex:
     def _groups(self) -> list[list[str]]:
         """Stories touched since the last consolidation, grouped with the stories their new
         articles matched at least :data:`LINK_FLOOR`: each group is re-clustered as a whole."""
-        parent: dict[str, str] = {}
-
-        def find(x: str) -> str:
-            parent.setdefault(x, x)
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
+        links: list[tuple[str, str]] = []
         for article, probs in self._links.items():
-            if article not in self.story_of:
+            story = self.story_of.get(article)
+            if story is None:
                 continue
-            root = find(self.story_of[article])
-            for other, prob in probs.items():
-                if prob >= LINK_FLOOR and other in self.story_of:
-                    parent[find(self.story_of[other])] = root
-        groups: dict[str, list[str]] = defaultdict(list)
-        for story in parent:
-            if story in self.members:
-                groups[find(story)].append(story)
-        return list(groups.values())
+            links.append((story, story))
+            links += [
+                (story, self.story_of[o]) for o, p in probs.items() if p >= LINK_FLOOR and o in self.story_of
+            ]
+        return [[s for s in group if s in self.members] for group in connected_groups(links)]
 
     def consolidate(self) -> list[Assignment]:
         """Settle the articles added since the last call, and return where every article that
