@@ -114,8 +114,6 @@ class Profile:
     dates: frozenset[str]  # ISO dates written in the text
     numbers: frozenset[str]
     lead: FloatArray = field(repr=False)
-    #: hashed main names: the most frequent names that end a multi-word name ("Mark Felt" -> felt)
-    main_names: tuple[int, ...] = ()
 
     def to_bytes(self) -> bytes:
         """Serialise (for the store) without pickle."""
@@ -127,7 +125,6 @@ class Profile:
             "years": sorted(self.years),
             "dates": sorted(self.dates),
             "numbers": sorted(self.numbers),
-            "main_names": list(self.main_names),
         }
         np.savez(
             buf,
@@ -157,7 +154,6 @@ class Profile:
                 dates=frozenset(meta["dates"]),
                 numbers=frozenset(meta["numbers"]),
                 lead=z["lead"],
-                main_names=tuple(meta.get("main_names", ())),
             )
 
 
@@ -220,46 +216,13 @@ def _names(sentences: Iterable[str]) -> list[str]:
 
 
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
-#: main names kept per article
-MAIN_NAMES = 2
-
-
-def main_names(sentences: Sequence[str]) -> list[str]:
-    """Who or what the article is about: the names, written at least twice, that end a
-    multi-word name somewhere in the text ("Mark Felt ... Felt said" -> "felt"), most
-    frequent first. Two reports of the same kind of event about different people
-    (two players arrested, two officials dying) differ here first."""
-    counts: dict[str, int] = defaultdict(int)
-    enders: set[str] = set()
-    for sentence in sentences:
-        run: list[str] = []
-        end = -1
-        for match in _WORD.finditer(sentence):
-            word = match.group()
-            if not word[0].isupper():
-                run, end = [], -1
-                continue
-            folded = _POSSESSIVE.sub("", word).lower()
-            counts[folded] += 1
-            if end < 0 or sentence[end : match.start()].strip():  # not right after the last one
-                run = []
-            end = match.end()
-            if folded not in _NOT_NAMES:
-                run.append(folded)
-                if len(run) >= 2:
-                    enders.add(folded)
-    ranked = sorted((w for w in enders if counts[w] >= 2 and len(w) > 2), key=lambda w: (-counts[w], w))
-    return ranked[:MAIN_NAMES]
-
-
 def profile_article(article: Article, lead: FloatArray) -> Profile:
     """The profile of one article, given its lead vector."""
     text = f"{article.title}\n{article.text}" if article.title else article.text
     words = _WORD.findall(text)
     terms = [w.lower() for w in words if len(w) > 2 and w.lower() not in _STOPWORDS]
     term_ids, term_tf = _bag(terms)
-    sentences = [article.title, *(article.sentences or article.text.split("\n"))]
-    names = _names(sentences)
+    names = _names([article.title, *(article.sentences or article.text.split("\n"))])
     name_ids, name_tf = _bag(n for n in names if len(n) > 1)
     years = frozenset(_YEAR.findall(text))
     numbers = frozenset(n for n in _NUMBER.findall(text) if n not in years and len(n) < 12)
@@ -275,7 +238,6 @@ def profile_article(article: Article, lead: FloatArray) -> Profile:
         dates=text_dates(text),
         numbers=numbers,
         lead=lead.astype(np.float32),
-        main_names=tuple(_token_id(n) for n in main_names(sentences)),
     )
 
 
@@ -288,7 +250,7 @@ def profile_articles(articles: Sequence[Article], *, embedder: Embedder) -> list
 # --------------------------------------------------------------------------- the pair model
 
 
-FEATURES = ("words", "names", "lead", "years", "dates", "numbers", "main_name")
+FEATURES = ("words", "names", "lead", "years", "dates", "numbers")
 #: (at most this many days apart, added log-odds) for two dated articles; see PairModel.probability
 TIME_PRIOR = ((1, 1.5), (3, 0.75))
 
@@ -399,22 +361,6 @@ def days_apart(a: Profile, b: Profile) -> int | None:
     return abs(a.published - b.published) if a.published is not None and b.published is not None else None
 
 
-def _mentions(p: Profile, token: int) -> bool:
-    k = int(np.searchsorted(p.terms, token))
-    return k < len(p.terms) and int(p.terms[k]) == token
-
-
-def main_name_agreement(a: Profile, b: Profile) -> float:
-    """+1 when the two have the same main name; +0.5 when each names the other's; -0.5 when
-    one does; -1 when neither names the other's at all; 0 when one has no main name."""
-    if not a.main_names or not b.main_names:
-        return 0.0
-    if a.main_names[0] == b.main_names[0]:
-        return 1.0
-    known = _mentions(b, a.main_names[0]) + _mentions(a, b.main_names[0])
-    return (-1.0, -0.5, 0.5)[known]
-
-
 def pair_features(a: Profile, b: Profile, idf: Idf) -> list[float]:
     """The :data:`FEATURES` of a pair of profiles."""
     numbers = len(a.numbers & b.numbers) / len(a.numbers | b.numbers) if a.numbers or b.numbers else 0.0
@@ -425,5 +371,4 @@ def pair_features(a: Profile, b: Profile, idf: Idf) -> list[float]:
         _agreement(a.years, b.years),
         _agreement(a.dates, b.dates),
         numbers,
-        main_name_agreement(a, b),
     ]
