@@ -2,9 +2,10 @@
 
 The gold file has the format of ECB+ ``dev.jsonl`` (``doc_id``, ``story``, ``topic``, ``text``).
 Two logistic regressions over the pair features of :mod:`storyline.stories` are fitted: one
-for same-language pairs, one without the word feature for cross-lingual pairs. The join
-threshold is chosen by running the online clustering on held-out topics (5 folds, topics
-never split across folds) and taking the threshold with the best mean BCubed F1. The
+for same-language pairs, one without the word feature for cross-lingual pairs. The online
+join threshold, the consolidation's merge threshold and its cohesion are chosen by running
+the story stage (online pass, then consolidation) on held-out topics (5 folds, topics never
+split across folds) and taking the setting with the best smoothed mean BCubed F1. The
 printed figures are those held-out ones.
 
     .venv/bin/python scripts/train_story_model.py ../shared/bench/ecbplus/dev.jsonl \

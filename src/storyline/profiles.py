@@ -216,6 +216,8 @@ def _names(sentences: Iterable[str]) -> list[str]:
 
 
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
+
+
 def profile_article(article: Article, lead: FloatArray) -> Profile:
     """The profile of one article, given its lead vector."""
     text = f"{article.title}\n{article.text}" if article.title else article.text
@@ -258,7 +260,7 @@ TIME_PRIOR = ((1, 1.5), (3, 0.75))
 @dataclass(frozen=True, slots=True)
 class PairModel:
     """Logistic regressions over :data:`FEATURES`: one for same-language pairs, one for cross-lingual
-    ones (whose ``words`` weight is zero), and the join threshold tuned with them."""
+    ones (whose ``words`` weight is zero), and the thresholds tuned with them (online join, consolidation merge, cohesion)."""
 
     mono: tuple[float, ...]
     mono_bias: float

@@ -1,4 +1,4 @@
-"""Group articles that report the same real-world event into stories, online.
+"""Group articles that report the same real-world event into stories, online and incrementally.
 
 Each article gets a :class:`Profile`: weighted content words, names (capitalised
 words), the years, dates and numbers it mentions, its publication date, and a
@@ -14,10 +14,13 @@ words, or whose lead vectors are nearest); an article joins the story whose
 closest members it matches best on average (average linkage over the top
 members) when that clears the threshold, or opens a new story. When an article
 binds two stories strongly enough, they merge: the larger keeps its id and the
-other's id is kept in its history. Story ids are stable: ``st-`` and the id of
-the article that opened the story.
+other's id is kept in its history. After each batch, :meth:`StoryIndex.consolidate`
+re-clusters the stories the batch touched (:func:`agglomerate`) and maps the result back
+onto story ids. Story ids are stable: ``st-`` and the id of the article that opened the
+story; a merged story's id leads to the story that absorbed it.
 
-The one knob, ``settings.precision`` (0..1), moves the join threshold.
+The one knob, ``settings.precision`` (0..1), moves the join and merge thresholds and the
+cohesion rule together.
 """
 
 from __future__ import annotations
@@ -123,9 +126,10 @@ def agglomerate(prob: np.ndarray, threshold: float, *, cohesion: float = 0.5) ->
 class StoryIndex:
     """Online story assignment: add profiles one by one, read the stories at any time.
 
-    Memory is bounded by the story window: profiles published more than two
-    windows before the newest article are dropped from the candidate search
-    (their stories stay, closed).
+    Profiles and lead vectors are bounded by the story window: profiles published more
+    than two windows before the newest article are dropped from the candidate search
+    (their stories stay, closed). What remains per article ever seen is its story id
+    (about a hundred bytes).
     """
 
     def __init__(self, *, model: PairModel | None = None, settings: Settings = DEFAULT_SETTINGS) -> None:
