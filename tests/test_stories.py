@@ -136,6 +136,26 @@ def test_agglomerate_keeps_two_tight_groups_that_match_loosely_apart() -> None:
     assert len(set(agglomerate(prob, 0.95))) == 8  # nothing clears the threshold: all apart
 
 
+def test_agglomerate_cohesion_rule_holds_between_established_clusters_only() -> None:
+    # Two tight groups of five (0.9 inside) match each other at 0.5; a loose pair of short
+    # briefs (0.4 to each other) matches the first group at 0.45. From a size of five the
+    # rule keeps the two groups apart and lets the briefs join on the threshold; applied to
+    # every cluster it also shuts the briefs out.
+    prob = np.full((12, 12), 0.5)
+    prob[:5, :5] = prob[5:10, 5:10] = 0.9
+    prob[10:, :] = prob[:, 10:] = 0.05
+    prob[10:, :5] = prob[:5, 10:] = 0.45
+    prob[10, 11] = prob[11, 10] = 0.4
+    np.fill_diagonal(prob, 1.0)
+    labels = agglomerate(prob, 0.3, cohesion=0.7, established=5)
+    assert len({labels[i] for i in (*range(5), 10, 11)}) == 1
+    assert len({labels[i] for i in range(5, 10)}) == 1 and labels[5] != labels[0]
+    strict = agglomerate(prob, 0.3, cohesion=0.7, established=1)
+    assert strict[10] != strict[0] and strict[5] != strict[0]
+    plain = agglomerate(prob, 0.3, cohesion=0.0)  # plain average linkage binds the two groups
+    assert plain[0] == plain[5]
+
+
 def test_consolidation_moves_an_early_wrong_join_and_the_store_follows(
     tmp_path: Path, embedder: FakeEmbedder
 ) -> None:

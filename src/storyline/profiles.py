@@ -252,7 +252,7 @@ def profile_articles(articles: Sequence[Article], *, embedder: Embedder) -> list
 # --------------------------------------------------------------------------- the pair model
 
 
-FEATURES = ("words", "names", "lead", "years", "dates", "numbers")
+FEATURES = ("words", "names", "lead", "latest_year", "dates", "numbers")
 #: (at most this many days apart, added log-odds) for two dated articles; see PairModel.probability
 TIME_PRIOR = ((1, 1.5), (3, 0.75))
 
@@ -260,7 +260,8 @@ TIME_PRIOR = ((1, 1.5), (3, 0.75))
 @dataclass(frozen=True, slots=True)
 class PairModel:
     """Logistic regressions over :data:`FEATURES`: one for same-language pairs, one for cross-lingual
-    ones (whose ``words`` weight is zero), and the thresholds tuned with them (online join, consolidation merge, cohesion)."""
+    ones (whose ``words`` weight is zero), and the settings tuned with them (online join, consolidation merge, cohesion and the
+    size it applies from)."""
 
     mono: tuple[float, ...]
     mono_bias: float
@@ -271,6 +272,10 @@ class PairModel:
     #: of their own cohesion
     merge_threshold: float = 0.3
     cohesion: float = 0.5
+    #: clusters of at least this many articles each are established: ``cohesion`` holds between
+    #: them, ``fragment_cohesion`` when one is smaller
+    established: int = 1
+    fragment_cohesion: float = 0.5
 
     def probability(
         self, features: Sequence[float], *, same_language: bool, days_apart: int | None = None
@@ -298,6 +303,8 @@ class PairModel:
             "threshold": self.threshold,
             "merge_threshold": self.merge_threshold,
             "cohesion": self.cohesion,
+            "established": self.established,
+            "fragment_cohesion": self.fragment_cohesion,
         }
 
 
@@ -315,6 +322,8 @@ def default_pair_model() -> PairModel:
         raw["threshold"],
         raw.get("merge_threshold", raw["threshold"]),
         raw.get("cohesion", 0.5),
+        raw.get("established", 1),
+        raw.get("fragment_cohesion", raw.get("cohesion", 0.5)),
     )
 
 
@@ -358,6 +367,25 @@ def _agreement(a: frozenset[str], b: frozenset[str]) -> float:
     return 1.0 if a & b else -1.0
 
 
+def latest_year(p: Profile) -> int | None:
+    """The most recent year an article mentions, a proxy for when its event happened (older
+    years are mostly background: "the 1972 Watergate scandal"). For a dated article, years
+    after its publication year are plans and targets ("by 2030"), not the event, and are skipped."""
+    cap = date.fromordinal(p.published).year if p.published is not None else 9999
+    years = [y for y in map(int, p.years) if y <= cap]
+    return max(years) if years else None
+
+
+def _year_agreement(a: Profile, b: Profile) -> float:
+    """+1 when the latest years two articles mention are the same, 0 when they are a year apart
+    (December and January reports of one event) or either mentions none, -1 otherwise: two
+    different events of one kind (two rehab check-ins, two quakes on one island) years apart."""
+    ya, yb = latest_year(a), latest_year(b)
+    if ya is None or yb is None or abs(ya - yb) == 1:
+        return 0.0
+    return 1.0 if ya == yb else -1.0
+
+
 def days_apart(a: Profile, b: Profile) -> int | None:
     """Days between two publication dates, None unless both are dated."""
     return abs(a.published - b.published) if a.published is not None and b.published is not None else None
@@ -370,7 +398,7 @@ def pair_features(a: Profile, b: Profile, idf: Idf) -> list[float]:
         _cosine(a.terms, idf.term_weights(a), b.terms, idf.term_weights(b)),
         _cosine(a.names, idf.name_weights(a), b.names, idf.name_weights(b)),
         float(np.dot(a.lead, b.lead)),
-        _agreement(a.years, b.years),
+        _year_agreement(a, b),
         _agreement(a.dates, b.dates),
         numbers,
     ]

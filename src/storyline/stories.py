@@ -40,6 +40,7 @@ from .profiles import (
     Profile,
     days_apart,
     default_pair_model,
+    latest_year,
     pair_features,
     profile_articles,
 )
@@ -54,7 +55,8 @@ MAX_CANDIDATES = 60
 MAX_POSTINGS = 200
 #: undated articles kept in the candidate search (the oldest leave first)
 MAX_UNDATED = 50_000
-#: a pair at least this probable links two stories into one group re-clustered by consolidation
+#: a pair at least this probable (or at the merge threshold, when that is lower) links two
+#: stories into one group re-clustered by consolidation
 LINK_FLOOR = 0.25
 #: groups larger than this are left as the online pass made them (the cost is quadratic)
 MAX_GROUP = 250
@@ -80,14 +82,25 @@ def connected_groups(links: Iterable[tuple[str, str]]) -> list[list[str]]:
     return list(groups.values())
 
 
-def agglomerate(prob: np.ndarray, threshold: float, *, cohesion: float = 0.5) -> list[int]:
+def agglomerate(
+    prob: np.ndarray,
+    threshold: float,
+    *,
+    cohesion: float = 0.5,
+    established: int = 1,
+    fragment_cohesion: float = 0.0,
+) -> list[int]:
     """Average-linkage clustering of a symmetric matrix of pair probabilities.
 
     Clusters merge, best pair first, while their average linkage is at least ``threshold``
-    and at least ``cohesion`` times the internal average of each cluster of two or more:
-    two tight groups that only loosely match each other (two rehab check-ins of two
-    actresses) stay apart even when the loose match clears the threshold. Returns a
-    cluster label per row.
+    and clears a cohesion rule. Two *established* clusters (``established`` members or more
+    each) must match at least ``cohesion`` times the internal average of the tighter one: two
+    tight groups that only loosely match each other (two rehab check-ins of two actresses)
+    stay apart even when the loose match clears the threshold. When one is smaller, the bar
+    is ``fragment_cohesion`` times the internal average of the looser one: a fragment joins a
+    story it matches nearly as well as it holds together, and a single report (no cohesion
+    of its own; a short brief matches everything weakly) joins on the threshold alone.
+    Returns a cluster label per row.
     """
     n = len(prob)
     sums = prob.astype(np.float64).copy()
@@ -101,7 +114,12 @@ def agglomerate(prob: np.ndarray, threshold: float, *, cohesion: float = 0.5) ->
         np.fill_diagonal(link, -1.0)
         inner_pairs = sizes * (sizes - 1)
         inner = np.where(sizes > 1, np.diag(sums) / np.maximum(inner_pairs, 1), 0.0)
-        bar = np.maximum(threshold, cohesion * np.maximum(inner[:, None], inner[None, :]))
+        established_pair = np.minimum(sizes[:, None], sizes[None, :]) >= established
+        tighter = np.maximum(inner[:, None], inner[None, :])
+        looser = np.minimum(inner[:, None], inner[None, :])
+        bar = np.maximum(
+            threshold, np.where(established_pair, cohesion * tighter, fragment_cohesion * looser)
+        )
         link = np.where(link >= bar, link, -1.0)
         flat_a, flat_b = np.unravel_index(int(np.argmax(link)), link.shape)
         if link[flat_a, flat_b] < 0:
@@ -167,8 +185,13 @@ class StoryIndex:
 
     @property
     def cohesion(self) -> float:
-        """How much of their own cohesion two clusters must match to merge, after the knob."""
+        """How much of their own cohesion two established clusters must match to merge, after the knob."""
         return min(0.9, max(0.0, self.model.cohesion + (self.settings.precision - 0.5) * 0.6))
+
+    @property
+    def fragment_cohesion(self) -> float:
+        """The share of its own cohesion a fragment must match to join, after the knob."""
+        return min(0.9, max(0.0, self.model.fragment_cohesion + (self.settings.precision - 0.5) * 0.6))
 
     # ------------------------------------------------------------------ state
     def restore(self, profile: Profile, story_id: str) -> None:
@@ -368,6 +391,7 @@ class StoryIndex:
             "probability": round(prob, 4),
             "features": {k: round(v, 4) for k, v in zip(FEATURES, feats, strict=True)},
             "shared_years": sorted(p.years & q.years),
+            "latest_years": [latest_year(p), latest_year(q)],
             "shared_dates": sorted(p.dates & q.dates),
             "shared_numbers": sorted(p.numbers & q.numbers)[:10],
             "days_apart": gap,
@@ -412,6 +436,7 @@ class StoryIndex:
     def _groups(self) -> list[list[str]]:
         """Stories touched since the last consolidation, grouped with the stories their new
         articles matched at least :data:`LINK_FLOOR`: each group is re-clustered as a whole."""
+        floor = min(LINK_FLOOR, self.merge_threshold)
         links: list[tuple[str, str]] = []
         for article, probs in self._links.items():
             story = self.story_of.get(article)
@@ -419,7 +444,7 @@ class StoryIndex:
                 continue
             links.append((story, story))
             links += [
-                (story, self.story_of[o]) for o, p in probs.items() if p >= LINK_FLOOR and o in self.story_of
+                (story, self.story_of[o]) for o, p in probs.items() if p >= floor and o in self.story_of
             ]
         return [[s for s in group if s in self.members] for group in connected_groups(links)]
 
@@ -457,7 +482,13 @@ class StoryIndex:
         for i in range(n):
             for j in range(i + 1, n):
                 prob[i, j] = prob[j, i] = self._pair_probability(members[i], members[j])
-        labels = agglomerate(prob, self.merge_threshold, cohesion=self.cohesion)
+        labels = agglomerate(
+            prob,
+            self.merge_threshold,
+            cohesion=self.cohesion,
+            established=self.model.established,
+            fragment_cohesion=self.fragment_cohesion,
+        )
         clusters: dict[int, list[str]] = defaultdict(list)
         for member, label in zip(members, labels, strict=True):
             clusters[label].append(member)
