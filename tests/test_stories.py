@@ -418,3 +418,29 @@ def test_undated_articles_beyond_the_cap_are_placed_and_forgotten(
     assert {a.article_id for a in out} == {a.id for a in arts}
     assert len(index.profiles) == 3
     assert len(index._lead_ids) <= 2 * len(index.profiles) + 1  # the lead matrix is compacted
+
+
+def test_consolidation_scores_same_language_pairs_with_the_trees_and_cross_lingual_ones_with_the_regression() -> (
+    None
+):
+    from dataclasses import replace
+
+    from storyline.profiles import FEATURES, default_pair_model
+    from storyline.trees import Trees
+
+    model = default_pair_model()
+    assert model.trees is not None, "the shipped model has consolidation trees"
+    x = np.array([[0.4, 0.5, 0.7, 1.0, 0.0, 0.2], [0.05, 0.0, 0.2, -1.0, 0.0, 0.0]])
+    assert x.shape[1] == len(FEATURES)
+    mono = model.consolidation_probabilities(x, [True, True], [None, None])
+    assert mono[0] > 0.5 > mono[1]  # a close pair and an unrelated one
+    # One stump: feature 0 (words) at most 0.3 -> log-odds -2, else +2.
+    stump = Trees.from_json({"base": 0.0, "trees": [[[0, -1, -1], [0.3, -2.0, 2.0], [2, 0, 0]]]})
+    assert Trees.from_json(stump.to_json()).predict(x).tolist() == [2.0, -2.0]
+    toy = replace(model, trees=stump)
+    both = toy.consolidation_probabilities(x, [True, False], [None, None])
+    assert both[0] == pytest.approx(1 / (1 + np.exp(-2.0)))
+    assert both[1] == pytest.approx(toy.probability(list(x[1]), same_language=False))
+    # the time prior adds to the trees' log-odds as to the regression's
+    dated = toy.consolidation_probabilities(x[:1], [True], [0])
+    assert dated[0] == pytest.approx(1 / (1 + np.exp(-3.5)))

@@ -4,9 +4,10 @@ A :class:`Profile` holds an article's content words and names (hashed, with
 log term counts), the years, dates and numbers it mentions, its publication
 date, and a multilingual vector of its lead (title and first sentences).
 :func:`pair_features` measures two profiles against each other, and
-:class:`PairModel` (two logistic regressions, ``resources/story_model.json``,
-trained by ``scripts/train_story_model.py``) turns those measures into the
-probability that the two articles report one event.
+:class:`PairModel` (``resources/story_model.json``, trained by
+``scripts/train_story_model.py``: two logistic regressions for the online pass, and
+gradient-boosted trees for same-language pairs in consolidation) turns those measures
+into the probability that the two articles report one event.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .models import Article
+from .trees import Trees
 from .types import Embedder
 
 HASH_BITS = 20
@@ -276,6 +278,9 @@ class PairModel:
     #: them, ``fragment_cohesion`` when one is smaller
     established: int = 1
     fragment_cohesion: float = 0.5
+    #: gradient-boosted trees over the same features for same-language pairs, read by the
+    #: consolidation (:meth:`consolidation_probabilities`); None: the regression everywhere
+    trees: Trees | None = field(default=None, compare=False, repr=False)
 
     def probability(
         self, features: Sequence[float], *, same_language: bool, days_apart: int | None = None
@@ -292,6 +297,30 @@ class PairModel:
             z += next((bonus for days, bonus in TIME_PRIOR if days_apart <= days), 0.0)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
+    def consolidation_probabilities(
+        self, features: npt.ArrayLike, same_language: npt.ArrayLike, days_apart: Sequence[int | None]
+    ) -> npt.NDArray[np.float64]:
+        """P(same event) for many pairs at once, as consolidation scores them.
+
+        Same-language pairs go through the trees when the model has them: they see what a
+        linear model cannot, such as many shared words with few shared names (two events of
+        one kind). Cross-lingual pairs, and every pair of a model without trees, go through
+        the regressions of :meth:`probability`. The time prior is added to the log-odds alike.
+        """
+        x = np.asarray(features, dtype=np.float64).reshape(-1, len(FEATURES))
+        mono = np.asarray(same_language, dtype=bool)
+        z = np.where(
+            mono, x @ np.asarray(self.mono) + self.mono_bias, x @ np.asarray(self.cross) + self.cross_bias
+        )
+        if self.trees is not None and mono.any():
+            z[mono] = self.trees.predict(x[mono])
+        z += [
+            0.0 if gap is None else next((bonus for days, bonus in TIME_PRIOR if gap <= days), 0.0)
+            for gap in days_apart
+        ]
+        out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+        return out
+
     def to_json(self) -> dict[str, Any]:
         """The model as stored in ``resources/story_model.json``."""
         return {
@@ -305,6 +334,7 @@ class PairModel:
             "cohesion": self.cohesion,
             "established": self.established,
             "fragment_cohesion": self.fragment_cohesion,
+            **({"trees": self.trees.to_json()} if self.trees is not None else {}),
         }
 
 
@@ -324,6 +354,7 @@ def default_pair_model() -> PairModel:
         raw.get("cohesion", 0.5),
         raw.get("established", 1),
         raw.get("fragment_cohesion", raw.get("cohesion", 0.5)),
+        Trees.from_json(raw["trees"]) if "trees" in raw else None,
     )
 
 

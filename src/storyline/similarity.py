@@ -38,6 +38,7 @@ from .errors import InputError, StorylineError
 from .ingest import make_article
 from .models import Article, PairScores
 from .settings import DEFAULT_SETTINGS, Settings
+from .trees import Trees
 from .types import Embedder
 
 log = logging.getLogger(__name__)
@@ -448,7 +449,7 @@ class SimilarityModel:
                 total += weight * (
                     _predict_linear(part, matrix)
                     if part["type"] == "linear"
-                    else _predict_trees(part, matrix)
+                    else part["trees"].predict(matrix)
                 )
             out[dim] = np.clip(total, 1.0, 4.0)
         return out
@@ -457,19 +458,6 @@ class SimilarityModel:
 def _predict_linear(part: dict[str, Any], matrix: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     scaled = (matrix - part["center"]) / part["scale"]
     return np.asarray(scaled @ part["coef"] + part["intercept"], dtype=np.float64)
-
-
-def _predict_trees(part: dict[str, Any], matrix: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Sum of the trees' leaves; nodes are depth-first, so a split's left child is the next node."""
-    total = np.full(len(matrix), float(part["base"]))
-    rows = np.arange(len(matrix))
-    for feature, value, right in part["trees"]:
-        node = np.zeros(len(matrix), dtype=np.int64)
-        while (inner := feature[node] >= 0).any():
-            go_left = matrix[rows, np.maximum(feature[node], 0)] <= value[node]
-            node = np.where(inner, np.where(go_left, node + 1, right[node]), node)
-        total += value[node]
-    return total
 
 
 def load_model(path: str | Path | None = None) -> SimilarityModel:
@@ -504,11 +492,7 @@ def _read_part(part: dict[str, Any]) -> tuple[float, dict[str, Any]]:
             **part,
             **{k: np.asarray(part[k], dtype=np.float64) for k in ("center", "scale", "coef")},
         }
-    trees = [
-        (np.asarray(f, dtype=np.int64), np.asarray(v), np.asarray(r, dtype=np.int64))
-        for f, v, r in part["trees"]
-    ]
-    return part["weight"], {**part, "trees": trees}
+    return part["weight"], {**part, "trees": Trees.from_json(part)}
 
 
 def model_from_dict(spec: dict[str, Any], *, origin: str = "<model>") -> SimilarityModel:

@@ -425,13 +425,23 @@ class StoryIndex:
         return {s: list(m) for s, m in self.members.items()}
 
     # ------------------------------------------------------------------ consolidation
-    def _pair_probability(self, x: str, y: str) -> float:
-        px, py = self.profiles[x], self.profiles[y]
-        gap = days_apart(px, py)
-        if gap is not None and gap > self.settings.story_window_days:
-            return 0.0
-        feats = pair_features(px, py, self.idf)
-        return self.model.probability(feats, same_language=px.language == py.language, days_apart=gap)
+    def _pair_probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Consolidation's P(same event) of many pairs, scored in one batch; 0 for a pair
+        further apart than the story window."""
+        out = np.zeros(len(pairs))
+        rows, feats, same, gaps = [], [], [], []
+        for k, (x, y) in enumerate(pairs):
+            px, py = self.profiles[x], self.profiles[y]
+            gap = days_apart(px, py)
+            if gap is not None and gap > self.settings.story_window_days:
+                continue
+            rows.append(k)
+            feats.append(pair_features(px, py, self.idf))
+            same.append(px.language == py.language)
+            gaps.append(gap)
+        if rows:
+            out[rows] = self.model.consolidation_probabilities(feats, same, gaps)
+        return out
 
     def _groups(self) -> list[list[str]]:
         """Stories touched since the last consolidation, grouped with the stories their new
@@ -479,9 +489,11 @@ class StoryIndex:
     def _recluster(self, stories: list[str], members: list[str]) -> None:
         n = len(members)
         prob = np.eye(n)
-        for i in range(n):
-            for j in range(i + 1, n):
-                prob[i, j] = prob[j, i] = self._pair_probability(members[i], members[j])
+        upper = np.triu_indices(n, 1)
+        prob[upper] = self._pair_probabilities(
+            [(members[i], members[j]) for i, j in zip(*upper, strict=True)]
+        )
+        prob.T[upper] = prob[upper]
         labels = agglomerate(
             prob,
             self.merge_threshold,
@@ -586,7 +598,9 @@ class StoryIndex:
         if article not in self.profiles:  # out of the window already: moved with its story
             return Assignment(article, story, 1.0, opened, (), {"moved_from": before, "with_story": True})
         others = [m for m in self.members[story] if m != article and m in self.profiles]
-        probs = {o: self._pair_probability(article, o) for o in others}
+        probs = dict(
+            zip(others, self._pair_probabilities([(article, o) for o in others]).tolist(), strict=True)
+        )
         closest = sorted(probs, key=probs.__getitem__, reverse=True)[:3]
         p = self.profiles[article]
         score = sum(probs[o] for o in closest) / len(closest) if closest else 1.0
