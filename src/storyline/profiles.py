@@ -261,9 +261,13 @@ TIME_PRIOR = ((1, 1.5), (3, 0.75))
 
 @dataclass(frozen=True, slots=True)
 class PairModel:
-    """Logistic regressions over :data:`FEATURES`: one for same-language pairs, one for cross-lingual
-    ones (whose ``words`` weight is zero), and the settings tuned with them (online join, consolidation merge, cohesion and the
-    size it applies from)."""
+    """How two articles' :data:`FEATURES` become P(same event), and the settings tuned with it.
+
+    Logistic regressions for the online pass, one for same-language pairs and one for
+    cross-lingual ones (whose ``words`` weight is zero); optional gradient-boosted trees for
+    same-language pairs in consolidation; the online join threshold, the consolidation's merge
+    threshold, and its cohesion rule (shares and the size from which a cluster is established).
+    """
 
     mono: tuple[float, ...]
     mono_bias: float

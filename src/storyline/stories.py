@@ -3,10 +3,11 @@
 Each article gets a :class:`Profile`: weighted content words, names (capitalised
 words), the years, dates and numbers it mentions, its publication date, and a
 multilingual vector of its lead (title and first sentences). A small learned
-pair model (logistic regression, ``resources/story_model.json``, trained by
+pair model (``resources/story_model.json``, trained by
 ``scripts/train_story_model.py`` on ECB+) turns the similarities of two
-profiles into the probability that they report one event. Pairs in different
-languages use a second model without the language-bound word feature.
+profiles into the probability that they report one event: a logistic regression
+online, gradient-boosted trees in consolidation. Pairs in different languages use
+a regression without the language-bound word feature.
 
 :class:`StoryIndex` assigns articles one at a time: candidates come from a
 bounded search (articles inside the story window that share rare names or
@@ -15,7 +16,8 @@ closest members it matches best on average (average linkage over the top
 members) when that clears the threshold, or opens a new story. When an article
 binds two stories strongly enough, they merge: the larger keeps its id and the
 other's id is kept in its history. After each batch, :meth:`StoryIndex.consolidate`
-re-clusters the stories the batch touched (:func:`agglomerate`) and maps the result back
+re-clusters the stories the batch touched (:func:`agglomerate`, every pair scored in one
+batch) and maps the result back
 onto story ids. Story ids are stable: ``st-`` and the id of the article that opened the
 story; a merged story's id leads to the story that absorbed it.
 
