@@ -444,3 +444,24 @@ def test_consolidation_scores_same_language_pairs_with_the_trees_and_cross_lingu
     # the time prior adds to the trees' log-odds as to the regression's
     dated = toy.consolidation_probabilities(x[:1], [True], [0])
     assert dated[0] == pytest.approx(1 / (1 + np.exp(-3.5)))
+
+
+def test_pairs_agree_on_the_latest_year_they_mention_not_on_any_shared_year(embedder: FakeEmbedder) -> None:
+    from storyline.profiles import FEATURES, Idf, latest_year, pair_features
+
+    texts = [
+        ("2008-12-20", "Mark Felt, the Watergate source of 1972, died in 2008 at home."),
+        ("2008-12-21", "Felt, who helped uncover Watergate in 1972, died this week, in December 2008."),
+        ("2004-07-29", "Fred LaRue, a Watergate figure of 1972, was found dead in July 2004."),
+        ("2009-01-02", "In January 2009, a month after the death of Felt, his family spoke."),
+        ("2008-12-22", "Felt died in 2008; his family plans a memorial library by 2030."),
+    ]
+    profiles = profile_articles([article(day, text) for day, text in texts], embedder=embedder)
+    assert [latest_year(p) for p in profiles] == [2008, 2008, 2004, 2009, 2008]  # 2030: after publication
+    idf = Idf()
+    for p in profiles:
+        idf.add(p)
+    year = FEATURES.index("latest_year")
+    agreement = [pair_features(profiles[0], q, idf)[year] for q in profiles[1:]]
+    # same year; a shared 1972 but years apart; a year apart; a plan for 2030 does not count
+    assert agreement == [1.0, -1.0, 0.0, 1.0]

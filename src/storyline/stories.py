@@ -175,25 +175,29 @@ class StoryIndex:
         self._links: dict[str, dict[str, float]] = {}
         self._order: dict[str, int] = {}  # arrival order of added articles, for stable output
 
+    def _knob(self, value: float, slope: float, low: float, high: float) -> float:
+        """A model setting moved by the precision knob (unchanged at 0.5), kept in [low, high]."""
+        return min(high, max(low, value + (self.settings.precision - 0.5) * slope))
+
     @property
     def threshold(self) -> float:
         """The join threshold after the precision knob: the model's own at precision 0.5."""
-        return min(0.95, max(0.05, self.model.threshold + (self.settings.precision - 0.5) * 0.5))
+        return self._knob(self.model.threshold, 0.5, 0.05, 0.95)
 
     @property
     def merge_threshold(self) -> float:
         """The average linkage at which consolidation merges clusters, after the knob."""
-        return min(0.95, max(0.05, self.model.merge_threshold + (self.settings.precision - 0.5) * 0.5))
+        return self._knob(self.model.merge_threshold, 0.5, 0.05, 0.95)
 
     @property
     def cohesion(self) -> float:
         """How much of their own cohesion two established clusters must match to merge, after the knob."""
-        return min(0.9, max(0.0, self.model.cohesion + (self.settings.precision - 0.5) * 0.6))
+        return self._knob(self.model.cohesion, 0.6, 0.0, 0.9)
 
     @property
     def fragment_cohesion(self) -> float:
         """The share of its own cohesion a fragment must match to join, after the knob."""
-        return min(0.9, max(0.0, self.model.fragment_cohesion + (self.settings.precision - 0.5) * 0.6))
+        return self._knob(self.model.fragment_cohesion, 0.6, 0.0, 0.9)
 
     # ------------------------------------------------------------------ state
     def restore(self, profile: Profile, story_id: str) -> None:
@@ -447,7 +451,8 @@ class StoryIndex:
 
     def _groups(self) -> list[list[str]]:
         """Stories touched since the last consolidation, grouped with the stories their new
-        articles matched at least :data:`LINK_FLOOR`: each group is re-clustered as a whole."""
+        articles matched at least :data:`LINK_FLOOR` (or the merge threshold, when lower):
+        each group is re-clustered as a whole."""
         floor = min(LINK_FLOOR, self.merge_threshold)
         links: list[tuple[str, str]] = []
         for article, probs in self._links.items():
@@ -527,9 +532,9 @@ class StoryIndex:
             ordered = [m for m in self.members.get(story, []) if m in cluster]
             ordered += [m for m in cluster if m not in ordered]
             self.members[story] = ordered
+            self.merged_into.pop(story, None)
             for m in cluster:
                 self.story_of[m] = story
-                self.merged_into.pop(story, None)
 
     def _fresh_id(self, first: str, taken: dict[str, list[str]]) -> str:
         base = "st-" + first
@@ -608,6 +613,7 @@ class StoryIndex:
         score = sum(probs[o] for o in closest) / len(closest) if closest else 1.0
         evidence: dict[str, Any] = {
             "threshold": round(self.threshold, 4),
+            "merge_threshold": round(self.merge_threshold, 4),
             "consolidated": True,
             "moved_from": before,
             "closest": [
