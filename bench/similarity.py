@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 from train_similarity import CachingEmbedder, fit_model, gold_features, with_self_pairs  # noqa: E402
 
 from storyline.embed import default_embedder  # noqa: E402
-from storyline.similarity import DIMENSIONS, model_from_dict, pearson, score_pairs  # noqa: E402
+from storyline.similarity import DIMENSIONS, PairInputs, model_from_dict, pearson, score_pairs  # noqa: E402
 
 Vector = npt.NDArray[np.float64]
 
@@ -55,19 +55,20 @@ np.save(sys.argv[2], out)
 
 
 def cross_validate(
-    matrix: Vector, gold: dict[str, Vector], self_matrix: Vector, folds: int, repeats: int
+    inputs: PairInputs, gold: dict[str, Vector], selves: PairInputs, folds: int, repeats: int
 ) -> list[dict[str, Vector]]:
     """Out-of-fold predictions per dimension, one set per repeat (shuffled K folds); training folds
-    get their self-pairs as scripts/train_similarity.py adds them, test folds are the task's pairs."""
+    get their self-pairs as scripts/train_similarity.py adds them, test folds are the task's pairs.
+    Everything, the head included, is fitted on the training folds alone."""
     from sklearn.model_selection import KFold
 
     runs = []
     for seed in range(repeats):
-        predicted = {dim: np.zeros(len(matrix)) for dim in DIMENSIONS}
-        for train, test in KFold(folds, shuffle=True, random_state=seed).split(matrix):
-            spec = fit_model(*with_self_pairs(matrix, gold, self_matrix, train))
+        predicted = {dim: np.zeros(len(inputs)) for dim in DIMENSIONS}
+        for train, test in KFold(folds, shuffle=True, random_state=seed).split(inputs.rows):
+            spec = fit_model(*with_self_pairs(inputs, gold, selves, train))
             fold_model = model_from_dict(json.loads(json.dumps(spec)))
-            for dim, values in fold_model.predict(matrix[test]).items():
+            for dim, values in fold_model.predict(fold_model.matrix(inputs.take(test))).items():
                 predicted[dim][test] = values
         runs.append(predicted)
     return runs
@@ -138,10 +139,10 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    pairs, matrix, gold, self_matrix = gold_features(args.gold, args.cache)
+    pairs, inputs, gold, selves = gold_features(args.gold, args.cache)
     languages = [f"{a.language or '?'}-{b.language or '?'}" for _, a, b, _ in pairs]
     groups = groups_of(languages)
-    runs = cross_validate(matrix, gold, self_matrix, args.folds, args.repeats)
+    runs = cross_validate(inputs, gold, selves, args.folds, args.repeats)
 
     # Baselines: cosine of the two texts as the file gives them (title + text).
     import csv

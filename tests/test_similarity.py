@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import gzip
 import json
+import logging
 import math
 from pathlib import Path
 
@@ -23,11 +25,14 @@ from storyline.models import Article, PairScores, to_dict
 from storyline.similarity import (
     DIMENSIONS,
     FEATURE_NAMES,
+    PAIR_FEATURES,
+    PairInputs,
     SimilarityModel,
     evaluate_similarity,
     feature_matrix,
     load_model,
     model_from_dict,
+    pair_inputs,
     pearson,
     read_gold_pairs,
     score_pair,
@@ -64,7 +69,7 @@ def article(text: str, title: str = "", *, language: str = "", published: str | 
 
 @pytest.fixture(scope="module")
 def fake() -> FakeEmbedder:
-    return FakeEmbedder()
+    return FakeEmbedder(dim=512)  # USE's width, so the shipped model's head reads its vectors
 
 
 @pytest.fixture(scope="module")
@@ -76,21 +81,30 @@ def model() -> SimilarityModel:
 
 
 def test_shipped_model_is_small_and_covers_every_dimension(model: SimilarityModel) -> None:
-    path = Path(__file__).resolve().parents[1] / "src" / "storyline" / "resources" / "similarity_model.json"
-    assert path.stat().st_size < 200_000
+    path = (
+        Path(__file__).resolve().parents[1] / "src" / "storyline" / "resources" / "similarity_model.json.gz"
+    )
+    assert path.stat().st_size < 3_000_000
     assert set(model.parts) == set(DIMENSIONS)
     assert model.features == FEATURE_NAMES
-    spec = json.loads(path.read_text(encoding="utf-8"))
+    spec = json.loads(gzip.decompress(path.read_bytes()))
     assert spec["features"] == list(FEATURE_NAMES)
+    assert len(spec["head"]["coef"]) == 2 * 5 * 512  # products and differences of five USE vectors
 
 
-def _tiny_model(trees: list[list[list[float]]], base: float = 2.0) -> SimilarityModel:
+def _tiny_model(
+    trees: list[list[list[float]]], base: float = 2.0, head: list[float] | None = None
+) -> SimilarityModel:
     n = len(FEATURE_NAMES)
     linear = {"type": "linear", "weight": 0.5, "center": [0.0] * n, "scale": [1.0] * n,
               "coef": [1.0] + [0.0] * (n - 1), "intercept": 2.5}  # fmt: skip
     tree_part = {"type": "trees", "weight": 0.5, "base": base, "trees": trees}
     return model_from_dict(
-        {"features": list(FEATURE_NAMES), "dimensions": {d: [linear, tree_part] for d in DIMENSIONS}}
+        {
+            "features": list(FEATURE_NAMES),
+            "head": {"coef": head or [0.0] * 4, "intercept": 0.5, "mean": 2.75},
+            "dimensions": {d: [linear, tree_part] for d in DIMENSIONS},
+        }
     )
 
 
@@ -107,6 +121,27 @@ def test_tree_and_linear_parts_predict_what_they_encode() -> None:
 def test_predictions_are_clipped_to_the_task_scale() -> None:
     tiny = _tiny_model([[[-1], [50.0], [0]]])
     assert tiny.predict(np.zeros((1, len(FEATURE_NAMES))))["tone"].tolist() == [4.0]
+
+
+def test_the_head_is_a_linear_function_of_the_vectors_and_the_last_feature() -> None:
+    tiny = _tiny_model([[[-1], [0.0], [0]]], head=[1.0, 0.0, 0.0, 2.0])
+    rows = np.full((2, len(PAIR_FEATURES)), 0.25)
+    inputs = PairInputs(rows, np.array([[0.5, 9.0, 9.0, 0.25], [0.0, 1.0, 1.0, 0.0]], dtype=np.float32))
+    matrix = tiny.matrix(inputs)
+    assert matrix.shape == (2, len(FEATURE_NAMES))
+    assert matrix[:, :-1].tolist() == rows.tolist()
+    assert matrix[:, -1].tolist() == pytest.approx([0.5 + 0.5 + 0.5, 0.5])  # 0.5 * 1 + 0.25 * 2 + 0.5
+
+
+def test_vectors_of_another_embedder_leave_the_head_out_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tiny = _tiny_model([[[-1], [0.0], [0]]], head=[1.0, 0.0, 0.0, 2.0])
+    inputs = PairInputs(np.zeros((1, len(PAIR_FEATURES))), np.ones((1, 6), dtype=np.float32))
+    with caplog.at_level(logging.WARNING, logger="storyline.similarity"):
+        matrix = tiny.matrix(inputs)
+    assert matrix[0, -1] == 2.75  # the head's mean on its training pairs
+    assert "head is left out" in caplog.text
 
 
 def test_a_model_for_other_features_is_refused() -> None:
@@ -231,6 +266,28 @@ def test_feature_matrix_has_one_row_per_pair(fake: FakeEmbedder) -> None:
     assert matrix.shape == (3, len(FEATURE_NAMES))
     doc_cos = FEATURE_NAMES.index("doc_cos")
     assert matrix[1, doc_cos] == pytest.approx(1.0) and matrix[0, doc_cos] < 0.9
+
+
+def test_each_feature_is_computed_under_its_own_name(fake: FakeEmbedder) -> None:
+    flood = article(FLOOD, "Floods in Kessel", language="en")
+    german = article(FLOOD_DE, "Hochwasser in Kessel", language="de")
+    inputs = pair_inputs([(flood, german), (flood, flood)], embedder=fake)
+    cross, same = (dict(zip(PAIR_FEATURES, row, strict=True)) for row in inputs.rows)
+    assert (cross["lang_en"], cross["lang_de"], cross["lang_fr"]) == (1.0, 1.0, 0.0)
+    assert (same["lang_en"], same["lang_de"]) == (2.0, 0.0)
+    assert cross["same_language"] == 0.0 and same["same_language"] == 1.0
+    assert same["names_overlap"] == 1.0 and same["views_max"] == pytest.approx(1.0)
+    assert cross["numbers_overlap"] == 1.0  # "300" on both sides
+    assert same["ner_sides"] == 2.0 and cross["ner_sides"] == 1.0  # English NER on English texts only
+
+
+def test_head_inputs_are_symmetric_and_a_text_against_itself_differs_nowhere(fake: FakeEmbedder) -> None:
+    a, b = article(FLOOD), article(MARKETS)
+    inputs = pair_inputs([(a, b), (b, a), (a, a)], embedder=fake)
+    assert inputs.vectors[0].tolist() == inputs.vectors[1].tolist()
+    half = inputs.vectors.shape[1] // 2
+    assert not inputs.vectors[2, half:].any() and inputs.vectors[0, half:].any()
+    assert len(inputs.take(np.array([2]))) == 1
 
 
 # --------------------------------------------------------------------------- gold files and evaluation

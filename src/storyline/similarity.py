@@ -6,15 +6,21 @@ rests on. Features are cheap and mostly language-independent: multilingual USE
 similarities of whole texts, titles and aligned sentences (each sentence's best
 match on the other side, which carries across languages), overlaps of names,
 places, people, numbers and years, character n-grams, and length and style
-differences. A small model trained by ``scripts/train_similarity.py`` on the
-published training pairs turns them into scores; it ships as JSON in
-``storyline/resources`` and is read without pickle. Nothing is downloaded.
+differences, and the pair's languages. A learned "head" adds one more feature: a
+linear function of the element-wise products and differences of the two articles'
+vectors (whole text, sentence centroid, title, lead, opening), which learns which
+directions of the embedding matter for "same story". A small model trained by
+``scripts/train_similarity.py`` on the published training pairs turns the features
+into scores: per dimension, extremely randomised trees beside a linear part. It
+ships as gzipped JSON in ``storyline/resources`` and is read without pickle.
+Nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import csv
 import functools
+import gzip
 import json
 import logging
 import math
@@ -49,19 +55,23 @@ Matrix = npt.NDArray[np.float32]
 DIMENSIONS = ("geography", "entities", "time", "narrative", "overall", "style", "tone")
 #: the column of each dimension in the task's CSV files
 GOLD_COLUMNS = {dim: dim.capitalize() for dim in DIMENSIONS}
-#: the features the model reads, in order; every one is symmetric in the two articles
-FEATURE_NAMES = (
+#: languages of the multilingual USE model
+EMBEDDER_LANGUAGES = frozenset("ar zh nl en de fr it pt es ja ko ru pl th tr".split())
+#: the features computed from a pair's two profiles, in order; every one is symmetric in the
+#: two articles. ``lang_xx`` counts the pair's texts in language xx (0, 1 or 2).
+PAIR_FEATURES = (
     "doc_cos", "title_cos", "title_doc_cos", "lead_cos", "centroid_cos",
     "align_mean", "align_min", "align_max", "align_top", "align_frac65", "align_frac80",
-    "names_overlap", "main_names_overlap", "places_overlap", "people_overlap", "orgs_overlap", "ner_sides",
     "views_mean", "views_max", "opening_cos",
+    "names_overlap", "main_names_overlap", "places_overlap", "people_overlap", "orgs_overlap", "ner_sides",
     "numbers_overlap", "years_overlap", "grams_jaccard", "words_jaccard", "title_words_jaccard", "title_fuzzy",
     "same_language", "same_script", "lang_conf_min",
     "len_min", "len_diff", "sent_len_diff", "question_diff", "quote_diff", "digit_diff", "upper_diff",
     "word_len_diff",
+    *(f"lang_{code}" for code in sorted(EMBEDDER_LANGUAGES)),
 )  # fmt: skip
-#: languages of the multilingual USE model
-EMBEDDER_LANGUAGES = frozenset("ar zh nl en de fr it pt es ja ko ru pl th tr".split())
+#: the model's input: the pair features and, last, the learned head's output (see PairInputs)
+FEATURE_NAMES = (*PAIR_FEATURES, "vector_head")
 #: sentences per article that take part in the alignment
 MAX_SENTENCES = 40
 #: a text with fewer words (or, in scripts without spaces, characters / 2) is flagged as too short
@@ -89,6 +99,7 @@ class _Profile:
     title: str
     views: Matrix  # title, first 300 and 600 characters, whole text (cut by the embedder), lead
     sent_vecs: Matrix
+    head: Matrix  # what the learned head reads: see _head_vector
     names: dict[str, str]  # normalised token -> surface form, most frequent first
     main_names: frozenset[str]
     typed: dict[str, dict[str, str]] | None  # "places"/"people"/"orgs" -> token -> entity (English NER)
@@ -241,6 +252,7 @@ def _profiles(articles: Sequence[Article], embedder: Embedder, settings: Setting
     row = 0
     for i, (article, body, title, language, score, sentences, n_vectors) in enumerate(prepared):
         vecs, row = vectors[row : row + n_vectors], row + n_vectors
+        views, sent_vecs = vecs[:_VIEWS], vecs[_VIEWS:]
         script = _script(title + body)
         folded: dict[str, str] = {}
         for word, _count in sorted(_names([title, *sentences]).items(), key=lambda kv: (-kv[1], kv[0])):
@@ -253,8 +265,9 @@ def _profiles(articles: Sequence[Article], embedder: Embedder, settings: Setting
                 script=script,
                 n_words=len(body.split()) if script not in _NAMELESS_SCRIPTS else len(body) // 2,
                 title=_fold(title),
-                views=vecs[:_VIEWS],
-                sent_vecs=vecs[_VIEWS:],
+                views=views,
+                sent_vecs=sent_vecs,
+                head=_head_vector(views, sent_vecs),
                 names=dict(list(folded.items())[:80]),
                 main_names=frozenset(list(folded)[:10]),
                 typed=typed.get(i),
@@ -268,6 +281,14 @@ def _profiles(articles: Sequence[Article], embedder: Embedder, settings: Setting
             )
         )
     return profiles
+
+
+def _head_vector(views: Matrix, sent_vecs: Matrix) -> Matrix:
+    """The whole text, the centroid of the sentences, the title, the lead and the opening
+    (600 characters), each a unit vector, end to end."""
+    centroid = sent_vecs.mean(axis=0)
+    centroid = centroid / max(float(np.linalg.norm(centroid)), 1e-9)
+    return np.concatenate([views[3], centroid, views[0], views[4], views[2]]).astype(np.float32)
 
 
 def _encode(texts: Sequence[str], embedder: Embedder) -> Matrix:
@@ -338,7 +359,14 @@ def _features(a: _Profile, b: _Profile) -> list[float]:
         math.log1p(min(a.n_words, b.n_words)),
         abs(math.log1p(a.n_words) - math.log1p(b.n_words)),
         *[float(x) for x in style],
+        *[float(a.language == code) + float(b.language == code) for code in sorted(EMBEDDER_LANGUAGES)],
     ]
+
+
+def _head_input(a: _Profile, b: _Profile) -> Matrix:
+    """What the learned head reads of a pair: element-wise products and absolute differences of
+    the two head vectors (symmetric in the two articles)."""
+    return np.concatenate([a.head * b.head, np.abs(a.head - b.head)])
 
 
 def _evidence(a: _Profile, b: _Profile, row: Sequence[float]) -> dict[str, Any]:
@@ -396,19 +424,48 @@ def _warnings(a: _Profile, b: _Profile) -> tuple[str, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True, slots=True)
+class PairInputs:
+    """What the model reads of some pairs: the pair features (columns :data:`PAIR_FEATURES`) and
+    the head's input (products and differences of the article vectors, see ``_head_input``)."""
+
+    rows: npt.NDArray[np.float64]
+    vectors: Matrix
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def take(self, index: npt.ArrayLike) -> PairInputs:
+        """The inputs of the pairs at ``index`` (an integer array or a slice)."""
+        keep = np.asarray(index) if not isinstance(index, slice) else index
+        return PairInputs(self.rows[keep], self.vectors[keep])
+
+
+def pair_inputs(
+    pairs: Sequence[tuple[Article, Article]],
+    *,
+    embedder: Embedder | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> PairInputs:
+    """The model's input for ``pairs``, one row per pair."""
+    return _score_inputs(pairs, embedder, settings)[0]
+
+
 def feature_matrix(
     pairs: Sequence[tuple[Article, Article]],
     *,
     embedder: Embedder | None = None,
     settings: Settings = DEFAULT_SETTINGS,
+    model: SimilarityModel | None = None,
 ) -> npt.NDArray[np.float64]:
-    """The model's input for ``pairs``, one row per pair, columns :data:`FEATURE_NAMES`."""
-    return _score_inputs(pairs, embedder, settings)[0]
+    """The features of ``pairs`` as ``model`` (by default the shipped one) sees them, one row per
+    pair, columns :data:`FEATURE_NAMES`."""
+    return (model or load_model()).matrix(pair_inputs(pairs, embedder=embedder, settings=settings))
 
 
 def _score_inputs(
     pairs: Sequence[tuple[Article, Article]], embedder: Embedder | None, settings: Settings
-) -> tuple[npt.NDArray[np.float64], list[tuple[_Profile, _Profile]]]:
+) -> tuple[PairInputs, list[tuple[_Profile, _Profile]]]:
     unique: dict[str, Article] = {}
     for a, b in pairs:
         unique.setdefault(a.id, a)
@@ -419,11 +476,14 @@ def _score_inputs(
     profiled = [(profiles[a.id], profiles[b.id]) for a, b in pairs]
     # Features are symmetric; taking the pair in one fixed order also makes them bit-identical.
     # Rounded: four decimals are plenty, and the trees' thresholds then print short and exact.
-    rows = np.array(
-        [_features(profiles[min(a.id, b.id)], profiles[max(a.id, b.id)]) for a, b in pairs], dtype=np.float64
+    ordered = [(profiles[min(a.id, b.id)], profiles[max(a.id, b.id)]) for a, b in pairs]
+    rows = np.array([_features(a, b) for a, b in ordered], dtype=np.float64)
+    vectors = (
+        np.array([_head_input(a, b) for a, b in ordered], dtype=np.float32)
+        if ordered
+        else np.zeros((0, 0), dtype=np.float32)
     )
-    matrix: npt.NDArray[np.float64] = rows.reshape(-1, len(FEATURE_NAMES)).round(4)
-    return matrix, profiled
+    return PairInputs(rows.reshape(-1, len(PAIR_FEATURES)).round(4), vectors), profiled
 
 
 # --------------------------------------------------------------------------- model
@@ -431,17 +491,36 @@ def _score_inputs(
 
 @dataclass(frozen=True, slots=True)
 class SimilarityModel:
-    """Trained scorer: per dimension, a weighted sum of linear and tree-ensemble parts.
+    """Trained scorer: a linear head over the article vectors, whose output is the last feature,
+    and per dimension a weighted sum of linear and tree-ensemble parts over all features.
 
     Built by :func:`load_model` from the JSON that ``scripts/train_similarity.py`` writes.
     """
 
     features: tuple[str, ...]
+    head: dict[str, Any]  # "coef" (a weight per column of PairInputs.vectors), "intercept", "mean"
     parts: dict[str, list[tuple[float, dict[str, Any]]]]
     info: dict[str, Any]
 
+    def matrix(self, inputs: PairInputs) -> npt.NDArray[np.float64]:
+        """The full feature matrix of ``inputs``: the pair features and the head's output."""
+        if inputs.vectors.shape[1] == len(self.head["coef"]):
+            head = inputs.vectors.astype(np.float64) @ self.head["coef"] + self.head["intercept"]
+        else:
+            # Vectors of another embedder (a test's fake one, say): the head cannot read them, so
+            # it gives what it gives on average, and the other features decide.
+            if len(inputs):
+                log.warning(
+                    "the similarity model's head reads %d vector columns, the embedder gives %d: "
+                    "the head is left out (it was trained with another embedder)",
+                    len(self.head["coef"]),
+                    inputs.vectors.shape[1],
+                )
+            head = np.full(len(inputs), self.head["mean"])
+        return np.column_stack([inputs.rows, np.round(head, 4)])
+
     def predict(self, matrix: npt.NDArray[np.float64]) -> dict[str, npt.NDArray[np.float64]]:
-        """Scores per dimension for rows of :func:`feature_matrix`, clipped to the 1–4 scale."""
+        """Scores per dimension for rows of :meth:`matrix`, clipped to the 1–4 scale."""
         out: dict[str, npt.NDArray[np.float64]] = {}
         for dim, parts in self.parts.items():
             total = np.zeros(len(matrix))
@@ -461,20 +540,24 @@ def _predict_linear(part: dict[str, Any], matrix: npt.NDArray[np.float64]) -> np
 
 
 def load_model(path: str | Path | None = None) -> SimilarityModel:
-    """The model in ``path``, or the one shipped with storyline (read once per process)."""
+    """The model in ``path`` (JSON, gzipped when it ends in .gz), or the one shipped with
+    storyline (read once per process)."""
     if path is None:
         return _shipped_model()
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise StorylineError(f"cannot read the similarity model {path}: {exc.strerror or exc}") from exc
+        data = Path(path).read_bytes()
+        text = (gzip.decompress(data) if str(path).endswith(".gz") else data).decode("utf-8")
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise StorylineError(f"cannot read the similarity model {path}: {reason}") from exc
     return _read_model(text, str(path))
 
 
 @functools.lru_cache(maxsize=1)
 def _shipped_model() -> SimilarityModel:
-    resource = resources.files("storyline") / "resources" / "similarity_model.json"
-    return _read_model(resource.read_text(encoding="utf-8"), "storyline/resources/similarity_model.json")
+    resource = resources.files("storyline") / "resources" / "similarity_model.json.gz"
+    text = gzip.decompress(resource.read_bytes()).decode("utf-8")
+    return _read_model(text, "storyline/resources/similarity_model.json.gz")
 
 
 def _read_model(text: str, origin: str) -> SimilarityModel:
@@ -497,7 +580,7 @@ def _read_part(part: dict[str, Any]) -> tuple[float, dict[str, Any]]:
 
 def model_from_dict(spec: dict[str, Any], *, origin: str = "<model>") -> SimilarityModel:
     """A model from the JSON document ``scripts/train_similarity.py`` writes, already parsed."""
-    if tuple(spec.get("features", ())) != FEATURE_NAMES:
+    if tuple(spec.get("features", ())) != FEATURE_NAMES or "head" not in spec:
         raise StorylineError(
             f"{origin}: the model was trained on other features than this storyline computes; "
             "retrain it with scripts/train_similarity.py"
@@ -507,8 +590,13 @@ def model_from_dict(spec: dict[str, Any], *, origin: str = "<model>") -> Similar
         raise StorylineError(
             f"{origin}: no model for the dimensions {sorted(missing)}; expected {list(DIMENSIONS)}"
         )
+    head = {
+        "coef": np.asarray(spec["head"]["coef"], dtype=np.float64),
+        "intercept": float(spec["head"]["intercept"]),
+        "mean": float(spec["head"]["mean"]),
+    }
     parts = {dim: [_read_part(part) for part in spec["dimensions"][dim]] for dim in DIMENSIONS}
-    return SimilarityModel(features=FEATURE_NAMES, parts=parts, info=spec.get("info", {}))
+    return SimilarityModel(features=FEATURE_NAMES, head=head, parts=parts, info=spec.get("info", {}))
 
 
 # --------------------------------------------------------------------------- scoring
@@ -526,8 +614,10 @@ def score_pairs(
     Articles are best prepared first (:func:`storyline.pipeline.prepare_article`);
     raw ones get their language and sentences here.
     """
-    matrix, profiled = _score_inputs(pairs, embedder, settings)
-    predicted = (model or load_model()).predict(matrix)
+    inputs, profiled = _score_inputs(pairs, embedder, settings)
+    model = model or load_model()
+    matrix = model.matrix(inputs)
+    predicted = model.predict(matrix)
     results: list[PairScores] = []
     for i, (pa, pb) in enumerate(profiled):
         warnings = _warnings(pa, pb)

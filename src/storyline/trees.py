@@ -1,9 +1,12 @@
-"""Gradient-boosted tree ensembles read from plain JSON and evaluated with numpy.
+"""Tree ensembles read from plain JSON and evaluated with numpy.
 
-The training scripts fit scikit-learn's histogram gradient boosting and export each tree as
-three parallel lists (``scripts/train_similarity.py``, ``_export_trees``): per node the split
-feature (-1 for a leaf), its threshold (a leaf: its value) and its right child; nodes are in
-depth-first order, so a split's left child is the next node. Shipping the trees this way
+The training scripts fit scikit-learn's histogram gradient boosting (the story model) or
+extremely randomised trees (the similarity model) and export each tree as three parallel
+lists (``scripts/train_similarity.py``, ``_export_trees`` and ``_export_forest``): per node
+the split feature (-1 for a leaf), its threshold (a leaf: its value) and its right child;
+nodes are in depth-first order, so a split's left child is the next node. An ensemble
+predicts its base plus the sum of the leaves reached; a forest's leaves are stored already
+divided by the number of trees, so the sum is the forest's mean. Shipping the trees this way
 keeps pickle out of the package and the models readable.
 """
 
