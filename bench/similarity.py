@@ -176,6 +176,15 @@ def main() -> int:
         print(json.dumps(result, indent=2))
         return 0
     print(f"STS22 pairs: {len(pairs)}; cross-validation {result['cv']}; Pearson r, higher is better\n")
+    for name in ("all", "en-en"):
+        per_repeat = [
+            pearson(r["overall"][groups[name]].tolist(), truth[groups[name]].tolist()) for r in runs
+        ]
+        values = np.array([v for v in per_repeat if v is not None])
+        print(
+            f"Overall, {name}: r = {values.mean():.4f} (repeats from {values.min():.4f} to {values.max():.4f})"
+        )
+    print()
     print(f"{'dimension':12s} {'all':>6s} {'en-en':>6s}")
     for dim in DIMENSIONS:
         print(f"{dim:12s} {fmt(result['model'][dim]['all'])} {fmt(result['model'][dim].get('en-en'))}")
