@@ -83,10 +83,15 @@ def groups_of(languages: list[str]) -> dict[str, npt.NDArray[np.intp]]:
     return {"all": np.arange(len(languages)), **{k: np.array(v) for k, v in ordered}}
 
 
+def per_repeat_r(runs: list[Vector], truth: Vector, rows: npt.NDArray[np.intp]) -> list[float]:
+    """Pearson r of each repeat (the undefined ones left out)."""
+    values = [pearson(run[rows].tolist(), truth[rows].tolist()) for run in runs]
+    return [v for v in values if v is not None]
+
+
 def mean_r(runs: list[Vector], truth: Vector, rows: npt.NDArray[np.intp]) -> float | None:
     """Pearson r averaged over repeats (None where undefined)."""
-    values = [pearson(run[rows].tolist(), truth[rows].tolist()) for run in runs]
-    kept = [v for v in values if v is not None]
+    kept = per_repeat_r(runs, truth, rows)
     return float(np.mean(kept)) if kept else None
 
 
@@ -177,12 +182,9 @@ def main() -> int:
         return 0
     print(f"STS22 pairs: {len(pairs)}; cross-validation {result['cv']}; Pearson r, higher is better\n")
     for name in ("all", "en-en"):
-        per_repeat = [
-            pearson(r["overall"][groups[name]].tolist(), truth[groups[name]].tolist()) for r in runs
-        ]
-        values = np.array([v for v in per_repeat if v is not None])
+        values = per_repeat_r([r["overall"] for r in runs], truth, groups[name])
         print(
-            f"Overall, {name}: r = {values.mean():.4f} (repeats from {values.min():.4f} to {values.max():.4f})"
+            f"Overall, {name}: r = {np.mean(values):.4f} (repeats from {min(values):.4f} to {max(values):.4f})"
         )
     print()
     print(f"{'dimension':12s} {'all':>6s} {'en-en':>6s}")

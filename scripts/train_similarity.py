@@ -44,6 +44,7 @@ from storyline.similarity import (
     pair_inputs,
     read_gold_pairs,
 )
+from storyline.trees import Trees
 from storyline.types import Embedder
 
 REPO = Path(__file__).resolve().parents[1]
@@ -181,8 +182,9 @@ def _fit_estimators(matrix: Vector, target: Vector, dim: str) -> tuple[Any, ...]
     return center, scale, ridge, forest.fit(matrix, target)
 
 
-def fit_dimension(matrix: Vector, target: Vector, dim: str) -> list[dict[str, Any]]:
-    """Ridge and trees for one dimension, as exportable JSON parts."""
+def fit_dimension(matrix: Vector, target: Vector, dim: str) -> tuple[list[dict[str, Any]], Vector]:
+    """Ridge and trees for one dimension, as exportable JSON parts, and what scikit-learn itself
+    predicts for ``matrix`` with them (to check the export)."""
     center, scale, ridge, forest = _fit_estimators(matrix, target, dim)
     linear = {
         "type": "linear",
@@ -192,77 +194,32 @@ def fit_dimension(matrix: Vector, target: Vector, dim: str) -> list[dict[str, An
         "coef": _round(ridge.coef_),
         "intercept": float(ridge.intercept_),
     }
-    return [linear, {"type": "trees", "weight": FOREST_WEIGHT, **_export_forest(forest)}]
+    fitted = (1 - FOREST_WEIGHT) * ridge.predict((matrix - center) / scale) + FOREST_WEIGHT * forest.predict(
+        matrix
+    )
+    parts = [linear, {"type": "trees", "weight": FOREST_WEIGHT, **Trees.from_forest(forest).to_json()}]
+    return parts, np.clip(fitted, 1.0, 4.0)
 
 
 def _round(values: Any) -> list[float]:
     return [float(f"{v:.6g}") for v in np.asarray(values, dtype=np.float64)]
 
 
-def _export_trees(gbm: Any) -> dict[str, Any]:
-    """scikit-learn's histogram trees as compact lists: per tree the split feature of each node
-    (-1 for a leaf), its threshold (a leaf: its value) and its right child.
-
-    Nodes are in depth-first order, so a split's left child is the next node. Thresholds are
-    kept exact (features are rounded to 4 decimals, so they print short); leaf values, which
-    already include the learning rate, to 6 digits. Training data has no NaN: missing-value
-    routing is not needed.
-    """
-    trees = []
-    for (predictor,) in gbm._predictors:  # the fitted trees; scikit-learn has no public accessor
-        features: list[int] = []
-        values: list[float] = []
-        rights: list[int] = []
-        for i, node in enumerate(predictor.nodes):
-            if node["is_leaf"]:
-                features.append(-1)
-                values.append(float(f"{node['value']:.6g}"))
-                rights.append(0)
-            else:
-                if int(node["left"]) != i + 1:
-                    raise RuntimeError("scikit-learn's tree layout changed: left child is not the next node")
-                features.append(int(node["feature_idx"]))
-                values.append(float(node["num_threshold"]))
-                rights.append(int(node["right"]))
-        trees.append([features, values, rights])
-    return {"base": float(np.ravel(gbm._baseline_prediction)[0]), "trees": trees}
-
-
-def _export_forest(forest: Any) -> dict[str, Any]:
-    """scikit-learn's randomised trees in the layout of :func:`_export_trees`, with each leaf
-    divided by the number of trees, so that the sum the loader computes is the forest's mean.
-
-    A split's threshold is moved to the middle of its cell of the 4-decimal grid the features
-    are rounded to: every rounded value goes the same way as before, and thresholds print short.
-    """
-    trees = []
-    n = len(forest.estimators_)
-    for estimator in forest.estimators_:
-        tree = estimator.tree_
-        features: list[int] = []
-        values: list[float] = []
-        rights: list[int] = []
-        for i in range(tree.node_count):
-            if tree.children_left[i] == -1:
-                features.append(-1)
-                values.append(float(f"{tree.value[i][0][0] / n:.6g}"))
-                rights.append(0)
-            else:
-                if int(tree.children_left[i]) != i + 1:
-                    raise RuntimeError("scikit-learn's tree layout changed: left child is not the next node")
-                features.append(int(tree.feature[i]))
-                values.append(round((np.floor(tree.threshold[i] * 1e4) + 0.5) / 1e4, 5))
-                rights.append(int(tree.children_right[i]))
-        trees.append([features, values, rights])
-    return {"base": 0.0, "trees": trees}
-
-
 def fit_model(inputs: PairInputs, gold: dict[str, Vector], selves: PairInputs) -> dict[str, Any]:
     """The whole model, trained on ``inputs`` and the self pairs ``selves``, as the JSON document
     storyline.similarity.load_model reads."""
+    return _fit(inputs, gold, selves)[0]
+
+
+def _fit(
+    inputs: PairInputs, gold: dict[str, Vector], selves: PairInputs
+) -> tuple[dict[str, Any], Any, Vector, dict[str, Vector]]:
+    """The model's JSON document, and for checking its export: the fitted head, the training
+    matrix and scikit-learn's own predictions for it per dimension."""
     head, matrix, targets = training_matrix(inputs, gold, selves)
     coef, intercept = _head_weights(head)
-    return {
+    fitted = {dim: fit_dimension(matrix, targets[dim], dim) for dim in DIMENSIONS}
+    spec = {
         "format": 2,
         "features": list(FEATURE_NAMES),
         "head": {
@@ -270,7 +227,7 @@ def fit_model(inputs: PairInputs, gold: dict[str, Vector], selves: PairInputs) -
             "intercept": intercept,
             "mean": float(matrix[: len(inputs), -1].mean()),
         },
-        "dimensions": {dim: fit_dimension(matrix, targets[dim], dim) for dim in DIMENSIONS},
+        "dimensions": {dim: parts for dim, (parts, _) in fitted.items()},
         "info": {
             "trained_on_pairs": len(inputs),
             "self_pairs": len(selves),
@@ -282,6 +239,7 @@ def fit_model(inputs: PairInputs, gold: dict[str, Vector], selves: PairInputs) -
             "scale": "1 = very similar, 4 = very dissimilar",
         },
     }
+    return spec, head, matrix, {dim: predicted for dim, (_, predicted) in fitted.items()}
 
 
 def write_model(spec: dict[str, Any], path: Path) -> None:
@@ -302,19 +260,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _pairs, inputs, gold, selves = gold_features(args.gold, args.cache)
     train = with_self_pairs(inputs, gold, selves, np.arange(len(inputs)))
-    spec = fit_model(*train)
+    spec, head, matrix, fitted = _fit(*train)
     write_model(spec, args.out)
     # The check: the reloaded model on the training matrix against scikit-learn's own estimators.
-    head, matrix, targets = training_matrix(*train)
     reloaded = load_model(args.out)
     exported = reloaded.predict(matrix)
-    worst = 0.0
-    for dim in DIMENSIONS:
-        center, scale, ridge, forest = _fit_estimators(matrix, targets[dim], dim)
-        fitted = (1 - FOREST_WEIGHT) * ridge.predict(
-            (matrix - center) / scale
-        ) + FOREST_WEIGHT * forest.predict(matrix)
-        worst = max(worst, float(np.abs(exported[dim] - np.clip(fitted, 1, 4)).max()))
+    worst = max(float(np.abs(exported[dim] - fitted[dim]).max()) for dim in DIMENSIONS)
     head_gap = float(
         np.abs(reloaded.matrix(train[0])[:, -1] - np.round(head.predict(train[0].vectors), 4)).max()
     )

@@ -35,9 +35,6 @@ from storyline.profiles import FEATURES, Idf, PairModel, pair_features, profile_
 from storyline.stories import StoryIndex
 from storyline.trees import Trees
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_similarity import _export_trees
-
 #: the online join threshold, the consolidation's merge threshold and its cohesion share
 THRESHOLDS = [0.5, 0.6]
 MERGE_THRESHOLDS = [0.1, 0.15, 0.2, 0.25]
@@ -80,7 +77,7 @@ def fit_trees(x: np.ndarray, y: np.ndarray) -> Trees:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     gbm = HistGradientBoostingClassifier(**TREES, early_stopping=False, random_state=0).fit(x, y)
-    trees = Trees.from_json(json.loads(json.dumps(_export_trees(gbm))))
+    trees = Trees.from_json(json.loads(json.dumps(Trees.from_boosting(gbm).to_json())))
     sample = x[:: max(1, len(x) // 5000)]
     gap = np.abs(trees.predict(sample) - gbm.decision_function(sample)).max()
     if gap > 1e-4:  # leaf values are kept to 6 digits

@@ -156,6 +156,20 @@ def test_a_broken_model_file_names_the_file(tmp_path: Path) -> None:
         load_model(path)
 
 
+def test_a_truncated_or_malformed_model_file_names_the_file(tmp_path: Path) -> None:
+    shipped = (
+        Path(__file__).resolve().parents[1] / "src" / "storyline" / "resources" / "similarity_model.json.gz"
+    )
+    cut = tmp_path / "cut.json.gz"
+    cut.write_bytes(shipped.read_bytes()[:1000])
+    with pytest.raises(StorylineError, match=r"cut\.json\.gz"):
+        load_model(cut)
+    spec = json.loads(gzip.decompress(shipped.read_bytes()))
+    del spec["head"]["mean"]
+    with pytest.raises(StorylineError, match="malformed"):
+        model_from_dict(spec, origin="bad.json")
+
+
 # --------------------------------------------------------------------------- scores
 
 

@@ -259,6 +259,13 @@ FEATURES = ("words", "names", "lead", "latest_year", "dates", "numbers")
 TIME_PRIOR = ((1, 1.5), (3, 0.75))
 
 
+def _time_bonus(days_apart: int | None) -> float:
+    """The log-odds :data:`TIME_PRIOR` adds for two articles this many days apart (0 if undated)."""
+    if days_apart is None:
+        return 0.0
+    return next((bonus for days, bonus in TIME_PRIOR if days_apart <= days), 0.0)
+
+
 @dataclass(frozen=True, slots=True)
 class PairModel:
     """How two articles' :data:`FEATURES` become P(same event), and the settings tuned with it.
@@ -297,9 +304,7 @@ class PairModel:
         """
         w, b = (self.mono, self.mono_bias) if same_language else (self.cross, self.cross_bias)
         z = b + sum(wi * fi for wi, fi in zip(w, features, strict=True))
-        if days_apart is not None:
-            z += next((bonus for days, bonus in TIME_PRIOR if days_apart <= days), 0.0)
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z + _time_bonus(days_apart)))))
 
     def consolidation_probabilities(
         self, features: npt.ArrayLike, same_language: npt.ArrayLike, days_apart: Sequence[int | None]
@@ -318,10 +323,7 @@ class PairModel:
         )
         if self.trees is not None and mono.any():
             z[mono] = self.trees.predict(x[mono])
-        z += [
-            0.0 if gap is None else next((bonus for days, bonus in TIME_PRIOR if gap <= days), 0.0)
-            for gap in days_apart
-        ]
+        z += [_time_bonus(gap) for gap in days_apart]
         out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
         return out
 

@@ -435,10 +435,9 @@ class PairInputs:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def take(self, index: npt.ArrayLike) -> PairInputs:
+    def take(self, index: npt.NDArray[np.intp] | slice) -> PairInputs:
         """The inputs of the pairs at ``index`` (an integer array or a slice)."""
-        keep = np.asarray(index) if not isinstance(index, slice) else index
-        return PairInputs(self.rows[keep], self.vectors[keep])
+        return PairInputs(self.rows[index], self.vectors[index])
 
 
 def pair_inputs(
@@ -590,12 +589,15 @@ def model_from_dict(spec: dict[str, Any], *, origin: str = "<model>") -> Similar
         raise StorylineError(
             f"{origin}: no model for the dimensions {sorted(missing)}; expected {list(DIMENSIONS)}"
         )
-    head = {
-        "coef": np.asarray(spec["head"]["coef"], dtype=np.float64),
-        "intercept": float(spec["head"]["intercept"]),
-        "mean": float(spec["head"]["mean"]),
-    }
-    parts = {dim: [_read_part(part) for part in spec["dimensions"][dim]] for dim in DIMENSIONS}
+    try:
+        head = {
+            "coef": np.asarray(spec["head"]["coef"], dtype=np.float64),
+            "intercept": float(spec["head"]["intercept"]),
+            "mean": float(spec["head"]["mean"]),
+        }
+        parts = {dim: [_read_part(part) for part in spec["dimensions"][dim]] for dim in DIMENSIONS}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StorylineError(f"{origin}: not a similarity model (a part is malformed: {exc!r})") from exc
     return SimilarityModel(features=FEATURE_NAMES, head=head, parts=parts, info=spec.get("info", {}))
 
 

@@ -1,9 +1,9 @@
 """Tree ensembles read from plain JSON and evaluated with numpy.
 
 The training scripts fit scikit-learn's histogram gradient boosting (the story model) or
-extremely randomised trees (the similarity model) and export each tree as three parallel
-lists (``scripts/train_similarity.py``, ``_export_trees`` and ``_export_forest``): per node
-the split feature (-1 for a leaf), its threshold (a leaf: its value) and its right child;
+extremely randomised trees (the similarity model) and export them with
+:meth:`Trees.from_boosting` and :meth:`Trees.from_forest`: each tree as three parallel
+lists, per node the split feature (-1 for a leaf), its threshold (a leaf: its value) and its right child;
 nodes are in depth-first order, so a split's left child is the next node. An ensemble
 predicts its base plus the sum of the leaves reached; a forest's leaves are stored already
 divided by the number of trees, so the sum is the forest's mean. Shipping the trees this way
@@ -12,6 +12,7 @@ keeps pickle out of the package and the models readable.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,58 @@ class Trees:
         )
         return cls(float(spec["base"]), trees)
 
+    @classmethod
+    def from_boosting(cls, gbm: Any) -> Trees:
+        """A fitted scikit-learn ``HistGradientBoostingRegressor`` or binary classifier (no
+        missing values in training). Thresholds stay exact; leaves, which already include the
+        learning rate, are kept to 6 digits."""
+        trees = tuple(
+            _tree(
+                (
+                    (
+                        bool(node["is_leaf"]),
+                        node["left"],
+                        node["feature_idx"],
+                        node["num_threshold"],
+                        node["value"],
+                        node["right"],
+                    )
+                    for node in predictor.nodes
+                ),
+                leaf_scale=1.0,
+                grid=None,
+            )
+            for (predictor,) in gbm._predictors  # the fitted trees; scikit-learn has no public accessor
+        )
+        return cls(float(np.ravel(gbm._baseline_prediction)[0]), trees)
+
+    @classmethod
+    def from_forest(cls, forest: Any, *, grid: float = 1e-4) -> Trees:
+        """A fitted scikit-learn forest regressor with one output, its leaves divided by the
+        number of trees so that the sum :meth:`predict` computes is the forest's mean.
+
+        Its features must be rounded to multiples of ``grid``: each threshold is moved to the
+        middle of its grid cell, so every such value goes the same way as before and the
+        thresholds print short.
+        """
+        n = len(forest.estimators_)
+        trees = []
+        for estimator in forest.estimators_:
+            t = estimator.tree_
+            nodes = (
+                (
+                    t.children_left[i] == -1,
+                    t.children_left[i],
+                    t.feature[i],
+                    t.threshold[i],
+                    t.value[i][0][0],
+                    t.children_right[i],
+                )
+                for i in range(t.node_count)
+            )
+            trees.append(_tree(nodes, leaf_scale=1.0 / n, grid=grid))
+        return cls(0.0, tuple(trees))
+
     def to_json(self) -> dict[str, Any]:
         """Inverse of :meth:`from_json`."""
         return {"base": self.base, "trees": [[f.tolist(), v.tolist(), r.tolist()] for f, v, r in self.trees]}
@@ -57,3 +110,30 @@ class Trees:
                 node = np.where(inner, np.where(go_left, node + 1, right[node]), node)
             total += value[node]
         return total
+
+
+def _tree(
+    nodes: Iterable[tuple[bool, Any, Any, Any, Any, Any]], *, leaf_scale: float, grid: float | None
+) -> tuple[IntArray, FloatArray, IntArray]:
+    """One tree from its nodes in depth-first order, each (is leaf, left child, feature,
+    threshold, value, right child), in the layout :meth:`Trees.predict` reads."""
+    features: list[int] = []
+    values: list[float] = []
+    rights: list[int] = []
+    for i, (leaf, left, feature, threshold, value, right) in enumerate(nodes):
+        if leaf:
+            features.append(-1)
+            values.append(float(f"{float(value) * leaf_scale:.6g}"))
+            rights.append(0)
+            continue
+        if int(left) != i + 1:
+            raise RuntimeError("scikit-learn's tree layout changed: left child is not the next node")
+        features.append(int(feature))
+        cut = float(threshold)
+        values.append(cut if grid is None else round((np.floor(cut / grid) + 0.5) * grid, 10))
+        rights.append(int(right))
+    return (
+        np.asarray(features, dtype=np.int64),
+        np.asarray(values, dtype=np.float64),
+        np.asarray(rights, dtype=np.int64),
+    )

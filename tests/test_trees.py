@@ -1,0 +1,41 @@
+"""Tree ensembles exported from scikit-learn and evaluated with numpy predict what scikit-learn does."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.ensemble import ExtraTreesRegressor, HistGradientBoostingClassifier
+
+from storyline.trees import Trees
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    x = rng.random((400, 5)).round(4)  # features on the 4-decimal grid, as storyline rounds them
+    y = x[:, 0] + 0.5 * (x[:, 1] > 0.3) + 0.1 * rng.standard_normal(400)
+    return x, y
+
+
+def test_boosted_trees_give_scikit_learns_log_odds(data: tuple[np.ndarray, np.ndarray]) -> None:
+    x, y = data
+    gbm = HistGradientBoostingClassifier(max_iter=20, max_leaf_nodes=7, random_state=0).fit(x, y > 0.8)
+    trees = Trees.from_json(json.loads(json.dumps(Trees.from_boosting(gbm).to_json())))
+    assert len(trees.trees) == 20
+    assert np.abs(trees.predict(x) - gbm.decision_function(x)).max() < 1e-4
+
+
+def test_a_forest_gives_scikit_learns_mean_with_snapped_thresholds(
+    data: tuple[np.ndarray, np.ndarray],
+) -> None:
+    x, y = data
+    forest = ExtraTreesRegressor(n_estimators=15, min_samples_leaf=2, random_state=0).fit(x, y)
+    trees = Trees.from_forest(forest)
+    assert trees.base == 0.0 and len(trees.trees) == 15
+    fresh = np.random.default_rng(1).random((300, 5)).round(4)  # unseen rows on the same grid
+    for rows in (x, fresh):
+        assert np.abs(trees.predict(rows) - forest.predict(rows)).max() < 1e-5
+    thresholds = np.concatenate([v[f >= 0] for f, v, _ in trees.trees])
+    assert np.allclose((thresholds * 1e4) % 1, 0.5)  # each in the middle of its grid cell
