@@ -119,6 +119,7 @@ class _Refuses:
     """An embedder that fails the test if asked: the model must not be needed."""
 
     name = "refuses"
+    dim = 512
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         raise AssertionError(f"embedder called with {len(texts)} texts")

@@ -9,7 +9,16 @@ from __future__ import annotations
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
-from .errors import InputError, MissingExtraError, NotFoundError, StoreError, StorylineError
+from .errors import (
+    ConfigError,
+    InputError,
+    MissingExtraError,
+    ModelError,
+    NotFoundError,
+    StoreError,
+    StorylineError,
+    require_extra,
+)
 from .models import (
     Article,
     CopyLink,
@@ -34,6 +43,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 __all__ = [
     "DEFAULT_SETTINGS",
     "Article",
+    "ConfigError",
     "CopyLink",
     "CopyType",
     "Embed",
@@ -41,6 +51,7 @@ __all__ = [
     "InputError",
     "Membership",
     "MissingExtraError",
+    "ModelError",
     "NotFoundError",
     "Quarantined",
     "RemovedSpan",
@@ -49,5 +60,6 @@ __all__ = [
     "Story",
     "StorylineError",
     "__version__",
+    "require_extra",
     "to_dict",
 ]

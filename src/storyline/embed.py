@@ -30,6 +30,7 @@ class USEEmbedder:
     """
 
     name = "use-multilingual-v3"
+    dim = 512
 
     def __init__(self, *, threads: int = 1, batch_size: int = 64) -> None:
         self.threads = threads
@@ -44,9 +45,9 @@ class USEEmbedder:
         return self._model
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Vectors of ``texts``, shape ``(len(texts), 512)``; an empty text gets a zero row."""
+        """Vectors of ``texts``, shape ``(len(texts), dim)``; an empty text gets a zero row."""
         model = self._load()
-        out = np.zeros((len(texts), 512), dtype=np.float32)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         todo = [(i, t[:MAX_CHARS]) for i, t in enumerate(texts) if t and t.strip()]
         for start in range(0, len(todo), self.batch_size):
             chunk = todo[start : start + self.batch_size]

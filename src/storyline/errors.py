@@ -8,6 +8,9 @@ where it came from and what would be valid.
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
+
 
 class StorylineError(Exception):
     """Base class of every error storyline raises on purpose."""
@@ -36,10 +39,32 @@ class NotFoundError(StorylineError, LookupError):
     """An article or story id that the store does not hold."""
 
 
+class ConfigError(StorylineError, ValueError):
+    """A setting, option or argument has a value that cannot be used."""
+
+
+class ModelError(StorylineError):
+    """A shipped or user-given model file is missing, damaged or of the wrong kind."""
+
+
 class MissingExtraError(StorylineError, ImportError):
     """An optional part was used without its extra installed."""
 
     def __init__(self, package: str, extra: str) -> None:
+        self.package = package
+        self.extra = extra
         super().__init__(
             f"{package} is not installed; it comes with the '{extra}' extra: pip install 'storyline[{extra}]'"
         )
+
+
+def require_extra(module: str, extra: str) -> ModuleType:
+    """Import ``module`` or raise :class:`MissingExtraError` naming the extra that brings it.
+
+    Optional parts (the web server, the Spark job, Parquet) call this where they first need
+    their library, so a user without the extra gets the ``pip install`` command, not a traceback.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtraError(module.split(".")[0], extra) from exc

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .errors import StorylineError
+from .errors import ConfigError
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -44,13 +44,13 @@ class Settings:
     def __post_init__(self) -> None:
         for name in ("batch_size", "max_document_bytes", "max_article_chars", "language_sample_chars"):
             if getattr(self, name) <= 0:
-                raise StorylineError(f"settings.{name} must be positive, got {getattr(self, name)!r}")
+                raise ConfigError(f"settings.{name} must be positive, got {getattr(self, name)!r}")
         if not 0.0 <= self.precision <= 1.0:
-            raise StorylineError(f"settings.precision must be between 0 and 1, got {self.precision!r}")
+            raise ConfigError(f"settings.precision must be between 0 and 1, got {self.precision!r}")
         if self.workers < 0:
-            raise StorylineError(f"settings.workers must be >= 0 (0: one per core), got {self.workers!r}")
+            raise ConfigError(f"settings.workers must be >= 0 (0: one per core), got {self.workers!r}")
         if self.story_window_days < 0:
-            raise StorylineError(f"settings.story_window_days must be >= 0, got {self.story_window_days!r}")
+            raise ConfigError(f"settings.story_window_days must be >= 0, got {self.story_window_days!r}")
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some options changed (validated like a new object)."""

@@ -40,7 +40,7 @@ import numpy.typing as npt
 from .analyze import detect_language, split_sentences
 from .clean import clean_article
 from .embed import MAX_CHARS, default_embedder
-from .errors import InputError, StorylineError
+from .errors import InputError, ModelError
 from .ingest import make_article
 from .models import Article, PairScores
 from .settings import DEFAULT_SETTINGS, Settings
@@ -548,7 +548,7 @@ def load_model(path: str | Path | None = None) -> SimilarityModel:
         text = (gzip.decompress(data) if str(path).endswith(".gz") else data).decode("utf-8")
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise StorylineError(f"cannot read the similarity model {path}: {reason}") from exc
+        raise ModelError(f"cannot read the similarity model {path}: {reason}") from exc
     return _read_model(text, str(path))
 
 
@@ -563,7 +563,7 @@ def _read_model(text: str, origin: str) -> SimilarityModel:
     try:
         spec = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise StorylineError(f"{origin}: not a similarity model (bad JSON: {exc})") from exc
+        raise ModelError(f"{origin}: not a similarity model (bad JSON: {exc})") from exc
     return model_from_dict(spec, origin=origin)
 
 
@@ -580,13 +580,13 @@ def _read_part(part: dict[str, Any]) -> tuple[float, dict[str, Any]]:
 def model_from_dict(spec: dict[str, Any], *, origin: str = "<model>") -> SimilarityModel:
     """A model from the JSON document ``scripts/train_similarity.py`` writes, already parsed."""
     if tuple(spec.get("features", ())) != FEATURE_NAMES or "head" not in spec:
-        raise StorylineError(
+        raise ModelError(
             f"{origin}: the model was trained on other features than this storyline computes; "
             "retrain it with scripts/train_similarity.py"
         )
     missing = set(DIMENSIONS) - set(spec.get("dimensions", {}))
     if missing:
-        raise StorylineError(
+        raise ModelError(
             f"{origin}: no model for the dimensions {sorted(missing)}; expected {list(DIMENSIONS)}"
         )
     try:
@@ -597,7 +597,7 @@ def model_from_dict(spec: dict[str, Any], *, origin: str = "<model>") -> Similar
         }
         parts = {dim: [_read_part(part) for part in spec["dimensions"][dim]] for dim in DIMENSIONS}
     except (KeyError, TypeError, ValueError) as exc:
-        raise StorylineError(f"{origin}: not a similarity model (a part is malformed: {exc!r})") from exc
+        raise ModelError(f"{origin}: not a similarity model (a part is malformed: {exc!r})") from exc
     return SimilarityModel(features=FEATURE_NAMES, head=head, parts=parts, info=spec.get("info", {}))
 
 

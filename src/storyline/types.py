@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 class Embedder(Protocol):
     """Turns texts into L2-normalised vectors, one row per text."""
 
+    #: a short name of the model, stored with what it produced
     name: str
+    #: the length of every vector ``encode`` returns
+    dim: int
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Vectors of ``texts``, shape ``(len(texts), dim)``, unit length."""
