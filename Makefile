@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 run: setup
-	$(VENV)/bin/storyline run --db $(DB)
+	$(VENV)/bin/storyline run --sample --db $(DB)
 
 lint: setup
 	$(VENV)/bin/ruff check

@@ -117,7 +117,7 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     its reports are in the folder `reports` beside the store."""
     folder = tmp_path_factory.mktemp("run")
     db = str(folder / "r.db")
-    code, _ = invoke("run", "--db", db, "--reports", str(folder / "reports"))
+    code, _ = invoke("run", "--sample", "--db", db, "--reports", str(folder / "reports"))
     assert code == EXIT_OK
     return db
 

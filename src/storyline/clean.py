@@ -85,6 +85,26 @@ _QUOTES = str.maketrans(
 )
 
 
+# C0 and C1 control characters and DEL, except tab and the line ends (CR becomes LF; FF and VT
+# end a line too). NUL bytes and terminal escape sequences never reach the store.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_LINE_CONTROLS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+
+
+def strip_controls(text: str) -> tuple[str, RemovedSpan | None]:
+    """``text`` without control characters (tab and line ends kept), and what was removed
+    as a span listing the code points and their counts (``None`` when there were none)."""
+    found = _CONTROLS.findall(text)
+    text = text.translate(_LINE_CONTROLS)
+    if not found:
+        return text, None
+    counts: dict[str, int] = {}
+    for ch in found:
+        counts[ch] = counts.get(ch, 0) + 1
+    listed = ", ".join(f"{n} x U+{ord(ch):04X}" for ch, n in sorted(counts.items()))
+    return _CONTROLS.sub("", text), RemovedSpan("control-character", listed)
+
+
 def normalize_text(text: str) -> str:
     """NFC, straight quotes, plain spaces, no invisible characters, Unix line ends."""
     text = unicodedata.normalize("NFC", text).translate(_QUOTES)
@@ -135,10 +155,11 @@ def _line_reason(line: str) -> str | None:
 
 def clean_text(text: str) -> tuple[str, tuple[Embed, ...], tuple[RemovedSpan, ...]]:
     """Clean an article text: returns the prose, the embeds lifted out and the removed spans."""
+    text, controls = strip_controls(text)
     paragraphs = split_paragraphs(normalize_text(text))
     kept: list[str] = []
     embeds: list[Embed] = []
-    removed: list[RemovedSpan] = []
+    removed: list[RemovedSpan] = [controls] if controls else []
     i = 0
     while i < len(paragraphs):
         para = " ".join(paragraphs[i].split())
@@ -193,6 +214,9 @@ def _tweet(text: str, byline: re.Match[str]) -> Embed:
 def clean_article(article: Article, *, settings: Settings = DEFAULT_SETTINGS) -> Article:
     """The article with clean text, its embeds and what was removed."""
     text, embeds, removed = clean_text(article.text)
+    title, title_controls = strip_controls(article.title)
+    if title_controls:
+        removed += (replace(title_controls, text=f"title: {title_controls.text}"),)
     if len(text) > settings.max_article_chars:
         cut = text.rfind("\n\n", 0, settings.max_article_chars)
         cut = cut if cut > settings.max_article_chars // 2 else settings.max_article_chars
@@ -206,7 +230,12 @@ def clean_article(article: Article, *, settings: Settings = DEFAULT_SETTINGS) ->
     return replace(
         article,
         text=text,
-        title=" ".join(normalize_text(article.title).split()),
+        title=" ".join(normalize_text(title).split()),
+        # the record's other fields lose their control characters too (nothing to keep there)
+        url=_CONTROLS.sub("", article.url),
+        source=_CONTROLS.sub("", article.source),
+        language=_CONTROLS.sub("", article.language),
+        external_id=_CONTROLS.sub("", article.external_id),
         embeds=article.embeds + embeds,
         removed=article.removed + removed,
     )

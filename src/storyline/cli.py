@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import sys
 from collections.abc import Callable
 from importlib import resources
@@ -31,7 +33,7 @@ from . import __version__
 from .errors import StorylineError
 from .models import Article, IngestStats, Quarantined, Story, to_dict
 from .settings import Settings
-from .terminal import print_ingest_summary, print_similarity, print_stories
+from .terminal import SafeConsole, print_ingest_summary, print_similarity, print_stories
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -47,8 +49,9 @@ app = typer.Typer(
 )
 # Off a terminal (pipes, CI logs) rich would assume 80 columns and fold every table.
 _WIDTH = None if sys.stdout.isatty() else 150
-console = Console(stderr=True, width=None if sys.stderr.isatty() else 150)
-out = Console(width=_WIDTH)
+# Article text may hold terminal escape sequences: both consoles show them as symbols.
+console: Console = SafeConsole(stderr=True, width=None if sys.stderr.isatty() else 150)
+out: Console = SafeConsole(width=_WIDTH)
 
 DbOption = Annotated[Path, typer.Option("--db", help="SQLite store file.", envvar="STORYLINE_DB")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -60,8 +63,18 @@ def sample_corpus() -> Path:
     return Path(str(resources.files("storyline") / "sample" / "corpus.jsonl"))
 
 
+# json.dumps escapes C0 controls but writes DEL and C1 controls (a terminal may obey CSI, U+009B) as
+# they are: they are escaped too, so JSON on a terminal is as safe as a table.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_text(value: Any, *, indent: int | None = None) -> str:
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(to_dict(value), ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(_json_text(to_dict(value), indent=2) + "\n")
 
 
 def _open(db: Path, *, existing: bool = False) -> Any:
@@ -89,11 +102,37 @@ def _bar(stage: str, *columns: TextColumn, quiet: bool = False) -> Progress:
     )
 
 
+def _check_paths(paths: list[str]) -> None:
+    """A path that names nothing (no file, no folder, a pattern matching nothing) stops the
+    command before anything is read: a typo is named, not quarantined."""
+    import glob
+
+    from .errors import InputError
+
+    for path in paths:
+        if path == "-" or os.path.exists(path):
+            continue
+        if glob.has_magic(path):
+            if not glob.glob(path, recursive=True):
+                raise InputError("the pattern matches no file; nothing was read", origin=path)
+            continue
+        raise InputError("no such file or folder; nothing was read", origin=path)
+
+
 def _ingest(
-    paths: list[str], db: Path, settings: Settings, *, quiet: bool = False
+    paths: list[str],
+    db: Path,
+    settings: Settings,
+    *,
+    quiet: bool = False,
+    exclude: list[str | os.PathLike[str]] | None = None,
 ) -> tuple[IngestStats, list[str]]:
+    """Ingest ``paths`` into ``db``; the store's own files (and ``exclude``) are never read."""
+    from .ingest import store_files
     from .pipeline import ingest
 
+    _check_paths(paths)
+    skip: list[str | os.PathLike[str]] = [*store_files(db), *(exclude or [])]
     with (
         _open(db) as store,
         _bar("ingest", TextColumn("records · {task.fields[origin]}"), quiet=quiet) as progress,
@@ -103,7 +142,7 @@ def _ingest(
         def on_record(stats: IngestStats, origin: str) -> None:
             progress.update(task, completed=stats.read, origin=Path(origin).name[-40:])
 
-        stats, new_ids = ingest(paths, store, settings=settings, on_record=on_record)
+        stats, new_ids = ingest(paths, store, settings=settings, on_record=on_record, exclude=skip)
     return stats, new_ids
 
 
@@ -125,13 +164,13 @@ def ingest(
 @app.command()
 def articles(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
     """List the stored articles."""
-    with _open(db) as store:
+    with _open(db, existing=True) as store:
         if json_out:
             sys.stdout.write("[")
             for n, article in enumerate(store.iter_articles()):
                 row = to_dict(article)
                 row["title"] = article.title or article.headline
-                sys.stdout.write(("," if n else "") + "\n" + json.dumps(row, ensure_ascii=False))
+                sys.stdout.write(("," if n else "") + "\n" + _json_text(row))
             sys.stdout.write("\n]\n")
             return
         table = Table(title=f"articles in {db}")
@@ -151,7 +190,7 @@ def articles(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
 @app.command()
 def quarantine(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
     """List the records that were rejected, with file, position and reason."""
-    with _open(db) as store:
+    with _open(db, existing=True) as store:
         rows = [
             {"source": q.origin, "position": q.position, "reason": q.reason} for q in store.iter_quarantine()
         ]
@@ -220,12 +259,19 @@ PrecisionOption = Annotated[
 @app.command()
 def stories(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
     """List the stories: title, size, outlets, languages, time span."""
-    with _open(db) as store:
+    with _open(db, existing=True) as store:
         found = store.list_stories()
+        ungrouped = len(store.unassigned_ids())
     if json_out:
         _print_json([_story_row(s) for s in found])
     else:
         print_stories(out, found, db)
+    if ungrouped:
+        console.print(
+            Text(
+                f"note: {ungrouped} stored article(s) are in no story yet: `storyline run --db {db}` groups them"
+            )
+        )
 
 
 StoryArgument = Annotated[
@@ -240,7 +286,7 @@ def show(
     json_out: JsonOption = False,
 ) -> None:
     """One story: its members with the evidence that put them there, its copy links, its history."""
-    with _open(db) as store:
+    with _open(db, existing=True) as store:
         found = store.get_story(story)
         members = {m.article_id: m for m in store.memberships(found.id)}
         articles = {a.id: a for a in store.iter_articles(found.article_ids)}
@@ -488,9 +534,13 @@ def _reports(db: Path, folder: Path, settings: Settings, max_stories: int) -> Pa
 @app.command()
 def run(
     paths: Annotated[
-        list[str] | None, typer.Argument(help="Sources; default: the built-in sample corpus.")
+        list[str] | None,
+        typer.Argument(help="Sources to read first; none: group what the store holds."),
     ] = None,
     db: DbOption = DEFAULT_DB,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Read the built-in sample corpus (48 fictional articles) first.")
+    ] = False,
     precision: PrecisionOption = 0.5,
     reports: Annotated[
         Path,
@@ -503,11 +553,27 @@ def run(
         int, typer.Option("--max-reports", min=1, help="Reports for at most this many stories, the largest.")
     ] = 100,
 ) -> None:
-    """The main job: ingest, group into stories, find copies, print the stories, write their reports."""
+    """The main job: ingest PATHs (if any), group what is stored into stories, find copies, print the
+    stories, write their reports."""
+    from .errors import NotFoundError
+
     settings = Settings(precision=precision)
-    sources = paths or [str(sample_corpus())]
-    stats, _ = _ingest(sources, db, settings)
-    print_ingest_summary(console, stats, db)
+    sources = [*(paths or []), *([str(sample_corpus())] if sample else [])]
+    if sources:
+        stats, _ = _ingest(sources, db, settings, exclude=[reports])
+        print_ingest_summary(console, stats, db)
+    else:
+        hint = "give PATH to read, or --sample for the built-in sample corpus"
+        if not db.exists():
+            raise NotFoundError(f"the store {str(db)!r} does not exist: {hint}")
+        with _open(db) as store:
+            held, pending = store.count_articles(), len(store.unassigned_ids())
+        if not held:
+            raise NotFoundError(f"the store {str(db)!r} holds no articles: {hint}")
+        console.print(
+            Text(f"no PATH given: grouping the {held} article(s) stored in {db} ({pending} in no story yet)")
+        )
+        stats = IngestStats()
     _assign(db, settings)
     with _open(db) as store:
         unchecked = store.articles_without_copy_check()
@@ -517,7 +583,7 @@ def run(
         n_links = len(store.copies())
     print_stories(out, found, db, limit=30)
     console.print(
-        f"{len(found)} stories; {n_links} copy links ({links} new): `storyline show STORY --db {db}`"
+        Text(f"{len(found)} stories; {n_links} copy links ({links} new): `storyline show STORY --db {db}`")
     )
     if not no_reports:
         index = _write("reports", reports, lambda: _reports(db, reports, settings, max_reports))
@@ -531,14 +597,20 @@ def run(
     raise typer.Exit(EXIT_QUARANTINED if stats.quarantined else EXIT_OK)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(__version__)
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
 def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each quarantined record.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
 ) -> None:
-    if version:
-        out.print(__version__)
-        raise typer.Exit(EXIT_OK)
     from rich.logging import RichHandler
 
     logging.basicConfig(
@@ -550,8 +622,13 @@ def _root(
 
 def main() -> None:
     """Entry point: runs the app; a storyline error prints one clear line, never a traceback."""
+    import sqlite3
+
     try:
         app()
     except StorylineError as exc:
-        console.print(f"[red]error:[/] {exc}")
+        console.print(Text("error:", style="red").append(f" {exc}", style="default"), soft_wrap=True)
+        sys.exit(EXIT_ERROR)
+    except sqlite3.Error as exc:  # a store failure no stage turned into a StoreError yet
+        console.print(Text("error:", style="red").append(f" the store: {exc}", style="default"), soft_wrap=True)
         sys.exit(EXIT_ERROR)

@@ -114,10 +114,214 @@ def extract_html(doc: HtmlDocument, *, settings: Settings = DEFAULT_SETTINGS) ->
 def read_warc(stream: BinaryIO, *, origin: str, settings: Settings = DEFAULT_SETTINGS) -> Iterator[Record]:
     """The HTML response records of a WARC (or ARC) stream, gzipped or not.
 
-    Non-HTML records, requests, metadata and non-2xx responses are skipped. A
-    damaged record is quarantined; warcio cannot resynchronise after one, so the
-    rest of that file is skipped too (and said so in the reason).
+    Non-HTML records, requests, metadata and non-2xx responses are skipped. Each WARC
+    record is cut out by its Content-Length and checked: the next record (or the end of the
+    file) must follow right after it. A record whose length is wrong, whose header is
+    broken, or that is cut short is quarantined, and reading resumes at the next record
+    header, so one bad record never swallows the ones after it. ARC files go to warcio
+    whole (warcio cannot resynchronise in them after a damaged record).
     """
+    head = _peek_head(stream)
+    if head[:2] == b"\x1f\x8b":
+        import gzip
+
+        stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+        try:
+            head = stream.peek(16)[:16]  # type: ignore[attr-defined]
+        except (OSError, EOFError, zlib.error) as exc:
+            yield Quarantined(origin, "start", f"cannot read: {describe_read_error(exc)}")
+            return
+    if not head.lstrip(b"\r\n").startswith(b"WARC/"):
+        yield from _read_archive(stream, origin=origin, settings=settings)
+        return
+    for item in split_warc(stream, origin=origin, limit=settings.max_document_bytes):
+        if isinstance(item, Quarantined):
+            yield item
+            continue
+        index, offset, block = item
+        position = f"record {index} (offset {offset})"
+        try:
+            doc = _warc_html(block, origin, position, settings)
+        except InputError as exc:
+            yield Quarantined(origin, exc.position or position, exc.reason)
+            continue
+        if doc is not None:
+            yield doc
+
+
+def _peek_head(stream: BinaryIO) -> bytes:
+    peek = getattr(stream, "peek", None)
+    if callable(peek):
+        return bytes(peek(16))[:16]
+    if stream.seekable():
+        pos = stream.tell()
+        head = stream.read(16)
+        stream.seek(pos)
+        return head
+    return b""
+
+
+def _warc_html(block: bytes, origin: str, position: str, settings: Settings) -> HtmlDocument | None:
+    """The HTML page of one WARC record's bytes, ``None`` for a record that is not one."""
+    import io
+
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    try:
+        for record in ArchiveIterator(io.BytesIO(block + b"\r\n\r\n"), arc2warc=True):
+            if record.rec_type != "response":
+                return None
+            http = record.http_headers
+            ctype = (http.get_header("Content-Type") or "") if http else ""
+            if http is not None and "html" not in ctype.lower():
+                return None
+            if http is not None and (http.get_statuscode() or "200")[:1] != "2":
+                return None
+            url = record.rec_headers.get_header("WARC-Target-URI") or ""
+            warc_date = normalize_date((record.rec_headers.get_header("WARC-Date") or "")[:10])
+            body = record.content_stream().read(settings.max_document_bytes + 1)
+            if len(body) > settings.max_document_bytes:
+                raise InputError("record too large", origin=origin, position=position)
+            html = _decode_html_bytes(body, ctype, origin, position)
+            return HtmlDocument(html, origin, position, url=url, fallback_date=warc_date)
+    except InputError:
+        raise
+    except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError, AttributeError, TypeError) as exc:
+        # warcio reports a damaged record with whatever error its parser hits first
+        raise InputError(
+            f"broken WARC record: {describe_read_error(exc)}", origin=origin, position=position
+        ) from exc
+    return None
+
+
+_AT_RECORD = re.compile(rb"WARC/1\.\d\r?\n")
+_NEXT_RECORD = re.compile(rb"\nWARC/1\.\d\r?\n")
+_CONTENT_LENGTH = re.compile(rb"^content-length:[ \t]*(\S*)", re.IGNORECASE | re.MULTILINE)
+_MAX_HEADER = 65536
+_CHUNK = 1 << 16
+
+
+def split_warc(
+    stream: BinaryIO, *, origin: str, limit: int
+) -> Iterator[tuple[int, int, bytes] | Quarantined]:
+    """Cut an (uncompressed) WARC stream into records: ``(index, offset, bytes)`` of each good
+    one, a :class:`Quarantined` for each bad one, resynchronising at the next ``WARC/1.x``
+    line after a damaged record. Memory holds one record (at most ``limit`` bytes) at a time."""
+    buf = bytearray()
+    base = 0  # offset of buf[0] in the stream
+    eof = False
+    index = -1
+
+    def fill(size: int) -> None:
+        nonlocal eof
+        while len(buf) < size and not eof:
+            chunk = stream.read(max(_CHUNK, size - len(buf)))
+            if not chunk:
+                eof = True
+            buf.extend(chunk)
+
+    def drop(n: int) -> None:
+        nonlocal base
+        del buf[:n]
+        base += n
+
+    def resync(start: int) -> bool:
+        """Drop bytes up to the next record header (a ``WARC/1.x`` line) at or after ``start``
+        (0: the buffer's start counts as a line start); False when the stream ends first."""
+        while True:
+            if start == 0 and _AT_RECORD.match(buf):
+                return True
+            match = _NEXT_RECORD.search(buf, max(0, start - 1))
+            if match:
+                drop(match.start() + 1)
+                return True
+            if eof:
+                drop(len(buf))
+                return False
+            drop(max(0, len(buf) - 16))  # keep a tail: a header may straddle two reads
+            start = 1
+            fill(len(buf) + _CHUNK)
+
+    try:
+        while True:
+            fill(_MAX_HEADER)
+            skip = len(buf) - len(buf.lstrip(b"\r\n"))
+            drop(skip)
+            if not buf:
+                fill(1)
+                if not buf:
+                    return
+                continue
+            index += 1
+            offset = base
+            where = f"record {index} (offset {offset})"
+            if not buf.startswith(b"WARC/"):
+                yield Quarantined(
+                    origin, f"offset {offset}", "not a WARC record header; skipped to the next record"
+                )
+                index -= 1
+                if not resync(1):
+                    return
+                continue
+            header_end = buf.find(b"\r\n\r\n", 0, _MAX_HEADER)
+            match = _CONTENT_LENGTH.search(buf, 0, header_end) if header_end > 0 else None
+            if header_end < 0 or match is None or not match.group(1).isdigit():
+                reason = (
+                    "WARC record header never ends"
+                    if header_end < 0
+                    else "WARC record header without a valid Content-Length"
+                )
+                yield Quarantined(origin, where, f"{reason}; skipped to the next record")
+                if not resync(5):
+                    return
+                continue
+            length = int(match.group(1))
+            body_start = header_end + 4
+            end = body_start + length
+            if length > limit:
+                # too large to hold: stream past it, then check that a record follows
+                yield Quarantined(origin, where, f"record too large: {length:,} bytes")
+                remaining = end  # bytes from the record's start to its announced end
+                while remaining > len(buf) and not eof:
+                    remaining -= len(buf)
+                    drop(len(buf))
+                    fill(_CHUNK)
+                drop(min(remaining, len(buf)))
+                if not resync(0):
+                    return
+                continue
+            fill(end + 4 + 8)
+            follows = buf[end : end + 4] == b"\r\n\r\n" and (
+                buf[end + 4 :].lstrip(b"\r\n").startswith(b"WARC/")
+                or (eof and not buf[end + 4 :].strip(b"\r\n"))
+            )
+            if follows:
+                yield index, offset, bytes(buf[:end])
+                drop(end + 4)
+                continue
+            if len(buf) < end and not _NEXT_RECORD.search(buf, body_start):
+                yield Quarantined(
+                    origin,
+                    where,
+                    f"truncated WARC record: Content-Length {length:,} but the file ends "
+                    f"{len(buf) - body_start:,} bytes into it",
+                )
+                return
+            yield Quarantined(
+                origin,
+                where,
+                f"WARC record whose Content-Length ({length:,}) does not match where it ends; "
+                "skipped to the next record",
+            )
+            if not resync(body_start):
+                return
+    except (OSError, EOFError, zlib.error) as exc:
+        yield Quarantined(origin, f"after record {index}", f"cannot read further: {describe_read_error(exc)}")
+
+
+def _read_archive(stream: BinaryIO, *, origin: str, settings: Settings) -> Iterator[Record]:
+    """ARC (and anything not starting like a WARC) through warcio as one stream."""
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 

@@ -19,9 +19,11 @@ record wherever the format allows it.
 
 from __future__ import annotations
 
+import codecs
 import glob
 import gzip
 import hashlib
+import io
 import json
 import logging
 import os
@@ -76,6 +78,10 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson", ".jsonlines"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 WARC_SUFFIXES = {".warc", ".arc"}
 
+#: The mark storyline's own HTML reports carry in their first bytes: reading a folder that holds
+#: them never turns a report into an article.
+REPORT_MARKER = b'<meta name="generator" content="storyline">'
+
 _DATE_LINE = re.compile(r"^\s*date\s*[:=]?\s*(\d{4}-\d{2}-\d{2})\s*$", re.IGNORECASE)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -83,21 +89,40 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # --------------------------------------------------------------------------- sources
 
 
-def iter_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str | Quarantined]:
+#: What a store file leaves beside it (SQLite's write-ahead log, shared memory, rollback journal).
+STORE_SIDECARS = ("", "-wal", "-shm", "-journal")
+
+
+def store_files(db: str | os.PathLike[str]) -> list[str]:
+    """The files a store at ``db`` consists of: never read them as articles."""
+    return [os.fspath(db) + suffix for suffix in STORE_SIDECARS]
+
+
+def _real(path: str) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
+def iter_sources(
+    paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[str | os.PathLike[str]] = ()
+) -> Iterator[str | Quarantined]:
     """Expand files, folders (recursively, in sorted order), globs and ``-`` into file names.
 
     A name that matches nothing is yielded as a :class:`Quarantined` record, so a
-    typo in one path never stops the others.
+    typo in one path never stops the others. Files and folders in ``exclude`` (the
+    store's own files, the report folder) are skipped inside folders and globs.
     """
+    skip = {_real(os.fspath(e)) for e in exclude}
     for raw in paths:
         path = os.fspath(raw)
         if path == "-":
             yield path
         elif os.path.isdir(path):
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                dirs[:] = sorted(
+                    d for d in dirs if not d.startswith(".") and _real(os.path.join(root, d)) not in skip
+                )
                 for name in sorted(files):
-                    if not name.startswith("."):
+                    if not name.startswith(".") and _real(os.path.join(root, name)) not in skip:
                         yield os.path.join(root, name)
         elif os.path.exists(path):
             yield path
@@ -106,8 +131,10 @@ def iter_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str | Quar
             if not matches:
                 yield Quarantined(path, "", "the pattern matches no file")
             for match in matches:
+                if _real(match) in skip:
+                    continue
                 if os.path.isdir(match):
-                    yield from iter_sources([match])
+                    yield from iter_sources([match], exclude=exclude)
                 else:
                     yield match
         else:
@@ -115,10 +142,13 @@ def iter_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str | Quar
 
 
 def read_paths(
-    paths: Iterable[str | os.PathLike[str]], *, settings: Settings = DEFAULT_SETTINGS
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    settings: Settings = DEFAULT_SETTINGS,
+    exclude: Iterable[str | os.PathLike[str]] = (),
 ) -> Iterator[Record]:
-    """Read every article of every source, in order, as a stream."""
-    for source in iter_sources(paths):
+    """Read every article of every source, in order, as a stream (``exclude``: see :func:`iter_sources`)."""
+    for source in iter_sources(paths, exclude=exclude):
         if isinstance(source, Quarantined):
             yield source
         else:
@@ -186,10 +216,17 @@ def read_stream(
     """Read a binary stream of one source; see :func:`detect_format` for ``fmt``."""
     try:
         head = _peek(stream)
-    except (OSError, EOFError, zlib.error) as exc:
+        if encoding := utf16_encoding(head):
+            # UTF-16 or UTF-32 text: read on as UTF-8, so every reader (JSONL line by line too) works
+            stream = _Utf8Reader.wrap(stream, encoding)
+            head = _peek(stream)
+    except (OSError, EOFError, zlib.error, ValueError) as exc:
         yield Quarantined(origin, "", f"cannot read: {describe_read_error(exc)}")
         return
     fmt = fmt or detect_format(origin, head)
+    if fmt == "html" and REPORT_MARKER in head:
+        log.info("skipped %s: a report storyline wrote", origin)
+        return
     if fmt == "warc":
         from .extract import read_warc
 
@@ -229,7 +266,7 @@ def _peek(stream: BinaryIO) -> bytes:
 def _read_limited(stream: BinaryIO, limit: int, origin: str) -> bytes:
     try:
         data = stream.read(limit + 1)
-    except (OSError, EOFError, zlib.error) as exc:
+    except (OSError, EOFError, zlib.error, ValueError) as exc:
         raise InputError(f"cannot read: {describe_read_error(exc)}", origin=origin) from exc
     if len(data) > limit:
         raise InputError(
@@ -242,6 +279,8 @@ def _read_limited(stream: BinaryIO, limit: int, origin: str) -> bytes:
 
 def describe_read_error(exc: BaseException) -> str:
     """A short, user-facing description of a read error."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"invalid {exc.encoding.upper()} at byte {exc.start} (damaged text)"
     if isinstance(exc, EOFError):
         return "the compressed file is truncated"
     if isinstance(exc, (gzip.BadGzipFile, zlib.error)):
@@ -252,12 +291,66 @@ def describe_read_error(exc: BaseException) -> str:
 # --------------------------------------------------------------------------- decoding
 
 
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def utf16_encoding(head: bytes) -> str | None:
+    """``utf-16``/``utf-32`` (or their ``-le``/``-be`` forms) when ``head`` starts text in one of
+    them: a byte-order mark, or, without one, ASCII-range text with every other byte NUL."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    sample = head[:512]
+    if len(sample) >= 16:
+        even, odd = sample[0::2], sample[1::2]
+        if odd.count(0) >= 0.9 * len(odd) and even.count(0) <= 0.1 * len(even):
+            return "utf-16-le"
+        if even.count(0) >= 0.9 * len(even) and odd.count(0) <= 0.1 * len(odd):
+            return "utf-16-be"
+    return None
+
+
+class _Utf8Reader(io.RawIOBase):
+    """A binary stream of UTF-16/32 text, read as UTF-8 bytes (decoding as it goes: streams stay
+    streams). Damaged text raises :class:`UnicodeDecodeError` (a ``ValueError``) when reached."""
+
+    def __init__(self, raw: BinaryIO, encoding: str) -> None:
+        super().__init__()
+        self._text = codecs.getreader(encoding)(raw, "strict")
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = self._text.read(65536)
+            if not chunk:
+                return 0
+            self._pending = chunk.removeprefix("\ufeff").encode("utf-8", "surrogatepass")
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    @classmethod
+    def wrap(cls, raw: BinaryIO, encoding: str) -> BinaryIO:
+        """The transcoded stream, buffered (so it can be peeked and read by lines)."""
+        return io.BufferedReader(cls(raw, encoding))
+
+
 def decode_text(data: bytes, *, origin: str = "", position: str = "") -> str:
-    """Decode bytes to text: UTF-8 first, then a detected legacy encoding.
+    """Decode bytes to text: UTF-8 first (UTF-16/32 with a byte-order mark, or plainly
+    recognisable), then a detected legacy encoding.
 
     Raises :class:`InputError` for binary data and for UTF-8 that is broken
     (valid multi-byte sequences mixed with invalid ones: a damaged file, not a
-    legacy encoding).
+    legacy encoding), naming the byte where the damage is.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -265,10 +358,19 @@ def decode_text(data: bytes, *, origin: str = "", position: str = "") -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         bad_at = exc.start
+    if encoding := utf16_encoding(data[:512]):
+        try:
+            return data.decode(encoding).removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"invalid {encoding.upper()} at byte {exc.start} (damaged text)",
+                origin=origin,
+                position=position,
+            ) from exc
     sample = data[:65536]
     if b"\x00" in sample:
         raise InputError("binary data, not text (NUL bytes)", origin=origin, position=position)
-    if _has_utf8_multibyte(sample):
+    if _has_utf8_multibyte(data):
         raise InputError(
             f"invalid UTF-8 at byte {bad_at} in text that is otherwise UTF-8 (damaged file)",
             origin=origin,
@@ -281,7 +383,15 @@ def decode_text(data: bytes, *, origin: str = "", position: str = "") -> str:
         raise InputError(
             "undecodable: neither UTF-8 nor a recognisable legacy encoding", origin=origin, position=position
         )
-    return data.decode(best.encoding, errors="replace")
+    try:
+        return data.decode(best.encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"invalid {best.encoding} at byte {exc.start}: the encoding detected from the start does "
+            "not hold for the whole text (damaged or mixed encodings)",
+            origin=origin,
+            position=position,
+        ) from exc
 
 
 _UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
@@ -465,6 +575,8 @@ def _read_json(data: bytes, origin: str) -> Iterator[Record]:
         raise InputError(
             f"malformed JSON: {exc.msg}", origin=origin, position=f"line {exc.lineno} column {exc.colno}"
         ) from exc
+    except RecursionError as exc:
+        raise InputError(TOO_DEEP, origin=origin) from exc
     if isinstance(doc, Mapping) and isinstance(doc.get("articles"), list):
         doc = doc["articles"]
     items = doc if isinstance(doc, list) else [doc]
@@ -474,10 +586,17 @@ def _read_json(data: bytes, origin: str) -> Iterator[Record]:
             yield record_to_article(item, origin=origin, position=position)
         except InputError as exc:
             yield Quarantined(origin, exc.position, exc.reason)
+        except RecursionError:
+            yield Quarantined(origin, position, TOO_DEEP)
+
+
+#: why a JSON record nested past what Python's parser can take is rejected
+TOO_DEEP = "JSON nested too deeply to read (more than about a thousand levels)"
 
 
 def _read_jsonl(stream: BinaryIO, origin: str, settings: Settings) -> Iterator[Record]:
     lineno = 0
+    utf8 = False  # whether an earlier line had UTF-8 multi-byte characters: then the file is UTF-8
     try:
         for raw in stream:
             lineno += 1
@@ -488,11 +607,25 @@ def _read_jsonl(stream: BinaryIO, origin: str, settings: Settings) -> Iterator[R
                 yield Quarantined(origin, position, f"record too large: {len(raw):,} bytes")
                 continue
             try:
-                record = json.loads(decode_text(raw, origin=origin, position=position))
+                try:
+                    line = raw.decode("utf-8")
+                    utf8 = utf8 or not raw.isascii()
+                except UnicodeDecodeError as exc:
+                    if utf8:
+                        raise InputError(
+                            f"invalid UTF-8 at byte {exc.start} of the line in a file that is otherwise "
+                            "UTF-8 (damaged line)",
+                            origin=origin,
+                            position=position,
+                        ) from exc
+                    line = decode_text(raw, origin=origin, position=position)
+                record = json.loads(line)
                 yield record_to_article(record, origin=origin, position=position)
             except json.JSONDecodeError as exc:
                 yield Quarantined(origin, position, f"malformed JSON: {exc.msg} at column {exc.colno}")
             except InputError as exc:
                 yield Quarantined(origin, exc.position, exc.reason)
-    except (OSError, EOFError, zlib.error) as exc:
+            except RecursionError:
+                yield Quarantined(origin, position, TOO_DEEP)
+    except (OSError, EOFError, zlib.error, ValueError) as exc:
         yield Quarantined(origin, f"after line {lineno}", f"cannot read further: {describe_read_error(exc)}")

@@ -78,6 +78,7 @@ def ingest(
     *,
     settings: Settings = DEFAULT_SETTINGS,
     on_record: ProgressCallback | None = None,
+    exclude: Iterable[str | os.PathLike[str]] = (),
 ) -> tuple[IngestStats, list[str]]:
     """Read, clean, analyze and store every article of ``paths``.
 
@@ -85,7 +86,8 @@ def ingest(
     to the store's quarantine with file, position and reason; the rest goes on.
     Records are taken ``settings.batch_size`` at a time (memory stays flat),
     prepared in ``settings.workers`` processes, and each batch is written in
-    one transaction.
+    one transaction. Files and folders in ``exclude`` are never read (the store's own
+    files, the report folder).
     """
     stats = IngestStats()
     new_ids: list[str] = []
@@ -93,7 +95,7 @@ def ingest(
     workers = _workers(settings)
     pool = None
     try:
-        for batch in _batched(read_paths(paths, settings=settings), settings.batch_size):
+        for batch in _batched(read_paths(paths, settings=settings, exclude=exclude), settings.batch_size):
             for record in batch:
                 if record.origin not in seen_origins:
                     seen_origins.add(record.origin)

@@ -10,6 +10,7 @@ Backends sit behind :class:`~storyline.types.Store` and :func:`open_store`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -189,15 +190,20 @@ class SQLiteStore(Store):
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
             self._db.row_factory = sqlite3.Row
+            # the busy timeout first: a second process opening a new store waits for the first
+            self._db.execute("PRAGMA busy_timeout=10000")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA busy_timeout=10000")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the store {self.path!r}: {exc}") from exc
+        except StoreError:
+            raise
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the store {self.path!r}: {_describe(exc)}") from exc
+        except OSError as exc:
+            raise StoreError(f"cannot open the store {self.path!r}: {exc.strerror or exc}") from exc
 
     # ------------------------------------------------------------------ schema
     @property
@@ -212,15 +218,20 @@ class SQLiteStore(Store):
                 f"the store {self.path!r} has schema version {version}, newer than this storyline "
                 f"understands ({SCHEMA_VERSION}); upgrade storyline"
             )
-        for target in range(version, SCHEMA_VERSION):
-            with self.transaction():
+        if version == SCHEMA_VERSION:
+            return  # nothing to write: a read-only store opens too
+        with self.transaction():
+            # read again under the write lock: another process may have migrated it meanwhile
+            for target in range(self.schema_version, SCHEMA_VERSION):
                 for statement in _statements(MIGRATIONS[target]):
                     self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version={target + 1}")
 
     def transaction(self) -> _Transaction:
-        """``with store.transaction():`` everything inside commits together or not at all."""
-        return _Transaction(self._db)
+        """``with store.transaction():`` everything inside commits together or not at all; a write
+        that fails (read-only file, full disk) rolls back and raises :class:`StoreError` naming the
+        store and the reason."""
+        return _Transaction(self._db, self.path)
 
     def close(self) -> None:
         """Close the file (further calls fail)."""
@@ -533,15 +544,46 @@ class SQLiteStore(Store):
         return [CopyLink(r[0], r[1], CopyType(r[2]), r[3], json.loads(r[4])) for r in rows]
 
 
+def _describe(exc: sqlite3.Error) -> str:
+    """SQLite's reason, with what to do about the usual ones."""
+    text = str(exc)
+    if "readonly" in text or "read-only" in text:
+        return f"{text} (the file or its folder is not writable)"
+    if "disk is full" in text or "disk I/O error" in text:
+        return f"{text}; what was written before is kept, the failed batch was rolled back"
+    return text
+
+
 class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, path: str = "") -> None:
         self._db = db
+        self._path = path
+
+    def _fail(self, exc: sqlite3.Error) -> StoreError:
+        return StoreError(f"cannot write to the store {self._path!r}: {_describe(exc)}")
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from exc
 
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            try:
+                self._db.execute("COMMIT")
+                return
+            except sqlite3.Error as commit_error:
+                self._rollback()
+                raise self._fail(commit_error) from commit_error
+        self._rollback()  # SQLite may have rolled back already (a full disk does)
+        if isinstance(exc, sqlite3.Error):
+            raise self._fail(exc) from exc
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):  # the connection rolled back itself
+                self._db.execute("ROLLBACK")
 
 
 def _statements(script: str) -> list[str]:

@@ -7,19 +7,54 @@ the entities with their variants and flagged spellings, and the timeline. Long l
 cut to their first few items; the JSON and the HTML report hold everything.
 
 Article text is untrusted and may contain Rich markup ("[/b]", "[link=...]"): it only
-ever goes into :class:`~rich.text.Text` objects, never into a markup string.
+ever goes into :class:`~rich.text.Text` objects, never into a markup string. It may also
+contain terminal escape sequences (clear the screen, set the window title): every console
+the command prints to is a :class:`SafeConsole`, which shows control characters as visible
+symbols instead of sending them to the terminal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
 from .models import Article, Comparison, IngestStats, PairScores, Passage, Story
+
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides and isolates
+# (they reorder what the terminal shows)
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Control Pictures block: ␀ … ␟ (ESC is ␛)
+    return "␡" if code == 0x7F else f"<U+{code:04X}>"
+
+
+def sanitize(text: str) -> str:
+    """``text`` safe for a terminal: control characters and bidi overrides become visible symbols."""
+    return _UNSAFE.sub(_visible, text)
+
+
+class SafeConsole(Console):
+    """A Rich console that never lets text it prints carry terminal control sequences.
+
+    Rich writes its own escape codes for styles and links; the text of every segment is
+    sanitised before that, so whatever an article holds is shown, never executed.
+    """
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(
+            seg if seg.control else Segment(sanitize(seg.text), seg.style, seg.control) for seg in buffer
+        )
+
 
 #: how many items of each list are shown before "… and N more"
 SHOWN = {"agreed": 3, "only": 3, "conflicts": 10, "entities": 12, "timeline": 12}
