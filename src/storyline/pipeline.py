@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .analyze import analyze_article
+from .boilerplate import REASONS, BoilerplateLearner, is_boilerplate_only
 from .clean import clean_article
 from .errors import InputError
 from .extract import HtmlDocument, extract_html
@@ -92,6 +93,7 @@ def ingest(
     seen_origins: set[str] = set()
     workers = _workers(settings)
     pool = None
+    learner = _learner(store, settings)
     try:
         for batch in _batched(read_paths(paths, settings=settings), settings.batch_size):
             for record in batch:
@@ -109,10 +111,17 @@ def ingest(
                 prepared = _prepare_chunk((list(batch), settings))
             articles = [p for p in prepared if isinstance(p, Article)]
             quarantined = [p for p in prepared if isinstance(p, Quarantined)]
+            reclean: set[str] = set()
+            if learner is not None and articles:
+                articles, reclean = learner.learn(articles)
+                quarantined += [_boilerplate_only(a) for a in articles if is_boilerplate_only(a)]
+                articles = [a for a in articles if not is_boilerplate_only(a)]
             for q in quarantined:
                 where = f" at {q.position}" if q.position else ""
                 log.warning("quarantined %s%s: %s", q.origin, where, q.reason)
             new = store.write_batch(articles, quarantined)
+            if learner is not None and reclean:
+                stats.recleaned += len(learner.reclean(reclean))
             new_ids.extend(new)
             stats.stored += len(new)
             stats.duplicates += len(articles) - len(new)
@@ -124,6 +133,26 @@ def ingest(
             pool.close()
             pool.join()
     return stats, new_ids
+
+
+def _learner(store: Store, settings: Settings) -> BoilerplateLearner | None:
+    from .store import SQLiteStore
+
+    if not settings.boilerplate or not isinstance(store, SQLiteStore):
+        return None
+    return BoilerplateLearner(store, settings=settings)
+
+
+def _boilerplate_only(article: Article) -> Quarantined:
+    n = sum(1 for r in article.removed if r.reason.startswith(REASONS))
+    return Quarantined(
+        article.origin,
+        article.position,
+        f"no article text: its {n} sentences are all learned boilerplate "
+        f"(see `storyline boilerplate`); first: {next(r.text for r in article.removed if r.reason.startswith(REASONS))[:80]!r}"
+        if n
+        else "no article text: all of it is learned boilerplate",
+    )
 
 
 def _start_method() -> str:
@@ -200,6 +229,8 @@ def find_story_copies(
     index = NearDuplicateIndex()
     pairs: set[tuple[str, str]] = set()
     for article in store.iter_articles():  # one streaming pass over the store
+        if is_boilerplate_only(article):
+            continue
         for hit in index.query_and_add(article.id, article.text):
             if new is None or article.id in new or hit in new:
                 pairs.add((hit, article.id))
