@@ -69,7 +69,7 @@ MAX_HOLDERS = 16
 #: two holders are related when the words outside their verbatim shared text overlap this much, or
 #: when this share of one side's own words is found anywhere in the other (see :func:`related`)
 RELATED_OVERLAP = 0.3
-RELATED_OWN = 0.5
+RELATED_OWN = 0.4
 SHARED_NGRAM = 4
 #: reasons of removed spans that this module writes (copies ignore the shingles of such text)
 REASONS = ("site boilerplate", "corpus boilerplate")
@@ -124,7 +124,9 @@ def _units(article: Article) -> list[_Unit]:
     return out
 
 
-def related(a: Sequence[str], b: Sequence[str]) -> bool:
+def related(
+    a: Sequence[str], b: Sequence[str], title_a: Sequence[str] = (), title_b: Sequence[str] = ()
+) -> bool:
     """Whether two token sequences share content beyond the text they have in common word for word.
 
     Words covered by a shared 4-gram are set aside; what is left of each side (its words of 4+
@@ -132,8 +134,12 @@ def related(a: Sequence[str], b: Sequence[str]) -> bool:
     (``RELATED_OWN``) found anywhere in the other (a reprint under a headline drawn from the body), or
     their own contents overlap (``RELATED_OVERLAP``: two reports of one event). A side with nothing of
     its own is contained in the other (a reprint): related. A banner under two unrelated headlines
-    leaves two headlines that share nothing.
+    leaves two headlines that share nothing. Titles, when both have one, are related when they share
+    two words of 4+ characters (two headlines of one event name its people, places or subject).
     """
+    head_a = {w for w in title_a if len(w) >= 4 and w != "0"}
+    if len(head_a & {w for w in title_b if len(w) >= 4 and w != "0"}) >= 2:
+        return True
     n = SHARED_NGRAM
 
     def grams(t: Sequence[str]) -> set[tuple[str, ...]]:
@@ -158,10 +164,10 @@ def related(a: Sequence[str], b: Sequence[str]) -> bool:
     return len(ra & rb) / min(len(ra), len(rb)) >= RELATED_OVERLAP
 
 
-def _article_tokens(article: Article) -> list[str]:
-    """Title, text and the boilerplate already taken out of it: the article as first read."""
+def _article_tokens(article: Article) -> tuple[list[str], list[str]]:
+    """Title, text and the boilerplate already taken out of it (the article as first read), and the title."""
     taken = [r.text for r in article.removed if r.reason.startswith(REASONS)]
-    return tokens("\n".join([article.title, article.text, *taken]))
+    return tokens("\n".join([article.title, article.text, *taken])), tokens(article.title)
 
 
 @dataclass(slots=True)
@@ -361,12 +367,12 @@ class BoilerplateLearner:
         counts = self.store.boilerplate_counts(wanted)
         seq = self.store.max_seq()
         batch = {a.id: a for a in articles}
-        cache: dict[str, list[str]] = {}
+        cache: dict[str, tuple[list[str], list[str]]] = {}
         changed: dict[tuple[str, int], Count] = {}
         reclean: set[str] = set()
         top = max(self.settings.boilerplate_site_min, 2 * self.settings.boilerplate_corpus_min)
 
-        def toks(article_id: str) -> list[str] | None:
+        def toks(article_id: str) -> tuple[list[str], list[str]] | None:
             if article_id not in cache:
                 article = batch.get(article_id)
                 if article is None:
@@ -399,7 +405,7 @@ class BoilerplateLearner:
                     if count.unrelated < top:
                         mine = toks(article.id)
                         reps = [t for r in count.reps if (t := toks(r)) is not None]
-                        if mine is not None and not any(related(mine, t) for t in reps):
+                        if mine is not None and not any(related(mine[0], t[0], mine[1], t[1]) for t in reps):
                             count.unrelated += 1
                             if len(count.reps) < MAX_REPS:
                                 count.reps.append(article.id)
