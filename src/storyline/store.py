@@ -124,8 +124,8 @@ MIGRATIONS: list[str] = [
         kind TEXT NOT NULL,
         articles INTEGER NOT NULL,
         unrelated INTEGER NOT NULL,
-        reps TEXT NOT NULL DEFAULT '[]',
-        holders TEXT NOT NULL DEFAULT '[]',
+        reps TEXT NOT NULL DEFAULT '',
+        holders TEXT NOT NULL DEFAULT '',
         sample TEXT NOT NULL DEFAULT '',
         last_seq INTEGER NOT NULL,
         PRIMARY KEY (scope, key)
@@ -281,6 +281,17 @@ class SQLiteStore(Store):
         """The storing number of the latest article (0 for an empty store)."""
         return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0])
 
+    def stored_ids(self, ids: Sequence[str]) -> set[str]:
+        """Those of ``ids`` that are stored."""
+        out: set[str] = set()
+        for start in range(0, len(ids), 800):  # SQLite caps the number of parameters
+            chunk = list(ids[start : start + 800])
+            rows = self._db.execute(
+                f"SELECT id FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            out.update(r[0] for r in rows)
+        return out
+
     def boilerplate_counts(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Count]:
         """The stored counts of the given (scope, key) pairs (those never seen are absent)."""
         from .boilerplate import Count
@@ -300,7 +311,7 @@ class SQLiteStore(Store):
                 )
                 for r in rows:
                     out[(r[0], r[1])] = Count(
-                        r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), json.loads(r[6]), r[7], r[8]
+                        r[0], r[1], r[2], r[3], r[4], r[5].split(), r[6].split(), r[7], r[8]
                     )
         return out
 
@@ -337,7 +348,7 @@ class SQLiteStore(Store):
         query += " ORDER BY scope, unrelated DESC, articles DESC, sample LIMIT ?"
         params.append(limit)
         return [
-            Count(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), json.loads(r[6]), r[7], r[8])
+            Count(r[0], r[1], r[2], r[3], r[4], r[5].split(), r[6].split(), r[7], r[8])
             for r in self._db.execute(query, params)
         ]
 
