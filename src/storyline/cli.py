@@ -33,7 +33,7 @@ from . import __version__
 from .errors import StorylineError
 from .models import Article, IngestStats, Quarantined, Story, to_dict
 from .settings import Settings
-from .terminal import SafeConsole, print_ingest_summary, print_similarity, print_stories
+from .terminal import SafeConsole, clip, print_ingest_summary, print_similarity, print_stories
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -203,6 +203,50 @@ def quarantine(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
     for row in rows:
         table.add_row(Text(row["source"]), Text(row["position"]), Text(row["reason"]))
     out.print(table)
+
+
+@app.command()
+def boilerplate(
+    db: DbOption = DEFAULT_DB,
+    site: Annotated[
+        str | None,
+        typer.Option("--site", help="Only this site (as in the articles' source); '' for corpus-wide."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most this many entries.")] = 200,
+    json_out: JsonOption = False,
+) -> None:
+    """List the boilerplate learned so far: per site (and corpus-wide), the recurring sentences with counts."""
+    from .boilerplate import known
+
+    with _open(db, existing=True) as store:
+        rows = known(store, site=site, limit=limit)
+    if json_out:
+        _print_json(rows)
+        return
+    table = Table(
+        title=f"learned boilerplate in {db}"
+        + (f" (site {site or 'corpus-wide'})" if site is not None else "")
+    )
+    for col, justify in (
+        ("scope", "left"),
+        ("kind", "left"),
+        ("articles", "right"),
+        ("unrelated", "right"),
+        ("text", "left"),
+    ):
+        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in rows:
+        shown = "".join(ch if ch.isprintable() else " " for ch in str(row["text"]))
+        table.add_row(
+            Text(str(row["scope"])),
+            str(row["kind"]),
+            str(row["articles"]),
+            str(row["unrelated"]),
+            Text(clip(shown, 160)),
+        )
+    out.print(table)
+    if not rows:
+        console.print("nothing recurring learned yet" + (f" for {site!r}" if site else ""))
 
 
 def _copies(db: Path, settings: Settings, article_ids: list[str] | None) -> int:

@@ -235,6 +235,7 @@ class _Profile:
     sentences: list[str]
     sentence_words: list[list[str]]
     shingles: set[str]
+    boilerplate_shingles: set[str]
     word_set: set[str]
     markers: list[str]
     dateline: str
@@ -248,7 +249,13 @@ def _profile(article: Article) -> _Profile:
 
     language = article.language or detect_language(article.text)[0]
     sentences = list(article.sentences) or split_sentences(article.text, language)
+    from .boilerplate import REASONS
+
     markers = [r.text for r in article.removed if r.reason == "scraper-marker"]
+    # Learned boilerplate is out of the text already; what is left of it (a banner glued to a
+    # headline, a variant below the threshold) shares its shingles with it: those do not count.
+    boiler = shingles("\n".join(r.text for r in article.removed if r.reason.startswith(REASONS)))
+    content = shingles(article.text)
     markers += [m.strip() for m in _RAW_MARKER.findall(article.text)]
     paragraphs = [p.strip() for p in article.text.strip().split("\n") if p.strip()]
     last = paragraphs[-1] if len(paragraphs) > 1 else ""
@@ -258,7 +265,8 @@ def _profile(article: Article) -> _Profile:
         language=language,
         sentences=sentences,
         sentence_words=[words(s) for s in sentences],
-        shingles=shingles(article.text),
+        shingles=content - boiler,
+        boilerplate_shingles=boiler,
         word_set=set(words(article.text)),
         markers=markers,
         dateline=dateline.group(1) if dateline else "",
@@ -317,6 +325,8 @@ def _containment(a: set[str], b: set[str]) -> float:
 
 @dataclass(frozen=True, slots=True)
 class _Lexical:
+    shared: int  # content shingles the two share (boilerplate ones set aside)
+    boilerplate: int  # shared shingles set aside as boilerplate of either side
     jaccard: float
     containment: tuple[float, float]  # (a in b, b in a)
     near_identical: bool
@@ -324,11 +334,16 @@ class _Lexical:
 
 
 def _lexical(a: _Profile, b: _Profile, th: CopyThresholds) -> _Lexical:
-    """Shingle overlap of a pair, and whether only a sentence model can still call it a copy."""
-    inter = len(a.shingles & b.shingles)
-    union = len(a.shingles | b.shingles)
+    """Shingle overlap of a pair, and whether only a sentence model can still call it a copy.
+
+    Shingles of either side's learned boilerplate do not count on either side."""
+    boiler = a.boilerplate_shingles | b.boilerplate_shingles
+    sa, sb = (a.shingles - boiler, b.shingles - boiler) if boiler else (a.shingles, b.shingles)
+    set_aside = len((a.shingles | a.boilerplate_shingles) & (b.shingles | b.boilerplate_shingles) & boiler)
+    inter = len(sa & sb)
+    union = len(sa | sb)
     jaccard = inter / union if union else 0.0
-    c_ab, c_ba = _containment(a.shingles, b.shingles), _containment(b.shingles, a.shingles)
+    c_ab, c_ba = _containment(sa, sb), _containment(sb, sa)
     near_identical = max(c_ab, c_ba) >= th.wire_containment and jaccard >= th.wire_jaccard
     # Sentence vectors are the costly part: ask for them only where a copy is still possible.
     # A spun or translated copy keeps the sentence count; a spun one keeps, sentence by
@@ -343,7 +358,7 @@ def _lexical(a: _Profile, b: _Profile, th: CopyThresholds) -> _Lexical:
     else:
         shared = len(a.word_set & b.word_set) / max(1, min(len(a.word_set), len(b.word_set)))
         needs_model = shared >= 0.9 * th.spun_lexical and _sentence_overlap(a, b) >= 0.5 * th.coverage
-    return _Lexical(jaccard, (c_ab, c_ba), near_identical, needs_model)
+    return _Lexical(inter, set_aside, jaccard, (c_ab, c_ba), near_identical, needs_model)
 
 
 _FIGURE = re.compile(r"\d+")
@@ -418,6 +433,11 @@ def _compare(
     gap = (copy.published - orig.published) if copy.published and orig.published else None
     evidence: dict[str, Any] = {
         "rule": rule,
+        "shared_content": {
+            "shingles": lex.shared,
+            "boilerplate_shingles_ignored": lex.boilerplate,
+            "aligned_sentences": len(pairs),
+        },
         "shingle_jaccard": round(lex.jaccard, 3),
         "containment_copy_in_original": round(c_copy, 3),
         "containment_original_in_copy": round(c_orig, 3),

@@ -93,6 +93,8 @@ class IngestStats:
     duplicates: int = 0
     quarantined: int = 0
     files: int = 0
+    #: stored articles cleaned again because their boilerplate became known
+    recleaned: int = 0
 
 
 @dataclass(frozen=True, slots=True)

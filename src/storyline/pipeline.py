@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .analyze import analyze_article
+from .boilerplate import REASONS, BoilerplateLearner, Units, article_units, is_boilerplate_only
 from .clean import clean_article
 from .errors import InputError
 from .extract import HtmlDocument, extract_html
@@ -56,9 +57,15 @@ def prepare_record(record: Record, *, settings: Settings = DEFAULT_SETTINGS) -> 
     return prepare_article(record, settings=settings)
 
 
-def _prepare_chunk(args: tuple[list[Record], Settings]) -> list[Article | Quarantined]:
+def _prepare_chunk(args: tuple[list[Record], Settings]) -> list[tuple[Article | Quarantined, Units | None]]:
     records, settings = args
-    return [prepare_record(r, settings=settings) for r in records]
+    out: list[tuple[Article | Quarantined, Units | None]] = []
+    for record in records:
+        prepared = prepare_record(record, settings=settings)
+        # the sentence keys of learned boilerplate are computed here, in the worker processes
+        units = article_units(prepared) if settings.boilerplate and isinstance(prepared, Article) else None
+        out.append((prepared, units))
+    return out
 
 
 def _batched(items: Iterable[Record], size: int) -> Iterator[tuple[Record, ...]]:
@@ -94,6 +101,35 @@ def ingest(
     seen_origins: set[str] = set()
     workers = _workers(settings)
     pool = None
+    learner = _learner(store, settings)
+
+    def finish(batch: tuple[Record, ...], done: list[tuple[Article | Quarantined, Units | None]]) -> None:
+        """Learn from, clean and store one prepared batch."""
+        prepared = [p for p, _ in done]
+        units = {p.id: u for p, u in done if isinstance(p, Article) and u is not None}
+        articles = [p for p in prepared if isinstance(p, Article)]
+        quarantined = [p for p in prepared if isinstance(p, Quarantined)]
+        reclean: set[str] = set()
+        if learner is not None and articles:
+            articles, reclean = learner.learn(articles, units)
+            quarantined += [_boilerplate_only(a) for a in articles if is_boilerplate_only(a)]
+            articles = [a for a in articles if not is_boilerplate_only(a)]
+        for q in quarantined:
+            where = f" at {q.position}" if q.position else ""
+            log.warning("quarantined %s%s: %s", q.origin, where, q.reason)
+        new = store.write_batch(articles, quarantined)
+        if learner is not None and reclean:
+            stats.recleaned += len(learner.reclean(reclean))
+        new_ids.extend(new)
+        stats.stored += len(new)
+        stats.duplicates += len(articles) - len(new)
+        stats.quarantined += len(quarantined)
+        if on_record is not None:
+            on_record(stats, batch[-1].origin)
+
+    # With worker processes, the next batch is prepared while this process learns from and
+    # stores the previous one (batches are still stored in order).
+    pending: tuple[tuple[Record, ...], Any] | None = None
     try:
         for batch in _batched(read_paths(paths, settings=settings, exclude=exclude), settings.batch_size):
             for record in batch:
@@ -106,26 +142,42 @@ def ingest(
             if pool is not None:
                 size = -(-len(batch) // (workers * 4))
                 chunks = [(list(batch[i : i + size]), settings) for i in range(0, len(batch), size)]
-                prepared = [item for part in pool.map(_prepare_chunk, chunks) for item in part]
+                result = pool.map_async(_prepare_chunk, chunks)
+                if pending is not None:
+                    finish(pending[0], [item for part in pending[1].get() for item in part])
+                pending = (batch, result)
             else:
-                prepared = _prepare_chunk((list(batch), settings))
-            articles = [p for p in prepared if isinstance(p, Article)]
-            quarantined = [p for p in prepared if isinstance(p, Quarantined)]
-            for q in quarantined:
-                where = f" at {q.position}" if q.position else ""
-                log.warning("quarantined %s%s: %s", q.origin, where, q.reason)
-            new = store.write_batch(articles, quarantined)
-            new_ids.extend(new)
-            stats.stored += len(new)
-            stats.duplicates += len(articles) - len(new)
-            stats.quarantined += len(quarantined)
-            if on_record is not None:
-                on_record(stats, batch[-1].origin)
+                if pending is not None:
+                    finish(pending[0], [item for part in pending[1].get() for item in part])
+                    pending = None
+                finish(batch, _prepare_chunk((list(batch), settings)))
+        if pending is not None:
+            finish(pending[0], [item for part in pending[1].get() for item in part])
     finally:
         if pool is not None:
             pool.close()
             pool.join()
     return stats, new_ids
+
+
+def _learner(store: Store, settings: Settings) -> BoilerplateLearner | None:
+    from .store import SQLiteStore
+
+    if not settings.boilerplate or not isinstance(store, SQLiteStore):
+        return None
+    return BoilerplateLearner(store, settings=settings)
+
+
+def _boilerplate_only(article: Article) -> Quarantined:
+    n = sum(1 for r in article.removed if r.reason.startswith(REASONS))
+    return Quarantined(
+        article.origin,
+        article.position,
+        f"no article text: its {n} sentences are all learned boilerplate "
+        f"(see `storyline boilerplate`); first: {next(r.text for r in article.removed if r.reason.startswith(REASONS))[:80]!r}"
+        if n
+        else "no article text: all of it is learned boilerplate",
+    )
 
 
 def _start_method() -> str:
@@ -202,6 +254,8 @@ def find_story_copies(
     index = NearDuplicateIndex()
     pairs: set[tuple[str, str]] = set()
     for article in store.iter_articles():  # one streaming pass over the store
+        if is_boilerplate_only(article):
+            continue
         for hit in index.query_and_add(article.id, article.text):
             if new is None or article.id in new or hit in new:
                 pairs.add((hit, article.id))

@@ -31,6 +31,16 @@ class Settings:
     #: HTML extraction: trafilatura's fast mode skips its fallback extractors
     html_fast: bool = True
 
+    # --- learned boilerplate (see storyline.boilerplate) --------------------
+    #: learn each site's (and the corpus's) recurring sentences at ingest and remove them
+    boilerplate: bool = True
+    #: a sentence in this many unrelated articles of one site is that site's boilerplate
+    boilerplate_site_min: int = 3
+    #: a block of sentences in this many unrelated articles of the corpus is boilerplate
+    boilerplate_corpus_min: int = 2
+    #: counts of sentences seen once are forgotten after this many newer articles
+    boilerplate_horizon: int = 100_000
+
     # --- analysis ---------------------------------------------------------
     #: characters of the text used for language identification
     language_sample_chars: int = 1500
@@ -42,7 +52,15 @@ class Settings:
     story_window_days: int = 10
 
     def __post_init__(self) -> None:
-        for name in ("batch_size", "max_document_bytes", "max_article_chars", "language_sample_chars"):
+        for name in (
+            "batch_size",
+            "max_document_bytes",
+            "max_article_chars",
+            "language_sample_chars",
+            "boilerplate_site_min",
+            "boilerplate_corpus_min",
+            "boilerplate_horizon",
+        ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"settings.{name} must be positive, got {getattr(self, name)!r}")
         if not 0.0 <= self.precision <= 1.0:

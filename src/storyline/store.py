@@ -16,7 +16,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import NotFoundError, StoreError
 from .models import (
@@ -32,6 +32,9 @@ from .models import (
     to_dict,
 )
 from .types import Store
+
+if TYPE_CHECKING:
+    from .boilerplate import Count
 
 #: Schema migrations: MIGRATIONS[n] takes a store from version n to n + 1.
 MIGRATIONS: list[str] = [
@@ -113,6 +116,23 @@ MIGRATIONS: list[str] = [
     # 3 -> 4: merges look up the stories merged into one (was a scan of the table per merge)
     """
     CREATE INDEX stories_merged_into ON stories(merged_into);
+    """,
+    # 4 -> 5: learned boilerplate, counts per scope (a site, or '' for the whole corpus) and sentence key
+    """
+    CREATE TABLE boilerplate (
+        scope TEXT NOT NULL,
+        key INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        articles INTEGER NOT NULL,
+        unrelated INTEGER NOT NULL,
+        reps TEXT NOT NULL DEFAULT '',
+        holders TEXT NOT NULL DEFAULT '',
+        sample TEXT NOT NULL DEFAULT '',
+        last_seq INTEGER NOT NULL,
+        PRIMARY KEY (scope, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX boilerplate_prune ON boilerplate(articles, last_seq);
+    CREATE INDEX boilerplate_unrelated ON boilerplate(unrelated);
     """,
 ]
 
@@ -267,6 +287,112 @@ class SQLiteStore(Store):
             )
         return new
 
+    # ------------------------------------------------------------------ boilerplate
+    def max_seq(self) -> int:
+        """The storing number of the latest article (0 for an empty store)."""
+        return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0])
+
+    def stored_ids(self, ids: Sequence[str]) -> set[str]:
+        """Those of ``ids`` that are stored."""
+        out: set[str] = set()
+        for start in range(0, len(ids), 800):  # SQLite caps the number of parameters
+            chunk = list(ids[start : start + 800])
+            rows = self._db.execute(
+                f"SELECT id FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            out.update(r[0] for r in rows)
+        return out
+
+    def boilerplate_counts(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Count]:
+        """The stored counts of the given (scope, key) pairs (those never seen are absent)."""
+        from .boilerplate import Count
+
+        by_scope: dict[str, list[int]] = {}
+        for scope, key in keys:
+            by_scope.setdefault(scope, []).append(key)
+        out: dict[tuple[str, int], Count] = {}
+        for scope, scope_keys in by_scope.items():
+            unique = sorted(set(scope_keys))
+            for start in range(0, len(unique), 800):  # SQLite caps the number of parameters
+                chunk = unique[start : start + 800]
+                rows = self._db.execute(
+                    "SELECT scope, key, kind, articles, unrelated, reps, holders, sample, last_seq FROM boilerplate "
+                    f"WHERE scope = ? AND key IN ({', '.join('?' * len(chunk))})",
+                    [scope, *chunk],
+                )
+                for r in rows:
+                    out[(r[0], r[1])] = Count(
+                        r[0], r[1], r[2], r[3], r[4], r[5].split(), r[6].split(), r[7], r[8]
+                    )
+        return out
+
+    def write_boilerplate_counts(self, counts: Iterable[Count], *, prune_before: int | None = None) -> None:
+        """Store updated counts; prune keys seen once whose last sighting is older than ``prune_before``."""
+        from .boilerplate import counts_to_row
+
+        with self.transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO boilerplate (scope, key, kind, articles, unrelated, reps, holders, "
+                "sample, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [counts_to_row(c) for c in counts],
+            )
+            if prune_before is not None and prune_before > 0:
+                self._db.execute(
+                    "DELETE FROM boilerplate WHERE articles = 1 AND last_seq < ?", (prune_before,)
+                )
+
+    def iter_boilerplate(
+        self, *, site: str | None = None, min_unrelated: int = 2, limit: int = 200
+    ) -> list[Count]:
+        """Recurring keys (``unrelated >= min_unrelated``), most widespread first; ``site`` picks one scope
+        (``""`` the corpus scope)."""
+        from .boilerplate import Count
+
+        query = (
+            "SELECT scope, key, kind, articles, unrelated, reps, holders, sample, last_seq FROM boilerplate "
+            "WHERE unrelated >= ?"
+        )
+        params: list[Any] = [min_unrelated]
+        if site is not None:
+            query += " AND scope = ?"
+            params.append(site)
+        query += " ORDER BY scope, unrelated DESC, articles DESC, sample LIMIT ?"
+        params.append(limit)
+        return [
+            Count(r[0], r[1], r[2], r[3], r[4], r[5].split(), r[6].split(), r[7], r[8])
+            for r in self._db.execute(query, params)
+        ]
+
+    def replace_cleaned(self, articles: Sequence[Article]) -> None:
+        """Store re-cleaned versions of stored articles (text, sentences, removed), and drop what was
+        decided on the old text: story membership and profile, copy links and checks, so the story and
+        copy stages place them again."""
+        with self.transaction():
+            for a in articles:
+                self._db.execute(
+                    "UPDATE articles SET text = ?, sentences = ?, removed = ? WHERE id = ?",
+                    (
+                        a.text,
+                        json.dumps(list(a.sentences), ensure_ascii=False),
+                        json.dumps([[r.reason, r.text] for r in a.removed], ensure_ascii=False),
+                        a.id,
+                    ),
+                )
+                self._db.execute("DELETE FROM memberships WHERE article_id = ?", (a.id,))
+                self._db.execute("DELETE FROM profiles WHERE article_id = ?", (a.id,))
+                self._db.execute("DELETE FROM copies WHERE copy = ? OR original = ?", (a.id, a.id))
+                self._db.execute("DELETE FROM copy_checks WHERE article_id = ?", (a.id,))
+                self._event_for_reclean(a.id)
+
+    def _event_for_reclean(self, article_id: str) -> None:
+        # story_events keeps the history: the article left its story to be placed again
+        self._db.execute(
+            "INSERT INTO story_events (story_id, kind, article_id, detail, at) "
+            "SELECT story_id, 'recleaned', article_id, '{}', ? FROM story_events WHERE article_id = ? "
+            "AND kind IN ('opened', 'joined') ORDER BY rowid DESC LIMIT 1",
+            (time.time(), article_id),
+        )
+
     # ------------------------------------------------------------------ reading
     def has_article(self, article_id: str) -> bool:
         """Whether an article with this id is stored."""
@@ -366,7 +492,7 @@ class SQLiteStore(Store):
         """Articles not yet in a story, in publication order (undated ones in storing order, first)."""
         rows = self._db.execute(
             "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM memberships) "
-            "ORDER BY COALESCE(published, ''), seq"
+            "AND removed NOT LIKE '%\"boilerplate-only\"%' ORDER BY COALESCE(published, ''), seq"
         )
         return [r[0] for r in rows]
 

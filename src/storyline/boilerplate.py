@@ -1,0 +1,586 @@
+"""Learned boilerplate: the sentences a site (or the whole crawl) repeats across unrelated articles.
+
+The fixed rules of :mod:`storyline.clean` know a list of markers; everything else a scraper keeps (cookie
+walls, disclaimers, newsletter prompts, forum footers, a network's "about us" paragraph) is learned here
+from what recurs. Each sentence of an article (``article.sentences``) gets a key: a hash of its words
+after NFKC, case folding and masking every run of digits (so "Updated 10:42, 3 May" and "Updated 9:15,
+4 May" share one key). The store keeps, per *scope* (the article's site, and ``""`` for the whole
+corpus) and key, how many articles held it and how many of those were **unrelated** to the holders seen
+before: two holders are related when, outside the text they share word for word, their words still
+overlap (a reprint of one agency report, a follow-up of one story); a cookie notice under two unrelated
+headlines shares nothing else.
+
+A sentence is boilerplate when
+
+* ``site``: it is in ``Settings.boilerplate_site_min`` unrelated articles of its site (default 3);
+* ``corpus``: it is in ``Settings.boilerplate_corpus_min`` unrelated articles of the corpus (default 2)
+  *as part of a block* (another sentence of the article recurs in unrelated articles too, or the sentence
+  alone is long, 20+ words), or a lone sentence that opens or closes the article in twice as many.
+
+Never counted: sentences of fewer than 4 words (20 characters; 12 for Chinese/Japanese/Korean), and
+sentences that are mostly inside quotation marks (a famous line quoted by many different articles is
+news, not boilerplate). The first sentence of an article also gets a *suffix* key (its last 8 words): a
+scraped blob that glues the headline to the banner ("Schweiz schränkt Export ein Um die Funktion unserer
+Website …") loses the banner part and keeps the headline.
+
+Memory: the counts live in the store (table ``boilerplate``), never all in memory: a batch reads and
+writes only its own keys, and keys seen once whose last sighting is more than
+``Settings.boilerplate_horizon`` articles old are pruned, so the table holds the distinct sentences of
+the last ``horizon`` articles plus the recurring ones. Each key remembers at most 4 unrelated holders (to
+test relatedness against) and 16 holders (to re-clean when the key becomes boilerplate).
+
+Removed sentences go to ``article.removed`` with their reason ("site boilerplate: seen in 37 articles of
+example.com (12 unrelated)"). An article whose whole text is boilerplate is quarantined at ingest, or,
+when stored before its boilerplate was known, flagged ``boilerplate-only`` and kept out of stories and
+copies.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from .errors import NotFoundError
+from .models import Article, RemovedSpan
+from .settings import DEFAULT_SETTINGS, Settings
+
+if TYPE_CHECKING:
+    from .store import SQLiteStore
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_DIGITS = re.compile(r"\d+")
+_NONWORD = re.compile(r"[^\w\n]+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_QUOTED = re.compile(r'"[^"]*"')
+
+MIN_TOKENS = 4
+MIN_CHARS = 20
+MIN_CHARS_CJK = 12
+#: words in the suffix key of a first sentence (the banner glued after a headline)
+SUFFIX_TOKENS = 8
+#: a sentence this long recurring in unrelated articles is a block on its own
+LONG_TOKENS = 20
+#: unrelated holders remembered per key (to test a new holder against), and holders (to re-clean)
+MAX_REPS = 4
+MAX_HOLDERS = 16
+#: two holders are related when the words outside their verbatim shared text overlap this much, or
+#: when this share of one side's own words is found anywhere in the other (see :func:`related`)
+RELATED_OVERLAP = 0.3
+RELATED_OWN = 0.4
+SHARED_NGRAM = 4
+#: words of each article that the relatedness test reads
+RELATED_TOKENS = 800
+#: reasons of removed spans that this module writes (copies ignore the shingles of such text)
+REASONS = ("site boilerplate", "corpus boilerplate")
+BOILERPLATE_ONLY = "boilerplate-only"
+
+
+def tokens(text: str) -> list[str]:
+    """The words of ``text`` as keys see them: NFKC, case-folded, each run of digits masked to ``0``."""
+    return _TOKEN.findall(_DIGITS.sub("0", unicodedata.normalize("NFKC", text).casefold()))
+
+
+def _hash(normalised: str, kind: str = "") -> int:
+    """A stable 64-bit key (CRC-32 and Adler-32 side by side: C-speed, the same in every process)."""
+    data = (kind + "\x1f" + normalised).encode("utf-8", "surrogatepass")
+    value = (zlib.crc32(data) << 32) | zlib.adler32(data)
+    return value - (1 << 64) if value >= 1 << 63 else value  # SQLite INTEGER is signed 64-bit
+
+
+def sentence_key(sentence: str) -> int:
+    """The key of a sentence: equal for sentences that differ only in case, spacing, punctuation, digits."""
+    return _hash(" ".join(tokens(sentence)))
+
+
+def countable(sentence: str) -> bool:
+    """Whether a sentence is long enough to be judged, and not mostly a quotation."""
+    toks = tokens(sentence)
+    return _countable(sentence, " ".join(toks), len(toks))
+
+
+def _countable(sentence: str, norm: str, n_tokens: int) -> bool:
+    cjk = bool(_CJK.search(norm))
+    if len(norm) < (MIN_CHARS_CJK if cjk else MIN_CHARS) or (n_tokens < MIN_TOKENS and not cjk):
+        return False
+    if '"' not in sentence:
+        return True
+    quoted = sum(len(m.group()) for m in _QUOTED.finditer(sentence))
+    return quoted < 0.5 * len(sentence.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    index: int  # sentence index in the article
+    key: int
+    kind: str  # "sentence" or "suffix"
+    n_tokens: int
+
+    def sample(self, article: Article) -> str:
+        """The sentence as the store keeps it for people to read (a suffix key: its end)."""
+        sentence = article.sentences[self.index]
+        return sentence[-300:] if self.kind == "suffix" else sentence[:300]
+
+
+Units = tuple[_Unit, ...]
+
+
+# ASCII text takes a byte-level path (one translate, C-speed splits): letters lower-cased, digits to "0",
+# every other character but "_" and the line break to a space. Same result as :func:`tokens`.
+_ASCII_FOLD = bytes(
+    c + 32 if 65 <= c <= 90 else 48 if 48 <= c <= 57 else c if c in (95, 10) or 97 <= c <= 122 else 32
+    for c in range(256)
+)
+_ZEROS = re.compile(rb"0{2,}")
+
+
+def _normalised(sentences: Sequence[str]) -> list[str]:
+    """Each sentence's words joined by single spaces, as :func:`tokens` gives them, for a whole article
+    at once (one pass over the text: per-sentence regex calls cost more than the work)."""
+    joined = "\n".join(sentences)
+    if joined.isascii():
+        folded = joined.encode("ascii").translate(_ASCII_FOLD)
+        if b"00" in folded:
+            folded = _ZEROS.sub(b"0", folded)
+        lines = folded.split(b"\n")
+        if len(lines) == len(sentences):
+            return [b" ".join(line.split()).decode("ascii") for line in lines]
+    else:
+        joined = unicodedata.normalize("NFKC", joined)
+        parts = _NONWORD.sub(" ", _DIGITS.sub("0", joined.casefold())).split("\n")
+        if len(parts) == len(sentences):
+            return [p.strip() for p in parts]
+    return [" ".join(tokens(s)) for s in sentences]  # a line break inside a sentence: one at a time
+
+
+def article_units(article: Article) -> Units:
+    """The countable sentences of an article as keys (computed where the article is prepared)."""
+    out: list[_Unit] = []
+    for i, (sentence, norm) in enumerate(zip(article.sentences, _normalised(article.sentences), strict=True)):
+        n_tokens = norm.count(" ") + 1 if norm else 0
+        if not _countable(sentence, norm, n_tokens):
+            continue
+        out.append(_Unit(i, _hash(norm), "sentence", n_tokens))
+        if i == 0 and n_tokens >= SUFFIX_TOKENS + 3:
+            tail = " ".join(norm.rsplit(" ", SUFFIX_TOKENS)[-SUFFIX_TOKENS:])
+            out.append(_Unit(i, _hash(tail, "suffix"), "suffix", n_tokens))
+    return tuple(out)
+
+
+def related(
+    a: Sequence[str], b: Sequence[str], title_a: Sequence[str] = (), title_b: Sequence[str] = ()
+) -> bool:
+    """Whether two token sequences share content beyond the text they have in common word for word.
+
+    Words covered by a shared 4-gram are set aside; what is left of each side (its words of 4+
+    characters) is its own content. The two are related when one side's own content is mostly
+    (``RELATED_OWN``) found anywhere in the other (a reprint under a headline drawn from the body), or
+    their own contents overlap (``RELATED_OVERLAP``: two reports of one event). A side with nothing of
+    its own is contained in the other (a reprint): related. A banner under two unrelated headlines
+    leaves two headlines that share nothing. Titles, when both have one, are related when they share
+    two words of 4+ characters (two headlines of one event name its people, places or subject).
+    """
+    head_a = {w for w in title_a if len(w) >= 4 and w != "0"}
+    if len(head_a & {w for w in title_b if len(w) >= 4 and w != "0"}) >= 2:
+        return True
+    n = SHARED_NGRAM
+
+    def grams(t: Sequence[str]) -> set[tuple[str, ...]]:
+        return {tuple(t[i : i + n]) for i in range(len(t) - n + 1)}
+
+    shared = grams(a) & grams(b)
+
+    def rest(t: Sequence[str]) -> set[str]:
+        covered = [False] * len(t)
+        for i in range(len(t) - n + 1):
+            if tuple(t[i : i + n]) in shared:
+                for j in range(i, i + n):
+                    covered[j] = True
+        return {w for w, c in zip(t, covered, strict=True) if not c and len(w) >= 4 and w != "0"}
+
+    ra, rb = rest(a), rest(b)
+    if not ra or not rb:
+        return True
+    wa, wb = set(a), set(b)
+    if max(len(ra & wb) / len(ra), len(rb & wa) / len(rb)) >= RELATED_OWN:
+        return True
+    return len(ra & rb) / min(len(ra), len(rb)) >= RELATED_OVERLAP
+
+
+def _article_tokens(article: Article) -> tuple[list[str], list[str]]:
+    """Title, text and the boilerplate already taken out of it (the article as first read), and the title."""
+    taken = [r.text for r in article.removed if r.reason.startswith(REASONS)]
+    # the opening words are enough to tell a reprint from a banner, and keep the check cheap
+    return tokens("\n".join([article.title, article.text, *taken]))[:RELATED_TOKENS], tokens(article.title)
+
+
+@dataclass(slots=True)
+class Count:
+    """What the store knows of one key in one scope."""
+
+    scope: str
+    key: int
+    kind: str
+    articles: int = 0
+    unrelated: int = 0
+    reps: list[str] = field(default_factory=list)
+    holders: list[str] = field(default_factory=list)
+    sample: str = ""
+    last_seq: int = 0
+
+
+def _corpus_boilerplate(
+    count: Count | None, others: int, n_tokens: int, edge: bool, settings: Settings
+) -> bool:
+    """``others``: how many other sentences of the article recur in unrelated articles of the corpus."""
+    if count is None:
+        return False
+    need = settings.boilerplate_corpus_min
+    if count.unrelated >= need and (n_tokens >= LONG_TOKENS or others >= 1):
+        return True
+    return edge and count.unrelated >= 2 * need
+
+
+def decide(
+    article: Article,
+    counts: Mapping[tuple[str, int], Count],
+    *,
+    settings: Settings = DEFAULT_SETTINGS,
+    units: Units | None = None,
+) -> dict[int, tuple[str, str | None]]:
+    """Sentence index -> (reason, the sample of a suffix key or None) for each boilerplate sentence."""
+    units = article_units(article) if units is None else units
+    scopes = (article.source, "") if article.source else ("",)
+    low = min(settings.boilerplate_site_min, settings.boilerplate_corpus_min)
+    if not any(
+        (c := counts.get((s, u.key))) is not None and c.unrelated >= low for u in units for s in scopes
+    ):
+        return {}  # the usual case: nothing of this article recurs
+    by_index: dict[int, dict[str, _Unit]] = {}
+    for u in units:
+        by_index.setdefault(u.index, {})[u.kind] = u
+    last = len(article.sentences) - 1
+    need = settings.boilerplate_corpus_min
+    recurring = sum(
+        1
+        for kinds in by_index.values()
+        if "sentence" in kinds
+        and (c := counts.get(("", kinds["sentence"].key))) is not None
+        and c.unrelated >= need
+    )
+    out: dict[int, tuple[str, str | None]] = {}
+    for index, kinds in by_index.items():
+        sentence = kinds.get("sentence")
+        if sentence is None:
+            continue
+        n_tokens = sentence.n_tokens
+        edge = index == 0 or index == last
+        site_count = counts.get((article.source, sentence.key)) if article.source else None
+        if site_count is not None and site_count.unrelated >= settings.boilerplate_site_min:
+            out[index] = (
+                f"site boilerplate: seen in {site_count.articles} articles of {article.source} "
+                f"({site_count.unrelated} unrelated)",
+                None,
+            )
+            continue
+        corpus = counts.get(("", sentence.key))
+        others = recurring - (1 if corpus is not None and corpus.unrelated >= need else 0)
+        if _corpus_boilerplate(corpus, others, n_tokens, edge, settings):
+            assert corpus is not None
+            out[index] = (
+                f"corpus boilerplate: seen in {corpus.articles} articles ({corpus.unrelated} unrelated)",
+                None,
+            )
+            continue
+        suffix = kinds.get("suffix")
+        if suffix is None:
+            continue
+        # A first sentence whose tail recurs: the headline glued to a banner. Site first, then corpus.
+        for scope in [article.source, ""] if article.source else [""]:
+            c = counts.get((scope, suffix.key))
+            if c is None:
+                continue
+            need_here = settings.boilerplate_site_min if scope else need
+            if c.unrelated >= need_here and (scope or recurring >= 1):
+                where = f"of {scope} " if scope else ""
+                out[index] = (
+                    f"{'site' if scope else 'corpus'} boilerplate: the end of this sentence is seen in "
+                    f"{c.articles} articles {where}({c.unrelated} unrelated)",
+                    c.sample,
+                )
+                break
+    return out
+
+
+def strip(article: Article, decisions: Mapping[int, tuple[str, str | None]]) -> Article:
+    """The article without its boilerplate sentences (a glued first sentence keeps its head)."""
+    if not decisions:
+        return article
+    text = article.text
+    spans: list[tuple[int, int] | None] = []
+    pos = 0
+    for sentence in article.sentences:
+        at = text.find(sentence, pos)
+        if at < 0:
+            spans.append(None)
+            continue
+        spans.append((at, at + len(sentence)))
+        pos = at + len(sentence)
+    cuts: list[tuple[int, int]] = []
+    removed: list[RemovedSpan] = []
+    sentences = list(article.sentences)
+    for index in sorted(decisions):
+        reason, sample = decisions[index]
+        span = spans[index] if index < len(spans) else None
+        if span is None:
+            continue
+        sentence = article.sentences[index]
+        if sample is None:
+            cuts.append(span)
+            removed.append(RemovedSpan(reason, sentence))
+            sentences[index] = ""
+            continue
+        start = _shared_tail_start(sentence, sample)
+        if start is None or start == 0:
+            continue
+        cuts.append((span[0] + start, span[1]))
+        removed.append(RemovedSpan(reason, sentence[start:].strip()))
+        sentences[index] = sentence[:start].strip()
+    if not cuts:
+        return article
+    pieces: list[str] = []
+    pos = 0
+    for start, end in sorted(cuts):
+        pieces.append(text[pos:start])
+        pos = end
+    pieces.append(text[pos:])
+    joined = "".join(pieces)
+    paragraphs = [" ".join(line.split()) for line in joined.split("\n")]
+    new_text = "\n\n".join(p for p in paragraphs if p)
+    return replace(
+        article,
+        text=new_text,
+        sentences=tuple(s for s in sentences if s),
+        removed=article.removed + tuple(removed),
+    )
+
+
+def _shared_tail_start(sentence: str, sample: str) -> int | None:
+    """Where, in ``sentence``, the words it shares at its end with ``sample`` begin (None: fewer than 8)."""
+    mine = [
+        (m.start(), _DIGITS.sub("0", unicodedata.normalize("NFKC", m.group()).casefold()))
+        for m in _TOKEN.finditer(sentence)
+    ]
+    theirs = tokens(sample)
+    n = 0
+    while n < min(len(mine), len(theirs)) and mine[-1 - n][1] == theirs[-1 - n]:
+        n += 1
+    if n < SUFFIX_TOKENS:
+        return None
+    return mine[-n][0]
+
+
+def is_boilerplate_only(article: Article) -> bool:
+    """Whether cleaning flagged the article as nothing but boilerplate."""
+    return any(r.reason == BOILERPLATE_ONLY for r in article.removed)
+
+
+def flag_boilerplate_only(article: Article) -> Article:
+    """The article emptied and flagged: its whole text was learned boilerplate."""
+    return replace(
+        article,
+        text="",
+        sentences=(),
+        removed=(
+            *article.removed,
+            RemovedSpan(
+                BOILERPLATE_ONLY, "the whole text is learned boilerplate: kept out of stories and copies"
+            ),
+        ),
+    )
+
+
+class BoilerplateLearner:
+    """Updates the store's counts batch by batch and cleans articles with what is known.
+
+    :meth:`learn` counts a batch (before it is stored) and returns it cleaned, plus the ids of stored
+    articles that hold a key that just became recurring; :meth:`reclean` cleans those in the store
+    (their story and copy decisions are dropped, so the next stages place them again).
+    """
+
+    def __init__(self, store: SQLiteStore, *, settings: Settings = DEFAULT_SETTINGS) -> None:
+        self.store = store
+        self.settings = settings
+
+    def learn(
+        self, articles: Sequence[Article], units: Mapping[str, Units] | None = None
+    ) -> tuple[list[Article], set[str]]:
+        """Count ``articles``' sentences, then return them cleaned and the stored articles to re-clean.
+
+        ``units`` (article id -> :func:`article_units`) saves computing them here when the worker
+        processes did. A key seen for the first time gets a corpus row only; its site row is made at
+        its second sighting, seeded with the earlier holders of that site (the table stays about half
+        the size, and first sightings, the bulk of any crawl, cost one row)."""
+        given = dict(units or {})
+        for a in articles:
+            if a.id not in given:
+                given[a.id] = article_units(a)
+        stored_before = self.store.stored_ids([a.id for a in articles])
+        fresh = [a for a in articles if a.id not in stored_before]  # duplicates were counted when stored
+        corpus_keys = {("", u.key) for a in fresh for u in given[a.id]}
+        counts = self.store.boilerplate_counts(corpus_keys)
+        site_keys = {
+            (a.source, u.key) for a in fresh if a.source for u in given[a.id] if ("", u.key) in counts
+        }
+        counts.update(self.store.boilerplate_counts(site_keys))
+        seq = self.store.max_seq()
+        batch = {a.id: a for a in articles}
+        cache: dict[str, tuple[list[str], list[str], str]] = {}
+        changed: dict[tuple[str, int], Count] = {}
+        reclean: set[str] = set()
+        top = max(self.settings.boilerplate_site_min, 2 * self.settings.boilerplate_corpus_min)
+
+        def toks(article_id: str) -> tuple[list[str], list[str], str] | None:
+            """(tokens, title tokens, source) of an article of the batch or the store."""
+            if article_id not in cache:
+                if len(cache) > 4096:  # bounded: tokens of a few thousand articles at a time
+                    cache.clear()
+                article = batch.get(article_id)
+                if article is None:
+                    try:
+                        article = self.store.get_article(article_id)
+                    except NotFoundError:
+                        return None
+                cache[article_id] = (*_article_tokens(article), article.source)
+            return cache[article_id]
+
+        def count_one(article: Article, unit: _Unit, count: Count, when: int) -> None:
+            if article.id in count.holders:
+                return
+            if unit.kind == "sentence" and count.articles == 1:
+                count.sample = unit.sample(article)  # kept from the second sighting on: singletons stay small
+            elif unit.kind == "suffix" and not count.articles:
+                count.sample = unit.sample(article)
+            elif unit.kind == "suffix":
+                # keep, as the sample, only the tail the holders share: the banner, not a headline
+                text = unit.sample(article)
+                at = _shared_tail_start(text, count.sample)
+                if at is not None:
+                    count.sample = text[at:]
+            before = count.unrelated
+            if not count.reps:
+                count.unrelated += 1  # the first holder: nothing to be related to
+                count.reps.append(article.id)
+            elif count.unrelated < top:
+                mine = toks(article.id)
+                reps = [t for r in count.reps if (t := toks(r)) is not None]
+                if mine is not None and not any(related(mine[0], t[0], mine[1], t[1]) for t in reps):
+                    count.unrelated += 1
+                    if len(count.reps) < MAX_REPS:
+                        count.reps.append(article.id)
+            count.articles += 1
+            if len(count.holders) < MAX_HOLDERS:
+                count.holders.append(article.id)
+            count.last_seq = when
+            changed[(count.scope, count.key)] = count
+            if count.unrelated > before and count.unrelated >= 2:
+                reclean.update(h for h in count.holders if h not in batch)
+
+        for n, article in enumerate(fresh):
+            when = seq + n + 1
+            done: set[int] = set()
+            for unit in given[article.id]:
+                if unit.key in done:
+                    continue
+                done.add(unit.key)
+                corpus = counts.get(("", unit.key))
+                if article.source and corpus is not None:
+                    site = counts.get((article.source, unit.key))
+                    if site is None:
+                        site = self._seed_site(article.source, corpus, toks)
+                        counts[(article.source, unit.key)] = site
+                    count_one(article, unit, site, when)
+                if corpus is None:
+                    corpus = counts[("", unit.key)] = Count("", unit.key, unit.kind)
+                count_one(article, unit, corpus, when)
+        self.store.write_boilerplate_counts(
+            changed.values(), prune_before=seq - self.settings.boilerplate_horizon
+        )
+        return [self.clean(a, counts, given[a.id]) for a in articles], reclean
+
+    @staticmethod
+    def _seed_site(
+        site: str, corpus: Count, toks: Callable[[str], tuple[list[str], list[str], str] | None]
+    ) -> Count:
+        """A site row made at a key's second sighting: the corpus row's holders of that site."""
+        count = Count(site, corpus.key, corpus.kind, sample=corpus.sample)
+        for holder in corpus.holders:
+            info = toks(holder)
+            if info is None or info[2] != site:
+                continue
+            count.articles += 1
+            count.holders.append(holder)
+            if holder in corpus.reps:
+                count.unrelated += 1
+                count.reps.append(holder)
+        count.last_seq = corpus.last_seq
+        return count
+
+    def clean(
+        self, article: Article, counts: Mapping[tuple[str, int], Count], units: Units | None = None
+    ) -> Article:
+        """``article`` without the boilerplate ``counts`` know of (flagged when nothing else is left)."""
+        cleaned = strip(article, decide(article, counts, settings=self.settings, units=units))
+        if cleaned is not article and len(cleaned.text.strip()) < self.settings.min_text_chars:
+            return flag_boilerplate_only(cleaned)
+        return cleaned
+
+    def reclean(self, article_ids: Iterable[str]) -> list[str]:
+        """Clean stored articles again with what is known now; returns the ids that changed."""
+        ids = sorted(set(article_ids))
+        if not ids:
+            return []
+        stored = [i for i in ids if self.store.has_article(i)]  # a holder may have been quarantined
+        articles = [a for a in self.store.iter_articles(stored) if not is_boilerplate_only(a)]
+        units = {a.id: article_units(a) for a in articles}
+        wanted = {(scope, u.key) for a in articles for u in units[a.id] for scope in {"", a.source}}
+        counts = self.store.boilerplate_counts(wanted)
+        changed = [c for a in articles if (c := self.clean(a, counts, units[a.id])) is not a]
+        self.store.replace_cleaned(changed)
+        return [a.id for a in changed]
+
+
+def known(
+    store: SQLiteStore, *, site: str | None = None, min_unrelated: int = 2, limit: int = 200
+) -> list[dict[str, object]]:
+    """What the store has learned: recurring keys (per scope, most widespread first), for people to check."""
+    rows = store.iter_boilerplate(site=site, min_unrelated=min_unrelated, limit=limit)
+    return [
+        {
+            "scope": c.scope or "(corpus)",
+            "kind": c.kind,
+            "articles": c.articles,
+            "unrelated": c.unrelated,
+            "text": c.sample,
+        }
+        for c in rows
+    ]
+
+
+def counts_to_row(c: Count) -> tuple[object, ...]:
+    """A count as the store's row."""
+    # ids are hex digests: a space-joined list is enough, and much cheaper than JSON per row
+    return (
+        c.scope,
+        c.key,
+        c.kind,
+        c.articles,
+        c.unrelated,
+        " ".join(c.reps),
+        " ".join(c.holders),
+        c.sample,
+        c.last_seq,
+    )

@@ -1,0 +1,283 @@
+"""Learned boilerplate: what recurs across unrelated articles goes, news that recurs stays."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from storyline.boilerplate import countable, related, sentence_key, tokens
+from storyline.cli import EXIT_OK, app
+from storyline.copies import find_copies
+from storyline.models import Article
+from storyline.pipeline import ingest
+from storyline.settings import Settings
+from storyline.store import SQLiteStore
+from storyline.testing import FakeEmbedder
+
+SETTINGS = Settings(workers=1, batch_size=3)
+
+NOTICE = (
+    "We use cookies and similar tools to improve your experience on our website and to show you relevant offers. "
+    "By clicking accept and close you agree to the processing of your personal data as described in our policy."
+)
+
+# Each topic: a headline and sentences that share no content words with the other topics.
+TOPICS = [
+    (
+        "Ferry service resumes in Sallow Bay",
+        "The harbour authority said the ferry crossing reopens after repairs to the pier. Captains expect crowded decks during the first weekend of sailings.",
+    ),
+    (
+        "Council approves new library in Lindenfeld",
+        "Councillors voted to fund a library with reading rooms for pupils. Construction workers will begin digging foundations before winter arrives.",
+    ),
+    (
+        "Storm floods farmland near Port Ardent",
+        "Heavy rainfall submerged orchards and drowned vegetable fields along the river. Farmers fear their harvest losses will reach millions.",
+    ),
+    (
+        "Striking nurses reach agreement in Kessel",
+        "Hospital managers offered higher wages after weeks of walkouts by nursing staff. Patients waiting for surgery welcomed the settlement.",
+    ),
+    (
+        "Brackwater museum returns stolen painting",
+        "Detectives recovered the canvas from an auction house abroad. Curators hung the portrait again in the eastern gallery.",
+    ),
+    (
+        "Football club in San Telmo sacks coach",
+        "Directors dismissed the manager following eight consecutive defeats. Supporters chanted outside the stadium demanding a complete rebuild.",
+    ),
+    (
+        "Ostrava Nova airport opens second runway",
+        "Airline executives praised the expansion that doubles takeoff capacity. Neighbours complained about noise from night flights.",
+    ),
+]
+
+
+def _write(path: Path, records: list[dict[str, str]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def _article(i: int, site: str, *, notice: str = NOTICE, extra: str = "") -> dict[str, str]:
+    title, body = TOPICS[i]
+    text = f"{body}\n\n{notice}" if notice else body
+    return {"title": title, "text": text + (f"\n\n{extra}" if extra else ""), "url": f"https://{site}/{i}"}
+
+
+def _texts(store: SQLiteStore) -> dict[str, Article]:
+    return {a.title: a for a in store.iter_articles()}
+
+
+def test_keys_fold_case_space_punctuation_and_digits() -> None:
+    assert sentence_key("Updated 10:42 on 3 May 2024.") == sentence_key("updated  9:15 on 14 may 2025")
+    assert sentence_key("Updated 10:42 on 3 May.") != sentence_key("Published 10:42 on 3 May.")
+    assert tokens("Ein Satz, 42 Mal!") == ["ein", "satz", "0", "mal"]
+
+
+def test_short_and_quoted_sentences_are_never_counted() -> None:
+    assert not countable("Read more here.")
+    assert not countable('"We shall fight on the beaches, we shall never surrender," he said.')
+    assert countable(NOTICE.split(". ")[0])
+
+
+def test_site_notice_is_learned_and_removed_from_earlier_articles_too(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    src = _write(tmp_path / "a.jsonl", [_article(i, "example.com") for i in range(5)])
+    # one article per batch: the first is stored before anything recurs, and is cleaned again later
+    stats, _ = ingest([src], store, settings=Settings(workers=1, batch_size=1))
+    assert stats.stored == 5
+    assert stats.recleaned == 1
+    for article in store.iter_articles():
+        assert "cookies" not in article.text, article.title
+        reasons = [r.reason for r in article.removed]
+        assert any(r.startswith(("site boilerplate", "corpus boilerplate")) for r in reasons)
+        assert TOPICS[[t for t, _ in TOPICS].index(article.title)][1].split(". ")[0] in article.text
+    last = _texts(store)[TOPICS[4][0]]
+    assert any(
+        r.reason.startswith("site boilerplate: seen in") and "example.com" in r.reason for r in last.removed
+    )
+
+
+def test_every_article_one_paragraph_nothing_repeats_nothing_removed(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    records = [
+        {"title": t, "text": b, "url": f"https://single.example/{i}"} for i, (t, b) in enumerate(TOPICS)
+    ]
+    ingest([_write(tmp_path / "one.jsonl", records)], store, settings=SETTINGS)
+    for article in store.iter_articles():
+        assert not article.removed
+        assert article.text == TOPICS[[t for t, _ in TOPICS].index(article.title)][1]
+
+
+def test_standing_correction_in_follow_ups_of_one_story_stays(store: SQLiteStore, tmp_path: Path) -> None:
+    correction = "An earlier version of this report misstated the number of ferry cabins damaged by the fire."
+    days = [
+        "The ferry operator in Sallow Bay inspected the burned cabins on Monday.",
+        "Inspectors in Sallow Bay said the ferry operator must replace the burned cabins.",
+        "The Sallow Bay ferry operator ordered new cabins after the inspection of the burned deck.",
+        "The repaired ferry left Sallow Bay on Thursday with new cabins on its upper deck.",
+    ]
+    records = [
+        {
+            "title": f"Sallow Bay ferry fire, day {d + 1}",
+            "text": f"{body}\n\n{correction}",
+            "url": f"https://bay.example/{d}",
+        }
+        for d, body in enumerate(days)
+    ]
+    ingest([_write(tmp_path / "days.jsonl", records)], store, settings=SETTINGS)
+    for article in store.iter_articles():
+        assert correction in article.text
+        assert not article.removed
+
+
+def test_famous_quote_across_different_articles_stays(store: SQLiteStore, tmp_path: Path) -> None:
+    quote = (
+        '"Ask not what your country can do for you, ask what you can do for your country," she reminded them.'
+    )
+    records = []
+    for i, (title, body) in enumerate(TOPICS):
+        first, second = body.split(". ", 1)
+        records.append(
+            {"title": title, "text": f"{first}. {quote} {second}", "url": f"https://site{i}.example/q"}
+        )
+    ingest([_write(tmp_path / "q.jsonl", records)], store, settings=SETTINGS)
+    for article in store.iter_articles():
+        assert quote in article.text
+        assert not article.removed
+
+
+def test_lone_unquoted_line_inside_different_articles_stays(store: SQLiteStore, tmp_path: Path) -> None:
+    line = "Officials described the situation as calm but tense throughout the afternoon."
+    records = []
+    for i, (title, body) in enumerate(TOPICS):
+        first, second = body.split(". ", 1)
+        records.append(
+            {
+                "title": title,
+                "text": f"{first}. {line}\n\nA third sentence for topic {title}. {second}",
+                "url": f"https://s{i}.example/x",
+            }
+        )
+    ingest([_write(tmp_path / "l.jsonl", records)], store, settings=SETTINGS)
+    assert all(line in a.text for a in store.iter_articles())
+
+
+def test_first_batch_of_one_site_then_another_site(store: SQLiteStore, tmp_path: Path) -> None:
+    first = _write(tmp_path / "first.jsonl", [_article(i, "alpha.example") for i in range(4)])
+    second = _write(
+        tmp_path / "second.jsonl",
+        [_article(i, "beta.example", notice="") for i in range(4, 7)],
+    )
+    ingest([first], store, settings=Settings(workers=1, batch_size=10))
+    ingest([second], store, settings=Settings(workers=1, batch_size=10))
+    by_title = _texts(store)
+    for i in range(4):
+        assert "cookies" not in by_title[TOPICS[i][0]].text
+        assert TOPICS[i][1] == by_title[TOPICS[i][0]].text  # the body itself is untouched
+    for i in range(4, 7):
+        assert by_title[TOPICS[i][0]].text == TOPICS[i][1]
+        assert not by_title[TOPICS[i][0]].removed
+
+
+def test_wire_reprint_under_new_headlines_is_not_boilerplate(store: SQLiteStore, tmp_path: Path) -> None:
+    body = (
+        "LINDENFELD (Atlas Newswire) - Engineers closed the old stone bridge over the Kessel river on Tuesday "
+        "after divers found cracks in two of its piers. The regional transport office said repairs could take "
+        "until spring and that buses would cross at the northern ferry instead. Mayor Ilse Brandt asked drivers "
+        "to leave their cars at home during the morning rush."
+    )
+    heads = [
+        "Bridge closed after cracks found",
+        "Lindenfeld loses its river crossing",
+        "Repairs shut stone bridge",
+        "Kessel river bridge shut until spring",
+    ]
+    records = [
+        {"title": h, "text": body, "url": f"https://paper{i}.example/bridge"} for i, h in enumerate(heads)
+    ]
+    ingest([_write(tmp_path / "w.jsonl", records)], store, settings=SETTINGS)
+    articles = list(store.iter_articles())
+    assert len(articles) == 4
+    assert all(a.text == body and not a.removed for a in articles)
+    links = find_copies(articles, embedder=FakeEmbedder())
+    assert len(links) == 3 and all(link.type.value == "wire" for link in links)
+    assert all(link.evidence["shared_content"]["shingles"] > 20 for link in links)
+
+
+def test_articles_sharing_only_a_banner_are_not_copies(store: SQLiteStore, tmp_path: Path) -> None:
+    banner = (
+        "This network provides the information as is without warranties of any kind. "
+        "Our network disclaims responsibility for the privacy practices of the websites attached to it. "
+        "For any enquiries about reusing this information please contact the provider named above."
+    )
+    records = [{"text": f"{title}\n\n{banner}"} for title, _ in TOPICS[:3]]
+    ingest([_write(tmp_path / "b.jsonl", records)], store, settings=SETTINGS)
+    articles = list(store.iter_articles())
+    assert {a.text for a in articles} == {t for t, _ in TOPICS[:3]}  # the headline is the signal left
+    assert not find_copies(articles, embedder=FakeEmbedder())
+
+
+def test_headline_glued_to_the_banner_keeps_the_headline(store: SQLiteStore, tmp_path: Path) -> None:
+    glued = "To improve our website and show you relevant news we collect technical anonymous data about you with tools of our partners."
+    rest = "Details of the technologies we use are in the rules on cookies. You can withdraw your consent as our privacy policy describes."
+    records = [{"text": f"{title} {glued} {rest}"} for title, _ in TOPICS[:3]]
+    ingest([_write(tmp_path / "g.jsonl", records)], store, settings=SETTINGS)
+    texts = sorted(a.text for a in store.iter_articles())
+    assert texts == sorted(t for t, _ in TOPICS[:3])
+
+
+def test_whole_text_boilerplate_is_quarantined_or_flagged(store: SQLiteStore, tmp_path: Path) -> None:
+    notice_only = [{"text": NOTICE, "url": f"https://example.com/page{i}", "title": ""} for i in range(3)]
+    records = [_article(i, "example.com") for i in range(4)] + notice_only
+    stats, _ = ingest([_write(tmp_path / "n.jsonl", records)], store, settings=SETTINGS)
+    reasons = [q.reason for q in store.iter_quarantine()]
+    flagged = [a for a in store.iter_articles() if any(r.reason == "boilerplate-only" for r in a.removed)]
+    assert stats.quarantined + len(flagged) == 3
+    assert all("learned boilerplate" in r for r in reasons)
+    unassigned = set(store.unassigned_ids())
+    assert not unassigned & {a.id for a in flagged}
+
+
+def test_counts_are_pruned_beyond_the_horizon(store: SQLiteStore, tmp_path: Path) -> None:
+    records = [{"title": t, "text": b, "url": f"https://p.example/{i}"} for i, (t, b) in enumerate(TOPICS)]
+    ingest(
+        [_write(tmp_path / "p.jsonl", records)],
+        store,
+        settings=Settings(workers=1, batch_size=2, boilerplate_horizon=2),
+    )
+    rows = store._db.execute("SELECT COUNT(*), MIN(last_seq) FROM boilerplate").fetchone()
+    assert rows[0] < 2 * len(TOPICS) * 2  # two sentences, two scopes each, without pruning
+    assert rows[1] >= len(TOPICS) - 4
+
+
+def test_related_tells_reprints_from_banners() -> None:
+    body = tokens(TOPICS[0][1] + " " + TOPICS[1][1])
+    assert related(tokens("Sallow Bay ferry back") + body, tokens("Ferry crossing reopens") + body)
+    notice = tokens(NOTICE)
+    assert not related(tokens(TOPICS[2][0]) + notice, tokens(TOPICS[3][0]) + notice)
+
+
+def test_cli_lists_what_was_learned(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    db = tmp_path / "c.db"
+    with SQLiteStore(db) as store:
+        ingest(
+            [_write(tmp_path / "c.jsonl", [_article(i, "example.com") for i in range(4)])],
+            store,
+            settings=SETTINGS,
+        )
+    runner = CliRunner()
+    done = runner.invoke(app, ["boilerplate", "--db", str(db), "--site", "example.com", "--json"])
+    assert done.exit_code == EXIT_OK, done.output
+    rows = json.loads(done.stdout)
+    assert rows and all(r["scope"] == "example.com" for r in rows)
+    assert any("cookies" in r["text"] and r["unrelated"] >= 3 for r in rows)
+    table = runner.invoke(app, ["boilerplate", "--db", str(db)])
+    assert table.exit_code == EXIT_OK and "(corpus)" in table.stdout
+    missing = runner.invoke(app, ["boilerplate", "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code != EXIT_OK
