@@ -540,7 +540,7 @@ def eval_similarity(
     json_out: JsonOption = False,
 ) -> None:
     """Pearson r between predicted and gold scores, per dimension, over all pairs and per language pair."""
-    from .similarity import evaluate_similarity
+    from .evaluate import evaluate_similarity
 
     result = evaluate_similarity(gold)
     if json_out:

@@ -163,7 +163,8 @@ class StoryIndex:
         self._postings: dict[int, list[str]] = defaultdict(list)
         self._lead_rows: dict[str, int] = {}
         self._lead_ids: list[str | None] = []
-        self._leads = np.zeros((1024, 512), dtype=np.float32)
+        # one row per remembered profile; as wide as the embedder's vectors (it widens on the first)
+        self._leads = np.zeros((1024, 0), dtype=np.float32)
         self._newest: int | None = None
         self._dead_rows = 0  # rows of the lead matrix whose profile is gone
         self._undated: deque[str] = deque()
@@ -236,6 +237,10 @@ class StoryIndex:
         row = len(self._lead_ids)
         if row >= len(self._leads):
             self._leads = np.vstack([self._leads, np.zeros_like(self._leads)])
+        if len(p.lead) > self._leads.shape[1]:  # any embedder dimension: the matrix takes the vectors' width
+            self._leads = np.hstack(
+                [self._leads, np.zeros((len(self._leads), len(p.lead) - self._leads.shape[1]), np.float32)]
+            )
         self._leads[row, : len(p.lead)] = p.lead
         self._lead_ids.append(p.article_id)
         self._lead_rows[p.article_id] = row
@@ -270,7 +275,9 @@ class StoryIndex:
             live = [i for i, a in enumerate(self._lead_ids) if a is not None]
             self._dead_rows = 0
             self._leads = (
-                np.ascontiguousarray(self._leads[live]) if live else np.zeros((1024, 512), np.float32)
+                np.ascontiguousarray(self._leads[live])
+                if live
+                else np.zeros((1024, self._leads.shape[1]), np.float32)
             )
             self._lead_ids = [self._lead_ids[i] for i in live]
             self._lead_rows = {a: row for row, a in enumerate(self._lead_ids) if a is not None}
