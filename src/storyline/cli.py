@@ -23,17 +23,21 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
 from . import __version__
 from .errors import StorylineError
 from .models import Article, IngestStats, Quarantined, Story, to_dict
+from .pipeline import RunListener, RunResult
 from .settings import Settings
 from .terminal import SafeConsole, clip, print_ingest_summary, print_similarity, print_stories
+from .types import Store
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -77,14 +81,15 @@ def _print_json(value: Any) -> None:
     sys.stdout.write(_json_text(to_dict(value), indent=2) + "\n")
 
 
-def _open(db: Path, *, existing: bool = False) -> Any:
-    """The store; with ``existing``, a missing store is an error (opening it would create it)."""
+def _open(db: Path, *, existing: bool = False, read_only: bool = False) -> Store:
+    """The store; with ``existing``, a missing store is an error (opening it would create it) and
+    the store is opened read-only (the read commands), as with ``read_only``."""
     from .errors import NotFoundError
     from .store import open_store
 
     if existing and not db.exists():
         raise NotFoundError(f"the store {str(db)!r} does not exist: give --db, or run `storyline run` first")
-    return open_store(db)
+    return open_store(db, read_only=existing or read_only)
 
 
 def _bar(stage: str, *columns: TextColumn, quiet: bool = False) -> Progress:
@@ -249,32 +254,6 @@ def boilerplate(
         console.print("nothing recurring learned yet" + (f" for {site!r}" if site else ""))
 
 
-def _copies(db: Path, settings: Settings, article_ids: list[str] | None) -> int:
-    from .pipeline import find_story_copies
-
-    with (
-        _open(db) as store,
-        console.status("[bold]copies[/] looking for reprints, spun and translated copies"),
-    ):
-        return len(find_story_copies(store, article_ids=article_ids, settings=settings))
-
-
-def _assign(db: Path, settings: Settings, *, quiet: bool = False) -> int:
-    from .pipeline import assign_stories
-
-    with (
-        _open(db) as store,
-        _bar("stories", quiet=quiet) as progress,
-    ):
-        task = progress.add_task("stories", total=None)
-        done = assign_stories(
-            store,
-            settings=settings,
-            on_progress=lambda n, total: progress.update(task, completed=n, total=total),
-        )
-    return len(done)
-
-
 def _story_row(story: Story) -> dict[str, Any]:
     return {
         "id": story.id,
@@ -434,9 +413,8 @@ def _load_article(ref: str, db: Path) -> Article:
         raise NotFoundError(
             f"{ref!r} is neither a file nor an article id: the store {str(db)!r} does not exist"
         )
-    with _open(db) as store:
-        article: Article = store.get_article(ref)
-        return article
+    with _open(db, read_only=True) as store:
+        return store.get_article(ref)
 
 
 @app.command()
@@ -484,7 +462,7 @@ def compare(
     copies = []
     if db.exists():  # the copy links the store holds between these versions
         ids = {a.id for a in versions}
-        with _open(db) as store:
+        with _open(db, read_only=True) as store:
             copies = [c for c in store.copies(ids) if c.copy in ids and c.original in ids]
     with console.status("[bold]compare[/] aligning sentences, names and dates"):
         comparison = compare_articles(versions, copies=copies)
@@ -557,24 +535,6 @@ def eval_similarity(
     out.print(table)
 
 
-def _reports(db: Path, folder: Path, settings: Settings, max_stories: int) -> Path:
-    from .report import write_story_reports
-
-    with (
-        _open(db) as store,
-        _bar("reports") as progress,
-    ):
-        task = progress.add_task("reports", total=None)
-        index: Path = write_story_reports(
-            store,
-            folder,
-            settings=settings,
-            max_stories=max_stories,
-            on_progress=lambda n, total: progress.update(task, completed=n, total=total),
-        )
-    return index
-
-
 @app.command()
 def run(
     paths: Annotated[
@@ -600,12 +560,12 @@ def run(
     """The main job: ingest PATHs (if any), group what is stored into stories, find copies, print the
     stories, write their reports."""
     from .errors import NotFoundError
+    from .pipeline import run as run_job
 
     settings = Settings(precision=precision)
     sources = [*(paths or []), *([str(sample_corpus())] if sample else [])]
     if sources:
-        stats, _ = _ingest(sources, db, settings, exclude=[reports])
-        print_ingest_summary(console, stats, db)
+        _check_paths(sources)
     else:
         hint = "give PATH to read, or --sample for the built-in sample corpus"
         if not db.exists():
@@ -617,28 +577,82 @@ def run(
         console.print(
             Text(f"no PATH given: grouping the {held} article(s) stored in {db} ({pending} in no story yet)")
         )
-        stats = IngestStats()
-    _assign(db, settings)
-    with _open(db) as store:
-        unchecked = store.articles_without_copy_check()
-    links = _copies(db, settings, unchecked)
-    with _open(db) as store:
-        found = store.list_stories()
-        n_links = len(store.copies())
-    print_stories(out, found, db, limit=30)
-    console.print(
-        Text(f"{len(found)} stories; {n_links} copy links ({links} new): `storyline show STORY --db {db}`")
-    )
-    if not no_reports:
-        index = _write("reports", reports, lambda: _reports(db, reports, settings, max_reports))
-        n_multi = sum(1 for s in found if len(s.article_ids) >= 2)
-        which = (
-            f"the {n_multi} stories with two or more versions"
-            if n_multi <= max_reports
-            else f"the {max_reports} largest of the {n_multi} stories with two or more versions"
+    with _open(db) as store, _RunProgress(store, db, max_reports) as listener:
+        result = run_job(
+            sources,
+            store=store,
+            settings=settings,
+            reports=None if no_reports else reports,
+            max_reports=max_reports,
+            listener=listener,
         )
-        console.print(Text(f"reports of {which}: {index}"), soft_wrap=True)
-    raise typer.Exit(EXIT_QUARANTINED if stats.quarantined else EXIT_OK)
+    if result.reports is not None:
+        console.print(Text(f"reports of {listener.which}: {result.reports}"), soft_wrap=True)
+    raise typer.Exit(EXIT_QUARANTINED if result.quarantined else EXIT_OK)
+
+
+class _RunProgress(RunListener):
+    """The main job's progress on the terminal: a bar (or spinner) per stage on stderr, the ingest
+    summary after reading, the stories after the copy stage."""
+
+    def __init__(self, store: Store, db: Path, max_reports: int) -> None:
+        self.store, self.db, self.max_reports = store, db, max_reports
+        self.which = ""
+        self._live: Progress | Status | None = None
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> _RunProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = self._task = None
+
+    def started(self, stage: str) -> None:
+        """Show the stage's bar, or its spinner (copies)."""
+        if stage == "copies":
+            self._live = console.status("[bold]copies[/] looking for reprints, spun and translated copies")
+            self._live.start()
+            return
+        columns = (TextColumn("records · {task.fields[origin]}"),) if stage == "ingest" else ()
+        progress = _bar(stage, *columns)
+        progress.start()
+        self._live = progress
+        self._task = progress.add_task(stage, total=None, origin="")
+
+    def advanced(self, stage: str, done: int, total: int | None = None, detail: str = "") -> None:
+        """Move the bar."""
+        if isinstance(self._live, Progress) and self._task is not None:
+            if stage == "ingest":
+                self._live.update(self._task, completed=done, origin=Path(detail).name[-40:])
+            else:
+                self._live.update(self._task, completed=done, total=total)
+
+    def finished(self, stage: str, so_far: RunResult) -> None:
+        """Print what the stage leaves for the user to see."""
+        self._stop()
+        if stage == "ingest":
+            print_ingest_summary(console, so_far.stats, self.db)
+        elif stage == "copies":
+            found = self.store.list_stories()
+            n_links = len(self.store.copies())
+            print_stories(out, found, self.db, limit=30)
+            console.print(
+                Text(
+                    f"{len(found)} stories; {n_links} copy links ({len(so_far.copy_links)} new): "
+                    f"`storyline show STORY --db {self.db}`"
+                )
+            )
+            n_multi = sum(1 for s in found if len(s.article_ids) >= 2)
+            self.which = (
+                f"the {n_multi} stories with two or more versions"
+                if n_multi <= self.max_reports
+                else f"the {self.max_reports} largest of the {n_multi} stories with two or more versions"
+            )
 
 
 def _print_version(value: bool) -> None:
@@ -674,5 +688,7 @@ def main() -> None:
         console.print(Text("error:", style="red").append(f" {exc}", style="default"), soft_wrap=True)
         sys.exit(EXIT_ERROR)
     except sqlite3.Error as exc:  # a store failure no stage turned into a StoreError yet
-        console.print(Text("error:", style="red").append(f" the store: {exc}", style="default"), soft_wrap=True)
+        console.print(
+            Text("error:", style="red").append(f" the store: {exc}", style="default"), soft_wrap=True
+        )
         sys.exit(EXIT_ERROR)

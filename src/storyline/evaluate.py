@@ -206,3 +206,14 @@ def evaluate_similarity(gold_csv_path: str | Path, *, embedder: Embedder | None 
             for name, idx in groups.items()
         }
     return {"pearson": by_dimension["overall"], "by_dimension": by_dimension, "n_pairs": len(gold)}
+
+
+def evaluate(
+    gold: str | Path, *, embedder: Embedder | None = None, settings: Settings = DEFAULT_SETTINGS
+) -> dict[str, Any]:
+    """Score storyline against a gold file, told by its format: a SemEval-2022 Task 8 CSV
+    (``.csv``) is scored by :func:`evaluate_similarity`, a gold JSONL of stories (ECB+ format)
+    by :func:`evaluate_stories`."""
+    if Path(gold).suffix.lower() == ".csv":
+        return evaluate_similarity(gold, embedder=embedder)
+    return dict(evaluate_stories(str(gold), embedder=embedder, settings=settings))

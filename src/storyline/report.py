@@ -29,7 +29,7 @@ from .settings import DEFAULT_SETTINGS, Settings
 from .types import Embedder
 
 if TYPE_CHECKING:
-    from .store import SQLiteStore
+    from .types import Store
 
 #: a story's report compares its first this many versions (every pair of versions is aligned)
 MAX_VERSIONS = 50
@@ -258,7 +258,7 @@ def story_filename(story_id: str) -> str:
 
 
 def compare_story(
-    store: SQLiteStore,
+    store: Store,
     story: Story,
     *,
     embedder: Embedder | None = None,
@@ -279,7 +279,7 @@ def compare_story(
 
 
 def write_story_reports(
-    store: SQLiteStore,
+    store: Store,
     folder: str | os.PathLike[str],
     *,
     embedder: Embedder | None = None,
