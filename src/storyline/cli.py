@@ -33,11 +33,19 @@ from rich.text import Text
 
 from . import __version__
 from .errors import StorylineError
-from .models import Article, IngestStats, Quarantined, Story, to_dict
+from .models import Article, IngestStats, Quarantined, to_dict
 from .pipeline import RunListener, RunResult
 from .settings import Settings
 from .terminal import SafeConsole, clip, print_ingest_summary, print_similarity, print_stories
 from .types import Store
+from .views import (
+    article_row,
+    copies_between,
+    quarantine_row,
+    show_story,
+    story_row,
+)
+from .views import comparison as comparison_view
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -173,9 +181,7 @@ def articles(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
         if json_out:
             sys.stdout.write("[")
             for n, article in enumerate(store.iter_articles()):
-                row = to_dict(article)
-                row["title"] = article.title or article.headline
-                sys.stdout.write(("," if n else "") + "\n" + _json_text(row))
+                sys.stdout.write(("," if n else "") + "\n" + _json_text(article_row(article)))
             sys.stdout.write("\n]\n")
             return
         table = Table(title=f"articles in {db}")
@@ -196,9 +202,7 @@ def articles(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
 def quarantine(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
     """List the records that were rejected, with file, position and reason."""
     with _open(db, existing=True) as store:
-        rows = [
-            {"source": q.origin, "position": q.position, "reason": q.reason} for q in store.iter_quarantine()
-        ]
+        rows = [quarantine_row(q) for q in store.iter_quarantine()]
     if json_out:
         _print_json(rows)
         return
@@ -254,20 +258,6 @@ def boilerplate(
         console.print("nothing recurring learned yet" + (f" for {site!r}" if site else ""))
 
 
-def _story_row(story: Story) -> dict[str, Any]:
-    return {
-        "id": story.id,
-        "title": story.title,
-        "articles": list(story.article_ids),
-        "size": len(story.article_ids),
-        "sources": list(story.sources),
-        "languages": list(story.languages),
-        "first_published": story.first_published,
-        "last_published": story.last_published,
-        "merged_from": list(story.merged_from),
-    }
-
-
 PrecisionOption = Annotated[
     float,
     typer.Option(
@@ -286,7 +276,7 @@ def stories(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
         found = store.list_stories()
         ungrouped = len(store.unassigned_ids())
     if json_out:
-        _print_json([_story_row(s) for s in found])
+        _print_json([story_row(s) for s in found])
     else:
         print_stories(out, found, db)
     if ungrouped:
@@ -310,39 +300,11 @@ def show(
 ) -> None:
     """One story: its members with the evidence that put them there, its copy links, its history."""
     with _open(db, existing=True) as store:
-        found = store.get_story(story)
-        members = {m.article_id: m for m in store.memberships(found.id)}
-        articles = {a.id: a for a in store.iter_articles(found.article_ids)}
-        links = store.copies(found.article_ids)
-        history = store.story_events(found.id)
-    row = _story_row(found)
-    row["members"] = [
-        {
-            "article": a,
-            "title": articles[a].headline,
-            "source": articles[a].source,
-            "published": articles[a].published,
-            "language": articles[a].language,
-            "score": members[a].score,
-            "evidence": members[a].evidence,
-        }
-        for a in found.article_ids
-    ]
-    row["copies"] = [
-        {
-            "copy": c.copy,
-            "original": c.original,
-            "type": str(c.type),
-            "score": c.score,
-            "evidence": c.evidence,
-        }
-        for c in links
-    ]
-    row["history"] = history
+        row = show_story(store, story)
     if json_out:
         _print_json(row)
         return
-    out.print(Text(found.title, style="bold").append(f"  ({found.id})", style="not bold"))
+    out.print(Text(row["title"], style="bold").append(f"  ({row['id']})", style="not bold"))
     table = Table(show_lines=False)
     for col in ("article", "published", "lang", "source", "score", "title"):
         table.add_column(col, overflow="fold")
@@ -356,12 +318,12 @@ def show(
             Text(m["title"]),
         )
     out.print(table)
-    if links:
+    if row["copies"]:
         copies = Table(title="copies")
         for col in ("copy", "original", "type", "score"):
             copies.add_column(col)
-        for c in links:
-            copies.add_row(c.copy, c.original, str(c.type), f"{c.score:.2f}")
+        for c in row["copies"]:
+            copies.add_row(c["copy"], c["original"], c["type"], f"{c['score']:.2f}")
         out.print(copies)
 
 
@@ -449,7 +411,7 @@ def compare(
     json_out: JsonOption = False,
 ) -> None:
     """Lay versions of one story side by side: shared facts, what only one says, conflicts, names, dates."""
-    from .compare import compare_articles, comparison_to_json
+    from .compare import compare_articles
 
     if len(refs) < 2:
         raise typer.BadParameter("give two or more articles to compare", param_hint="ARTICLE")
@@ -461,13 +423,12 @@ def compare(
         )
     copies = []
     if db.exists():  # the copy links the store holds between these versions
-        ids = {a.id for a in versions}
         with _open(db, read_only=True) as store:
-            copies = [c for c in store.copies(ids) if c.copy in ids and c.original in ids]
+            copies = copies_between(store, (a.id for a in versions))
     with console.status("[bold]compare[/] aligning sentences, names and dates"):
         comparison = compare_articles(versions, copies=copies)
     if json_out:
-        _print_json(comparison_to_json(comparison, versions))
+        _print_json(comparison_view(comparison, versions))
     else:
         from .terminal import print_comparison
 
