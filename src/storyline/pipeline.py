@@ -198,7 +198,7 @@ def assign_stories(
     """
     from .embed import default_embedder
     from .profiles import Profile, profile_articles
-    from .stories import StoryIndex
+    from .stories import HORIZON_WINDOWS, StoryIndex
 
     todo = store.unassigned_ids()
     if not todo:
@@ -206,7 +206,10 @@ def assign_stories(
     embedder = embedder or default_embedder()
     index = StoryIndex(settings=settings)
     newest = store.newest_published_ordinal()
-    since = newest - 3 * max(settings.story_window_days, 1) if newest is not None else None
+    # the index's horizon and one window more: a continuous run may still hold profiles past the
+    # horizon (eviction goes in chunks), so a restarted one restores them too
+    restore = HORIZON_WINDOWS + 1
+    since = newest - restore * max(settings.story_window_days, 1) if newest is not None else None
     for _article_id, story_id, data in store.iter_profiles(since):
         index.restore(Profile.from_bytes(data), story_id)
     # The restored stories' older members (outside the window, no profile kept) and the ids

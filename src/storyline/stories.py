@@ -57,6 +57,9 @@ MAX_CANDIDATES = 60
 MAX_POSTINGS = 200
 #: undated articles kept in the candidate search (the oldest leave first)
 MAX_UNDATED = 50_000
+#: profiles published more than this many story windows before the newest article leave the
+#: candidate search (evicted in chunks of 256, so a few older ones may linger until the next chunk)
+HORIZON_WINDOWS = 2
 #: a pair at least this probable (or at the merge threshold, when that is lower) links two
 #: stories into one group re-clustered by consolidation
 LINK_FLOOR = 0.25
@@ -260,7 +263,7 @@ class StoryIndex:
     def _evict(self) -> None:
         if self._newest is None:
             return
-        horizon = self._newest - 2 * max(self.settings.story_window_days, 1)
+        horizon = self._newest - HORIZON_WINDOWS * max(self.settings.story_window_days, 1)
         stale = [i for i, p in self.profiles.items() if p.published is not None and p.published < horizon]
         if len(stale) >= 256:  # evict in chunks: cheap amortised
             self._forget(stale)
