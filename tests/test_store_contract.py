@@ -271,7 +271,17 @@ def test_threads_write_through_their_own_connections(backend: Backend) -> None:
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
+    def read() -> None:
+        try:
+            for _ in range(30):
+                list(store.iter_articles())
+                store.list_stories()
+                store.stored_ids([_article(1).id])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
     threads = [threading.Thread(target=write, args=(k * 100,)) for k in range(4)]
+    threads.append(threading.Thread(target=read))
     for t in threads:
         t.start()
     for t in threads:
@@ -279,7 +289,7 @@ def test_threads_write_through_their_own_connections(backend: Backend) -> None:
     assert errors == []
     assert store.count_articles() == 80 and store.max_seq() == 80
     if isinstance(store, SQLiteStore):
-        assert len(store._connections) == 5  # the opening thread's and one per writer
+        assert len(store._connections) == 6  # the opening thread's and one per thread
 
 
 # --------------------------------------------------------------------------- the golden comparison

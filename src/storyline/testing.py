@@ -55,7 +55,8 @@ class MemoryStore(Store):
     Every table is a dict in insertion order (SQLite's rowid order: a row written again moves
     to the end, as ``INSERT OR REPLACE`` does); evidence and details are kept as JSON text, as
     SQLite keeps them, so what is read back is a copy that equals what SQLite gives. A new
-    store method is one short method here over these tables. Writes are serialised by a lock.
+    store method is one short method here over these tables. One lock serialises writes and
+    the reads that look at the tables (iterators read under it, then yield).
     """
 
     def __init__(self, *, read_only: bool = False) -> None:
@@ -85,6 +86,11 @@ class MemoryStore(Store):
     def _read(self) -> None:
         if self._closed:
             raise StoreError("the store ':memory:' is closed")
+
+    def _reading(self) -> threading.RLock:
+        """The lock, held while a read looks at the tables (writes of other threads wait)."""
+        self._read()
+        return self._lock
 
     def close(self) -> None:
         """Forget everything (further calls fail)."""
@@ -128,25 +134,25 @@ class MemoryStore(Store):
 
     def has_article(self, article_id: str) -> bool:
         """Whether an article with this id is stored."""
-        self._read()
-        return article_id in self._articles
+        with self._reading():
+            return article_id in self._articles
 
     def get_article(self, article_id: str) -> Article:
         """The article with this id (a unique prefix of it, or its record's own id, also works)."""
-        self._read()
-        if article_id in self._articles:
-            return self._articles[article_id][0]
-        prefix = article_id.replace("%", "").lower()  # SQLite's LIKE: ASCII case folded
-        found = [
-            a
-            for a, _ in self._articles.values()
-            if a.id.lower().startswith(prefix) or a.external_id == article_id
-        ][:2]
-        if len(found) > 1:
-            raise NotFoundError(f"article id {article_id!r} is ambiguous: give more of it")
-        if not found:
-            raise NotFoundError(f"no article {article_id!r} in the store {self.path!r}")
-        return found[0]
+        with self._reading():
+            if article_id in self._articles:
+                return self._articles[article_id][0]
+            prefix = article_id.replace("%", "").lower()  # SQLite's LIKE: ASCII case folded
+            found = [
+                a
+                for a, _ in self._articles.values()
+                if a.id.lower().startswith(prefix) or a.external_id == article_id
+            ][:2]
+            if len(found) > 1:
+                raise NotFoundError(f"article id {article_id!r} is ambiguous: give more of it")
+            if not found:
+                raise NotFoundError(f"no article {article_id!r} in the store {self.path!r}")
+            return found[0]
 
     def iter_articles(self, ids: Iterable[str] | None = None) -> Iterator[Article]:
         """All stored articles in storing order (or those of ``ids``, in that order)."""
@@ -154,34 +160,36 @@ class MemoryStore(Store):
             for article_id in ids:
                 yield self.get_article(article_id)
             return
-        self._read()
-        yield from (a for a, _ in list(self._articles.values()))
+        with self._reading():
+            articles = [a for a, _ in self._articles.values()]
+        yield from articles
 
     def count_articles(self) -> int:
         """How many articles are stored."""
-        self._read()
-        return len(self._articles)
+        with self._reading():
+            return len(self._articles)
 
     def stored_ids(self, ids: Sequence[str]) -> set[str]:
         """Those of ``ids`` that are stored."""
-        self._read()
-        return {i for i in ids if i in self._articles}
+        with self._reading():
+            return {i for i in ids if i in self._articles}
 
     def max_seq(self) -> int:
         """The storing number of the latest article (0 for an empty store)."""
-        self._read()
-        return next(reversed(self._articles.values()))[1] if self._articles else 0
+        with self._reading():
+            return next(reversed(self._articles.values()))[1] if self._articles else 0
 
     def iter_quarantine(self) -> Iterator[Quarantined]:
         """Rejected records, oldest first."""
-        self._read()
-        yield from (Quarantined(*key) for key in list(self._quarantine))
+        with self._reading():
+            entries = [Quarantined(*key) for key in self._quarantine]
+        yield from entries
 
     # ------------------------------------------------------------------ learned boilerplate
     def boilerplate_counts(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Count]:
         """The stored counts of the given (scope, key) pairs, fresh objects."""
-        self._read()
-        return {k: _count(self._boilerplate[k]) for k in keys if k in self._boilerplate}
+        with self._reading():
+            return {k: _count(self._boilerplate[k]) for k in keys if k in self._boilerplate}
 
     def write_boilerplate_counts(self, counts: Iterable[Count], *, prune_before: int | None = None) -> None:
         """Store updated counts; prune keys seen once whose last sighting is older than ``prune_before``."""
@@ -199,11 +207,11 @@ class MemoryStore(Store):
         self, *, site: str | None = None, min_unrelated: int = 2, limit: int = 200
     ) -> list[Count]:
         """Recurring keys, by scope, most widespread first."""
-        self._read()
-        counts = [_count(r) for r in self._boilerplate.values()]
-        kept = [c for c in counts if c.unrelated >= min_unrelated and (site is None or c.scope == site)]
-        kept.sort(key=lambda c: (c.scope, -c.unrelated, -c.articles, c.sample, c.key))
-        return kept[:limit]
+        with self._reading():
+            counts = [_count(r) for r in self._boilerplate.values()]
+            kept = [c for c in counts if c.unrelated >= min_unrelated and (site is None or c.scope == site)]
+            kept.sort(key=lambda c: (c.scope, -c.unrelated, -c.articles, c.sample, c.key))
+            return kept[:limit]
 
     # ------------------------------------------------------------------ stories
     def write_assignments(
@@ -244,66 +252,68 @@ class MemoryStore(Store):
         """Articles not yet in a story, in publication order (undated ones first), then storing order."""
         from .boilerplate import is_boilerplate_only
 
-        self._read()
-        todo = [
-            (a.published or "", seq, a.id)
-            for a, seq in self._articles.values()
-            if a.id not in self._members and not is_boilerplate_only(a)
-        ]
-        return [article_id for *_, article_id in sorted(todo)]
+        with self._reading():
+            todo = [
+                (a.published or "", seq, a.id)
+                for a, seq in self._articles.values()
+                if a.id not in self._members and not is_boilerplate_only(a)
+            ]
+            return [article_id for *_, article_id in sorted(todo)]
 
     def iter_profiles(self, since: int | None = None) -> Iterator[tuple[str, str, bytes]]:
         """(article id, story id, profile bytes) of assigned articles published since ``since``."""
-        self._read()
         floor = since if since is not None else -(10**9)
         rows = []
-        for article_id, (published, data) in self._profiles.items():
-            if article_id in self._members and (published is None or published >= floor):
-                article, seq = self._articles[article_id]
-                rows.append(((article.published or "", seq), article_id, self._members[article_id][0], data))
+        with self._reading():
+            for article_id, (published, data) in self._profiles.items():
+                if article_id in self._members and (published is None or published >= floor):
+                    article, seq = self._articles[article_id]
+                    rows.append(
+                        ((article.published or "", seq), article_id, self._members[article_id][0], data)
+                    )
         for _, article_id, story_id, data in sorted(rows, key=lambda r: r[0]):
             yield article_id, story_id, data
 
     def newest_published_ordinal(self) -> int | None:
         """The latest publication ordinal among the kept profiles."""
-        self._read()
-        return max((p for p, _ in self._profiles.values() if p is not None), default=None)
+        with self._reading():
+            return max((p for p, _ in self._profiles.values() if p is not None), default=None)
 
     def merged_stories(self) -> dict[str, str]:
         """Story id → the story it was merged into."""
-        self._read()
-        return {story: into for story, into in self._stories.items() if into is not None}
+        with self._reading():
+            return {story: into for story, into in self._stories.items() if into is not None}
 
     def members_of(self, story_ids: Iterable[str]) -> dict[str, list[str]]:
         """Story id → its member article ids in joining order."""
-        self._read()
-        out: dict[str, list[str]] = {s: [] for s in dict.fromkeys(story_ids)}
-        for article_id, (story, _, _) in self._members.items():
-            if story in out:
-                out[story].append(article_id)
-        return out
+        with self._reading():
+            out: dict[str, list[str]] = {s: [] for s in dict.fromkeys(story_ids)}
+            for article_id, (story, _, _) in self._members.items():
+                if story in out:
+                    out[story].append(article_id)
+            return out
 
     def story_ids_of(self, article_ids: Iterable[str] | None) -> dict[str, str]:
         """Article id → story id."""
-        self._read()
-        if article_ids is None:
-            return {a: m[0] for a, m in self._members.items()}
-        return {a: self._members[a][0] for a in dict.fromkeys(article_ids) if a in self._members}
+        with self._reading():
+            if article_ids is None:
+                return {a: m[0] for a, m in self._members.items()}
+            return {a: self._members[a][0] for a in dict.fromkeys(article_ids) if a in self._members}
 
     def current_story_id(self, story_id: str) -> str:
         """The id a story goes by now."""
-        self._read()
-        if story_id in self._stories:
-            return self._stories[story_id] or story_id
-        prefix = story_id.replace("%", "").lower()
-        found = [s for s in self._stories if s.lower().startswith(prefix)][:2]
-        if len(found) != 1:
-            raise NotFoundError(
-                f"no story {story_id!r} in the store {self.path!r}"
-                if not found
-                else f"story id {story_id!r} is ambiguous: give more of it"
-            )
-        return self.current_story_id(found[0])
+        with self._reading():
+            if story_id in self._stories:
+                return self._stories[story_id] or story_id
+            prefix = story_id.replace("%", "").lower()
+            found = [s for s in self._stories if s.lower().startswith(prefix)][:2]
+            if len(found) != 1:
+                raise NotFoundError(
+                    f"no story {story_id!r} in the store {self.path!r}"
+                    if not found
+                    else f"story id {story_id!r} is ambiguous: give more of it"
+                )
+            return self.current_story_id(found[0])
 
     def _member_rows(self, story_id: str) -> list[dict[str, Any]]:
         rows = []
@@ -332,11 +342,11 @@ class MemoryStore(Store):
 
     def list_stories(self) -> list[Story]:
         """Every current story, largest first."""
-        self._read()
-        merged = self._merged_from()
-        ids = dict.fromkeys(story for story, _, _ in self._members.values() if story in self._stories)
-        stories = [story_from_rows(s, self._member_rows(s), merged.get(s, ())) for s in ids]
-        return sorted(stories, key=lambda s: (-len(s.article_ids), s.first_published or "", s.id))
+        with self._reading():
+            merged = self._merged_from()
+            ids = dict.fromkeys(story for story, _, _ in self._members.values() if story in self._stories)
+            stories = [story_from_rows(s, self._member_rows(s), merged.get(s, ())) for s in ids]
+            return sorted(stories, key=lambda s: (-len(s.article_ids), s.first_published or "", s.id))
 
     def get_story(self, story_id: str) -> Story:
         """One story (by id, unique id prefix, or the id of a story it absorbed)."""
@@ -357,18 +367,18 @@ class MemoryStore(Store):
 
     def story_events(self, story_id: str) -> list[dict[str, Any]]:
         """The history of a story, in order."""
-        self._read()
-        return [
-            {"kind": kind, "article": article, "detail": json.loads(detail), "at": at}
-            for story, kind, article, detail, at in list(self._events)
-            if story == story_id
-        ]
+        with self._reading():
+            return [
+                {"kind": kind, "article": article, "detail": json.loads(detail), "at": at}
+                for story, kind, article, detail, at in list(self._events)
+                if story == story_id
+            ]
 
     # ------------------------------------------------------------------ copies
     def articles_without_copy_check(self) -> list[str]:
         """Articles in a story that the copy stage has not looked at yet."""
-        self._read()
-        return [a for a in self._members if a not in self._copy_checks]
+        with self._reading():
+            return [a for a in self._members if a not in self._copy_checks]
 
     def write_copies(self, links: Sequence[CopyLink], checked: Iterable[str] = ()) -> None:
         """Store copy links (a link found again replaces the old one) and mark ``checked`` articles."""
@@ -384,13 +394,13 @@ class MemoryStore(Store):
 
     def copies(self, article_ids: Iterable[str] | None = None) -> list[CopyLink]:
         """Copy links that involve any of ``article_ids`` (all links when None)."""
-        self._read()
-        wanted = set(article_ids) if article_ids is not None else None
-        return [
-            CopyLink(copy, original, CopyType(kind), score, json.loads(evidence))
-            for (copy, original), (kind, score, evidence) in list(self._copies.items())
-            if wanted is None or copy in wanted or original in wanted
-        ]
+        with self._reading():
+            wanted = set(article_ids) if article_ids is not None else None
+            return [
+                CopyLink(copy, original, CopyType(kind), score, json.loads(evidence))
+                for (copy, original), (kind, score, evidence) in list(self._copies.items())
+                if wanted is None or copy in wanted or original in wanted
+            ]
 
 
 def _count(count: Count) -> Count:
