@@ -87,7 +87,7 @@ def test_a_second_run_continues_and_writes_reports(tmp_path: Path) -> None:
             heard.append(("finished", stage))
 
     embedder = FakeEmbedder(dim=768)
-    first = storyline.run([SAMPLE], store=store, embedder=embedder)
+    first = storyline.run(SAMPLE, store=store, embedder=embedder)  # one path as it is
     again = storyline.run(
         [SAMPLE],
         store=store,
@@ -98,7 +98,7 @@ def test_a_second_run_continues_and_writes_reports(tmp_path: Path) -> None:
     )
     assert again.stats.duplicates == 48 and again.new_articles == () and again.placed == 0
     assert again.new_stories == () and again.copy_links == ()
-    assert first.stats.stored == 48
+    assert first.stats.files == 1 and first.stats.stored == 48
     assert again.reports == tmp_path / "reports" / "index.html" and again.reports.is_file()
     assert len(list((tmp_path / "reports").glob("*.html"))) == 3  # two stories and the index
     assert heard == [

@@ -344,7 +344,7 @@ class RunListener:
 
 
 def run(
-    paths: Iterable[str | os.PathLike[str]] = (),
+    paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str] = (),
     *,
     store: Store,
     settings: Settings = DEFAULT_SETTINGS,
@@ -354,7 +354,8 @@ def run(
     exclude: Iterable[str | os.PathLike[str]] = (),
     listener: RunListener | None = None,
 ) -> RunResult:
-    """The main job: ingest ``paths`` (none: work on what the store holds), put every article
+    """The main job: ingest ``paths`` (files, folders, globs, ``-``; one or several; none: work on
+    what the store holds), put every article
     that is in no story yet into one, find the copy links of the articles not checked yet, and,
     with ``reports`` (a folder), write the HTML reports of the ``max_reports`` largest stories
     with two or more versions.
@@ -369,7 +370,8 @@ def run(
     from .report import write_story_reports
 
     hear = listener or RunListener()
-    sources = list(paths)
+    # one path given as it is (a str is iterable too: never read it letter by letter)
+    sources = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     result = RunResult()
     if sources:
         skip: list[str | os.PathLike[str]] = [*exclude, *([reports] if reports is not None else [])]
