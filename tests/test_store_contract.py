@@ -334,3 +334,22 @@ def test_the_contract_covers_every_public_method_of_the_sqlite_store() -> None:
     assert public - sqlite_only == contract
     for backend in (SQLiteStore, MemoryStore):
         assert not getattr(backend, "__abstractmethods__", set()), backend
+
+
+def test_a_read_only_open_of_an_older_store_migrates_it_first(tmp_path: Path) -> None:
+    import sqlite3
+
+    from storyline.store import MIGRATIONS, SCHEMA_VERSION
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)  # a store of schema 1: articles and quarantine only
+    db.executescript(MIGRATIONS[0] + "; PRAGMA user_version=1;")
+    db.close()
+    with SQLiteStore(path, read_only=True) as reader:
+        assert reader.schema_version == SCHEMA_VERSION
+        assert (
+            reader.count_articles() == 0 and reader.list_stories() == [] and reader.iter_boilerplate() == []
+        )
+    with pytest.raises(StoreError, match="no such file"):
+        SQLiteStore(tmp_path / "missing.db", read_only=True)
+    assert not (tmp_path / "missing.db").exists()
