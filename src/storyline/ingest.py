@@ -216,7 +216,11 @@ def read_stream(
     """Read a binary stream of one source; see :func:`detect_format` for ``fmt``."""
     try:
         head = _peek(stream)
-        if head[:2] == b"\x1f\x8b" and fmt != "warc" and not _strip_gz(origin).lower().endswith((".warc", ".arc")):
+        if (
+            head[:2] == b"\x1f\x8b"
+            and fmt != "warc"
+            and not _strip_gz(origin).lower().endswith((".warc", ".arc"))
+        ):
             # gzip on a stream that was not opened as a file (stdin): the WARC reader unpacks its own
             stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
             head = _peek(stream)
