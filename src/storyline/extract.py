@@ -294,7 +294,11 @@ def split_warc(
                 if not resync(0):
                     return
                 continue
-            fill(end + 4 + _MAX_HEADER)
+            fill(end + 4 + 64)
+            if buf[end : end + 4] == b"\r\n\r\n" and not buf[end + 4 : end + 68].lstrip(b"\r\n").startswith(
+                b"WARC/"
+            ):
+                fill(end + 4 + _MAX_HEADER)  # something else follows: look further
             # the record's end: the separator and the next record, or the end of the file (with
             # the separator or without it, never with a part of it: that is a length off by one or two)
             follows = len(buf) >= end and (
@@ -333,6 +337,9 @@ def _next_follows(buf: bytearray, at: int, eof: bool) -> bool:
     record begins: its header (after blank lines), the end of the file, or bytes that are that
     next record's fault rather than a wrong length of this one: a few stray bytes before a
     header, or a damaged header (its fields are there, its version line is not)."""
+    head = bytes(buf[at : at + 64]).lstrip(b"\r\n")  # the usual case, cheaply
+    if head.startswith(b"WARC/") or (eof and len(head) < 5 and b"WARC/".startswith(head)):
+        return True
     rest = bytes(buf[at : at + _MAX_HEADER]).lstrip(b"\r\n")
     if rest.startswith(b"WARC/") or (eof and b"WARC/".startswith(rest[:5])):
         return True
