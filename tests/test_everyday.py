@@ -507,3 +507,18 @@ def test_the_index_lists_every_story_with_outlets_languages_copies_and_a_filter(
     script = page[page.index("<script>") + len("<script>") : page.index("</script>")]
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     assert f"script-src 'sha256-{digest}'" in page  # the CSP allows this script and no other
+
+
+def test_make_run_is_the_sample_demo() -> None:
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    run = makefile[makefile.index("\nrun:") :].split("\n\n")[0]
+    assert "storyline run --sample" in run
+
+
+def test_export_to_standard_output_escapes_control_characters(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    with SQLiteStore(db) as store:  # as an older storyline stored it, before cleaning stripped them
+        store.write_batch([Article(id="0123456789abcdef", text=GOOD + "\x1b[2J\x9b", title="T\x07")])
+    code, out, _ = invoke("export", "articles", "--db", str(db))
+    assert code == EXIT_OK and not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out)
+    assert json.loads(out)["text"] == GOOD + "\x1b[2J\x9b"  # the JSON still holds the exact text

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .errors import MissingExtraError, StorylineError
 from .models import to_dict
+from .terminal import sanitize
 
 if TYPE_CHECKING:
     from .store import SQLiteStore
@@ -147,15 +149,26 @@ def export(store: SQLiteStore, kind: str, fmt: str, path: str | os.PathLike[str]
     with _text_target(target) as handle:
         if fmt == "jsonl":
             for row in iter_rows(store, kind):
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                # json.dumps escapes C0 controls; DEL, C1 and bidi overrides are escaped too (same JSON)
+                line = json.dumps(row, ensure_ascii=False)
+                handle.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", line) + "\n")
                 n += 1
         else:
+            # CSV has no escapes: on a terminal, control characters (a store written before cleaning
+            # stripped them) are shown as symbols instead of being obeyed
+            tty = handle.isatty()
             writer = csv.DictWriter(handle, fieldnames=[name for name, _ in COLUMNS[kind]])
             writer.writeheader()
             for row in iter_rows(store, kind):
-                writer.writerow(_flat(kind, row))
+                flat = _flat(kind, row)
+                if tty:
+                    flat = {k: sanitize(v) if isinstance(v, str) else v for k, v in flat.items()}
+                writer.writerow(flat)
                 n += 1
     return n
+
+
+_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _parquet(store: SQLiteStore, kind: str, target: str, batch: int = 2000) -> int:
