@@ -78,7 +78,7 @@ DbOption = Annotated[
     Path,
     typer.Option(
         "--db",
-        help="SQLite store file [default: $STORYLINE_DB, the config file's db, or storyline.db].",
+        help="SQLite store file (default: $STORYLINE_DB, the config file's db, or storyline.db).",
         callback=_resolve_db,
         show_default=False,
     ),
@@ -217,7 +217,7 @@ LimitOption = Annotated[
         "--limit",
         min=0,
         show_default=False,
-        help="At most this many rows [default: 100 in a table, all with --json; 0: all].",
+        help="At most this many rows (default: 100 in a table, all with --json; 0: all).",
     ),
 ]
 OffsetOption = Annotated[int, typer.Option("--offset", min=0, help="Skip this many rows first.")]
@@ -373,8 +373,8 @@ PrecisionOption = Annotated[
         min=0.0,
         max=1.0,
         show_default=False,
-        help="0 joins and links generously (recall), 1 only when sure (precision) [default: 0.5, or "
-        "$STORYLINE_PRECISION, or the config file's precision].",
+        help="0 joins and links generously (recall), 1 only when sure (precision) (default: "
+        "$STORYLINE_PRECISION, the config file's precision, or 0.5).",
     ),
 ]
 
@@ -717,7 +717,7 @@ def run(
             "--reports",
             file_okay=False,
             show_default=False,
-            help="Folder for the HTML reports [default: the config file's reports, or reports].",
+            help="Folder for the HTML reports (default: $STORYLINE_REPORTS, the config file's reports, or reports).",
         ),
     ] = None,
     no_reports: Annotated[bool, typer.Option("--no-reports", help="Write no HTML reports.")] = False,
@@ -882,7 +882,7 @@ def _root(
             "--config",
             dir_okay=False,
             show_default=False,
-            help="Settings file (TOML) [default: $STORYLINE_CONFIG, or ./storyline.toml when there is one].",
+            help="Settings file, TOML (default: $STORYLINE_CONFIG, or ./storyline.toml when there is one).",
         ),
     ] = None,
 ) -> None:
