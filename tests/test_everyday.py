@@ -359,14 +359,14 @@ def test_two_processes_creating_a_new_store_at_once(tmp_path: Path) -> None:
         subprocess.Popen(
             [sys.executable, "-c", _CREATE, str(db), str(go), str(n)], stderr=subprocess.PIPE, text=True
         )
-        for n in range(4)
+        for n in range(6)
     ]
     time.sleep(1.0)  # every process is waiting
     go.touch()
     errors = [p.communicate(timeout=60)[1] for p in procs]
-    assert [p.returncode for p in procs] == [0] * 4, errors
+    assert [p.returncode for p in procs] == [0] * 6, errors
     with SQLiteStore(db) as store:
-        assert store.count_articles() == 4
+        assert store.count_articles() == 6
 
 
 # --------------------------------------------------------------------------- 9: small surprises

@@ -194,16 +194,32 @@ class SQLiteStore(Store):
             self._db.row_factory = sqlite3.Row
             # the busy timeout first: a second process opening a new store waits for the first
             self._db.execute("PRAGMA busy_timeout=10000")
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+            self._setup()
         except StoreError:
             raise
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the store {self.path!r}: {_describe(exc)}") from exc
         except OSError as exc:
             raise StoreError(f"cannot open the store {self.path!r}: {exc.strerror or exc}") from exc
+
+    def _setup(self, wait: float = 10.0) -> None:
+        """WAL mode, pragmas, migrations. Switching a new file to WAL, or opening one while another
+        process recovers its log, can be refused as "locked" without SQLite's busy handler being
+        asked: then wait a little and try again, for up to ``wait`` seconds."""
+        deadline = time.monotonic() + wait
+        pause = 0.01
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute("PRAGMA foreign_keys=ON")
+                self._migrate()
+                return
+            except (sqlite3.OperationalError, StoreError) as exc:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 0.25)
 
     # ------------------------------------------------------------------ schema
     @property
