@@ -345,3 +345,18 @@ def test_maintenance_commands_need_an_existing_store(tmp_path: Path) -> None:
         code, _, err = invoke(*command, "--db", str(tmp_path / "none.db"))
         assert code == EXIT_ERROR and "does not exist" in err
     assert not (tmp_path / "none.db").exists()
+
+
+def test_paging_streams_past_a_thousand_rows(tmp_path: Path) -> None:
+    articles = [
+        Article(id=f"{i:016x}", text="x", source=("a.example", "b.example")[i % 2], published="2024-03-01")
+        for i in range(2600)
+    ]
+    with SQLiteStore(tmp_path / "p.db") as store:
+        store.write_batch(articles)
+        assert [a.id for a in store.iter_found(offset=900, limit=1200)] == [a.id for a in articles[900:2100]]
+        b = [a.id for a in articles if a.source == "b.example"]
+        assert [a.id for a in store.iter_found(source="b.example", offset=10)] == b[10:]
+        found, total = store.find_articles(source="b.example", limit=5, offset=1290)
+        assert [a.id for a in found] == b[1290:1295] and total == 1300
+        assert list(store.iter_found(offset=5000)) == []

@@ -257,6 +257,16 @@ def articles(
     offset: OffsetOption = 0,
 ) -> None:
     """List the stored articles, in storing order (filters: --since --until --lang --source)."""
+    if json_out:  # streamed: memory stays flat on a large store
+        with _open(db, existing=True) as store:
+            sys.stdout.write("[")
+            rows = store.iter_found(since, until, lang, source, limit=_page(limit, json_out), offset=offset)
+            for n, article in enumerate(rows):
+                row = to_dict(article)
+                row["title"] = article.title or article.headline
+                sys.stdout.write(("," if n else "") + "\n" + _json_text(row))
+            sys.stdout.write("\n]\n")
+        return
     with _open(db, existing=True) as store:
         found, total = store.find_articles(
             since=since,
@@ -266,14 +276,6 @@ def articles(
             limit=_page(limit, json_out),
             offset=offset,
         )
-    if json_out:
-        sys.stdout.write("[")
-        for n, article in enumerate(found):
-            row = to_dict(article)
-            row["title"] = article.title or article.headline
-            sys.stdout.write(("," if n else "") + "\n" + _json_text(row))
-        sys.stdout.write("\n]\n")
-        return
     table = Table(title=f"articles in {db}")
     for col in ("id", "published", "lang", "source", "title"):
         table.add_column(col, overflow="fold")
