@@ -144,10 +144,26 @@ ENCODINGS = [
 def test_mixed_encodings(parts: list[tuple[str, str]], fmt: str | None) -> None:
     data = b"".join(t.encode(enc, "replace") for t, enc in parts)
     got = read(data, "x.txt", fmt)
-    if len(parts) == 1 and fmt in (None, "text") and parts[0][1].startswith("utf") and got:
-        # one Unicode encoding with its mark (or plain UTF-8): read back exactly, or quarantined
-        first = got[0]
-        assert isinstance(first, (Article, Quarantined))
+    (text, encoding), *rest = parts
+    # one Unicode encoding (with its mark where it has one): never taken for binary or garbage
+    unicode = not rest and encoding in ("utf-8", "utf-8-sig", "utf-16", "utf-32")
+    if unicode and fmt == "text" and text.strip() and text.isprintable():
+        [article] = got
+        assert isinstance(article, Article) and article.text == text.strip(), got
+
+
+@FEWER
+@given(
+    st.text(
+        st.characters(codec="utf-8", categories=["L", "M", "N", "P", "S", "Zs"]), min_size=1, max_size=200
+    ).filter(str.strip),
+    st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-32"]),
+)
+def test_unicode_text_reads_back_exactly(text: str, encoding: str) -> None:
+    """Text in a Unicode encoding (with its byte-order mark where it has one) is never taken for
+    binary or a legacy encoding: it reads back as it was."""
+    [article] = read(text.encode(encoding), "x.txt", "text")
+    assert isinstance(article, Article) and article.text == text.strip()
 
 
 def _record(i: int) -> bytes:
