@@ -464,6 +464,7 @@ def test_a_story_of_fifty_versions_shows_three_side_by_side_and_lists_the_rest()
     rest = html[html.index('<details class="rest">') :]
     assert rest.count('<tr class="r-') == 50 and "outlet49.example" in rest
     assert html.count('<article class="version v-') == 50  # every column is there to tick in
+    assert '<details class="pairs"><summary>' in html  # the 1,225 pairs' word diffs start collapsed
     few = compare_articles(versions[:2], embedder=FakeEmbedder(), tagger=heuristic_tagger)
     assert 'type="checkbox"' not in render_html_report(story, versions[:2], few, [])
 
