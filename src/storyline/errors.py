@@ -35,6 +35,10 @@ class StoreError(StorylineError):
     """The store cannot be opened, migrated or written."""
 
 
+class ConfigError(StorylineError, ValueError):
+    """A setting in a config file or the environment is unknown or has a value of the wrong kind."""
+
+
 class NotFoundError(StorylineError, LookupError):
     """An article or story id that the store does not hold."""
 
