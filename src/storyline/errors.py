@@ -35,16 +35,13 @@ class StoreError(StorylineError):
     """The store cannot be opened, migrated or written."""
 
 
-class ConfigError(StorylineError, ValueError):
-    """A setting in a config file or the environment is unknown or has a value of the wrong kind."""
-
-
 class NotFoundError(StorylineError, LookupError):
     """An article or story id that the store does not hold."""
 
 
 class ConfigError(StorylineError, ValueError):
-    """A setting, option or argument has a value that cannot be used."""
+    """A setting, option or argument has a value that cannot be used: a bad value, or an
+    unknown key or a value of the wrong kind in a config file or the environment."""
 
 
 class ModelError(StorylineError):
