@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -358,14 +359,14 @@ def test_two_processes_creating_a_new_store_at_once(tmp_path: Path) -> None:
         subprocess.Popen(
             [sys.executable, "-c", _CREATE, str(db), str(go), str(n)], stderr=subprocess.PIPE, text=True
         )
-        for n in range(4)
+        for n in range(6)
     ]
     time.sleep(1.0)  # every process is waiting
     go.touch()
     errors = [p.communicate(timeout=60)[1] for p in procs]
-    assert [p.returncode for p in procs] == [0] * 4, errors
+    assert [p.returncode for p in procs] == [0] * 6, errors
     with SQLiteStore(db) as store:
-        assert store.count_articles() == 4
+        assert store.count_articles() == 6
 
 
 # --------------------------------------------------------------------------- 9: small surprises
@@ -420,3 +421,105 @@ def test_no_sqlite_traceback_on_an_unwritable_folder(tmp_path: Path) -> None:
     _jsonl(tmp_path / "a.jsonl", {"text": GOOD})
     proc = storyline("ingest", str(tmp_path / "a.jsonl"), "--db", str(folder / "s.db"))
     assert proc.returncode == EXIT_ERROR and "Traceback" not in proc.stderr and "s.db" in proc.stderr
+
+
+# --------------------------------------------------------------------------- 10: the report
+
+
+def _versions(n: int) -> list[Article]:
+    return [
+        Article(
+            id=f"v{i:02d}",
+            title=f"Harbour bridge opens, report {i}",
+            source=f"outlet{i}.example",
+            published=f"2024-05-{1 + i % 28:02d}",
+            language="en",
+            text="",
+            sentences=(
+                "Mayor Lena Hartwig opened the new harbour bridge on Monday.",
+                f"The bridge cost {40 + i % 3} million euros, the city said.",
+                f"Outlet {i} adds a line of its own, number {i}.",
+            ),
+        )
+        for i in range(n)
+    ]
+
+
+def test_a_story_of_fifty_versions_shows_three_side_by_side_and_lists_the_rest() -> None:
+    from storyline.compare import compare_articles
+    from storyline.mentions import heuristic_tagger
+    from storyline.models import Story
+    from storyline.report import render_html_report
+    from storyline.testing import FakeEmbedder
+
+    versions = _versions(50)
+    comparison = compare_articles(versions, embedder=FakeEmbedder(), tagger=heuristic_tagger)
+    story = Story(id="st-many", title="Bridge", article_ids=tuple(a.id for a in versions))
+    html = render_html_report(story, versions, comparison, [])
+    boxes = re.findall(r'<input type="checkbox" id="pick-([A-Z]+)"( checked)?>', html)
+    assert len(boxes) == 50 and [label for label, checked in boxes if checked] == ["A", "B", "C"]
+    # a ticked version's column shows, an unticked one is hidden and listed in the collapsed table
+    assert "body:has(#pick-AX:checked) .columns .v-AX" in html
+    assert ".columns .version { display: none; }" in html
+    rest = html[html.index('<details class="rest">') :]
+    assert rest.count('<tr class="r-') == 50 and "outlet49.example" in rest
+    assert html.count('<article class="version v-') == 50  # every column is there to tick in
+    assert '<details class="pairs"><summary>' in html  # the 1,225 pairs' word diffs start collapsed
+    few = compare_articles(versions[:2], embedder=FakeEmbedder(), tagger=heuristic_tagger)
+    assert 'type="checkbox"' not in render_html_report(story, versions[:2], few, [])
+
+
+def test_the_index_lists_every_story_with_outlets_languages_copies_and_a_filter(tmp_path: Path) -> None:
+    import base64
+    import hashlib
+
+    from storyline.mentions import heuristic_tagger
+    from storyline.models import CopyLink, CopyType
+    from storyline.pipeline import assign_stories
+    from storyline.report import write_story_reports
+    from storyline.testing import FakeEmbedder
+
+    a, b = _versions(2)
+    a = replace(a, text=" ".join(a.sentences))
+    b = replace(b, text=" ".join(a.sentences), language="de")
+    alone = Article(
+        id="alone", title="Grape <b>harvest</b>", text=OTHER, source="wine.example", language="fr"
+    )
+    with SQLiteStore(tmp_path / "i.db") as store:
+        store.write_batch([a, b, alone])
+        assign_stories(store, embedder=FakeEmbedder())
+        stories = store.list_stories()
+        together = next(s for s in stories if len(s.article_ids) == 2)
+        store.write_copies([CopyLink(b.id, a.id, CopyType.WIRE, 0.99, {})], [a.id, b.id])
+        index = write_story_reports(
+            store, tmp_path / "reports", embedder=FakeEmbedder(), tagger=heuristic_tagger
+        )
+    page = index.read_text(encoding="utf-8")
+    rows = page[page.index("<tbody>") : page.index("</tbody>")].split("<tr>")[1:]
+    assert len(rows) == len(stories) == 2  # the single-article story is listed too
+    big, single = rows
+    assert f'href="{together.id}.html"' in big and "href=" not in single
+    assert all(
+        f'<span class="tag">{x}</span>' in big for x in ("outlet0.example", "outlet1.example", "de", "en")
+    )
+    assert re.search(r'<td class="n">1</td>\s*<td class="n">', big)  # one copy link inside the story
+    assert "Grape &lt;b&gt;harvest&lt;/b&gt;" in single and '<span class="tag">fr</span>' in single
+    assert '<input id="filter" type="search"' in page
+    script = page[page.index("<script>") + len("<script>") : page.index("</script>")]
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in page  # the CSP allows this script and no other
+
+
+def test_make_run_is_the_sample_demo() -> None:
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    run = makefile[makefile.index("\nrun:") :].split("\n\n")[0]
+    assert "storyline run --sample" in run
+
+
+def test_export_to_standard_output_escapes_control_characters(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    with SQLiteStore(db) as store:  # as an older storyline stored it, before cleaning stripped them
+        store.write_batch([Article(id="0123456789abcdef", text=GOOD + "\x1b[2J\x9b", title="T\x07")])
+    code, out, _ = invoke("export", "articles", "--db", str(db))
+    assert code == EXIT_OK and not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out)
+    assert json.loads(out)["text"] == GOOD + "\x1b[2J\x9b"  # the JSON still holds the exact text

@@ -33,7 +33,7 @@ from rich.text import Text
 
 from . import __version__
 from .errors import StorylineError
-from .models import Article, IngestStats, Quarantined, to_dict
+from .models import Article, IngestStats, Quarantined, Story, to_dict
 from .pipeline import RunListener, RunResult
 from .settings import Settings
 from .terminal import SafeConsole, clip, print_ingest_summary, print_similarity, print_stories
@@ -65,9 +65,37 @@ _WIDTH = None if sys.stdout.isatty() else 150
 console: Console = SafeConsole(stderr=True, width=None if sys.stderr.isatty() else 150)
 out: Console = SafeConsole(width=_WIDTH)
 
-DbOption = Annotated[Path, typer.Option("--db", help="SQLite store file.", envvar="STORYLINE_DB")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 DEFAULT_DB = Path("storyline.db")
+
+#: what the config file and the STORYLINE_* variables set, loaded afresh by each invocation
+_CONFIG: dict[str, Any] = {}
+
+
+def _resolve_db(ctx: typer.Context, param: typer.CallbackParam, value: Path) -> Path:
+    """--db, else $STORYLINE_DB, else the config file's ``db``, else storyline.db."""
+    source = ctx.get_parameter_source(param.name) if param.name else None
+    if getattr(source, "name", "") == "DEFAULT" and _CONFIG.get("db"):
+        return Path(_CONFIG["db"])
+    return value
+
+
+def _settings(**overrides: Any) -> Settings:
+    """The settings: the command line's ``overrides`` over the environment over the config file."""
+    from .config import make_settings
+
+    return make_settings(_CONFIG, **overrides)
+
+
+DbOption = Annotated[
+    Path,
+    typer.Option(
+        "--db",
+        help="SQLite store file (default: $STORYLINE_DB, the config file's db, or storyline.db).",
+        callback=_resolve_db,
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
 def sample_corpus() -> Path:
@@ -89,15 +117,15 @@ def _print_json(value: Any) -> None:
     sys.stdout.write(_json_text(to_dict(value), indent=2) + "\n")
 
 
-def _open(db: Path, *, existing: bool = False, read_only: bool = False) -> Store:
-    """The store; with ``existing``, a missing store is an error (opening it would create it) and
-    the store is opened read-only (the read commands), as with ``read_only``."""
+def _open(db: Path, *, existing: bool = False, read_only: bool | None = None) -> Store:
+    """The store; with ``existing``, a missing store is an error (opening it would create it).
+    ``read_only`` (default: as ``existing``, the read commands) opens it for reading only."""
     from .errors import NotFoundError
     from .store import open_store
 
     if existing and not db.exists():
         raise NotFoundError(f"the store {str(db)!r} does not exist: give --db, or run `storyline run` first")
-    return open_store(db, read_only=existing or read_only)
+    return open_store(db, read_only=existing if read_only is None else read_only)
 
 
 def _bar(stage: str, *columns: TextColumn, quiet: bool = False) -> Progress:
@@ -166,7 +194,7 @@ def ingest(
     json_out: JsonOption = False,
 ) -> None:
     """Read, clean and store articles; bad records go to quarantine."""
-    stats, _ = _ingest(paths, db, Settings(), quiet=json_out)
+    stats, _ = _ingest(paths, db, _settings(), quiet=json_out)
     if json_out:
         _print_json(stats)
     else:
@@ -174,35 +202,131 @@ def ingest(
     raise typer.Exit(EXIT_QUARANTINED if stats.quarantined else EXIT_OK)
 
 
+def _iso_day(value: str | None) -> str | None:
+    """A --since/--until value: an ISO date (YYYY-MM-DD)."""
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date: give YYYY-MM-DD") from None
+
+
+SinceOption = Annotated[
+    str | None,
+    typer.Option("--since", callback=_iso_day, metavar="YYYY-MM-DD", help="Published on or after this day."),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option("--until", callback=_iso_day, metavar="YYYY-MM-DD", help="Published on or before this day."),
+]
+LangOption = Annotated[str | None, typer.Option("--lang", help="Only this language (ISO code, e.g. en).")]
+SourceOption = Annotated[str | None, typer.Option("--source", help="Only this outlet (e.g. bbc.co.uk).")]
+LimitOption = Annotated[
+    int | None,
+    typer.Option(
+        "--limit",
+        min=0,
+        show_default=False,
+        help="At most this many rows (default: 100 in a table, all with --json; 0: all).",
+    ),
+]
+OffsetOption = Annotated[int, typer.Option("--offset", min=0, help="Skip this many rows first.")]
+
+#: rows a table shows when no --limit is given (--json gives every row)
+TABLE_ROWS = 100
+
+
+def _page(limit: int | None, json_out: bool) -> int | None:
+    """The number of rows to show: --limit (0: all), else all for JSON and TABLE_ROWS for a table."""
+    if limit is None:
+        return None if json_out else TABLE_ROWS
+    return limit or None
+
+
+def _paging_note(shown: int, offset: int, total: int, command: str) -> None:
+    """Say on stderr that a table shows only part of the rows, and how to see the rest."""
+    if offset + shown < total:
+        console.print(
+            Text(
+                f"rows {offset + 1 if shown else offset}-{offset + shown} of {total:,}: "
+                f"--offset {offset + shown} for the next, --limit 0 for all ({command})"
+            ),
+            soft_wrap=True,
+        )
+
+
 @app.command()
-def articles(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
-    """List the stored articles."""
-    with _open(db, existing=True) as store:
-        if json_out:
+def articles(
+    db: DbOption = DEFAULT_DB,
+    json_out: JsonOption = False,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    lang: LangOption = None,
+    source: SourceOption = None,
+    limit: LimitOption = None,
+    offset: OffsetOption = 0,
+) -> None:
+    """List the stored articles, in storing order (filters: --since --until --lang --source)."""
+    if json_out:  # streamed: memory stays flat on a large store
+        with _open(db, existing=True) as store:
             sys.stdout.write("[")
-            for n, article in enumerate(store.iter_articles()):
+            rows = store.iter_found(since, until, lang, source, limit=_page(limit, json_out), offset=offset)
+            for n, article in enumerate(rows):
                 sys.stdout.write(("," if n else "") + "\n" + _json_text(article_row(article)))
             sys.stdout.write("\n]\n")
-            return
-        table = Table(title=f"articles in {db}")
-        for col in ("id", "published", "lang", "source", "title"):
-            table.add_column(col, overflow="fold")
-        for article in store.iter_articles():
-            table.add_row(
-                article.id,
-                article.published or "",
-                article.language,
-                Text(article.source),  # article content is never Rich markup
-                Text(article.headline),
-            )
-        out.print(table)
+        return
+    with _open(db, existing=True) as store:
+        found, total = store.find_articles(
+            since=since,
+            until=until,
+            language=lang,
+            source=source,
+            limit=_page(limit, json_out),
+            offset=offset,
+        )
+    table = Table(title=f"articles in {db}")
+    for col in ("id", "published", "lang", "source", "title"):
+        table.add_column(col, overflow="fold")
+    for article in found:
+        table.add_row(
+            article.id,
+            article.published or "",
+            Text(article.language),
+            Text(article.source),  # article content is never Rich markup
+            Text(article.headline),
+        )
+    out.print(table)
+    _paging_note(len(found), offset, total, "articles")
 
 
 @app.command()
-def quarantine(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
-    """List the records that were rejected, with file, position and reason."""
+def quarantine(
+    db: DbOption = DEFAULT_DB,
+    json_out: JsonOption = False,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Only records of files whose path contains this.")
+    ] = None,
+    limit: LimitOption = None,
+    offset: OffsetOption = 0,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Forget the listed records (all, or those of --source).")
+    ] = False,
+) -> None:
+    """List the records that were rejected, with file, position and reason (or --clear them)."""
+    if clear:
+        with _open(db, existing=True, read_only=False) as store:
+            gone = store.clear_quarantine(origin=source)
+        if json_out:
+            _print_json({"cleared": gone})
+        else:
+            console.print(Text(f"{gone} quarantined record(s) cleared from {db}"))
+        return
     with _open(db, existing=True) as store:
-        rows = [quarantine_row(q) for q in store.iter_quarantine()]
+        found, total = store.find_quarantine(origin=source, limit=_page(limit, json_out), offset=offset)
+    rows = [quarantine_row(q) for q in found]
     if json_out:
         _print_json(rows)
         return
@@ -212,6 +336,7 @@ def quarantine(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
     for row in rows:
         table.add_row(Text(row["source"]), Text(row["position"]), Text(row["reason"]))
     out.print(table)
+    _paging_note(len(rows), offset, total, "quarantine")
 
 
 @app.command()
@@ -259,26 +384,74 @@ def boilerplate(
 
 
 PrecisionOption = Annotated[
-    float,
+    float | None,
     typer.Option(
         "--precision",
         min=0.0,
         max=1.0,
-        help="0 joins and links generously (recall), 1 only when sure (precision).",
+        show_default=False,
+        help="0 joins and links generously (recall), 1 only when sure (precision) (default: "
+        "$STORYLINE_PRECISION, the config file's precision, or 0.5).",
     ),
 ]
 
 
+def filter_stories(
+    found: list[Story],
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    lang: str | None = None,
+    source: str | None = None,
+    min_size: int = 1,
+) -> list[Story]:
+    """The stories that pass the filters: a time span that meets [since, until] (undated stories
+    fail a date filter), a member in language ``lang``, one from outlet ``source``, at least
+    ``min_size`` members."""
+
+    def keep(story: Story) -> bool:
+        if len(story.article_ids) < min_size:
+            return False
+        if (since or until) and not story.first_published:
+            return False
+        if since and (story.last_published or "") < since:
+            return False
+        if until and (story.first_published or "") > until:
+            return False
+        if lang and lang.lower() not in {x.lower() for x in story.languages}:
+            return False
+        return not source or source.lower() in {x.lower() for x in story.sources}
+
+    return [s for s in found if keep(s)]
+
+
 @app.command()
-def stories(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
-    """List the stories: title, size, outlets, languages, time span."""
+def stories(
+    db: DbOption = DEFAULT_DB,
+    json_out: JsonOption = False,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    lang: LangOption = None,
+    source: SourceOption = None,
+    min_size: Annotated[
+        int, typer.Option("--min-size", min=1, help="Only stories of this many articles or more.")
+    ] = 1,
+    limit: LimitOption = None,
+    offset: OffsetOption = 0,
+) -> None:
+    """List the stories, largest first: title, size, outlets, languages, time span."""
     with _open(db, existing=True) as store:
-        found = store.list_stories()
+        found = filter_stories(
+            store.list_stories(), since=since, until=until, lang=lang, source=source, min_size=min_size
+        )
         ungrouped = len(store.unassigned_ids())
+    rows = _page(limit, json_out)
+    page = found[offset : None if rows is None else offset + rows]
     if json_out:
-        _print_json([story_row(s) for s in found])
+        _print_json([story_row(s) for s in page])
     else:
-        print_stories(out, found, db)
+        print_stories(out, page, db)
+        _paging_note(len(page), offset, len(found), "stories")
     if ungrouped:
         console.print(
             Text(
@@ -337,12 +510,12 @@ def eval_stories(
         Path, typer.Option("--gold", exists=True, dir_okay=False, help="Gold JSONL (ECB+ format).")
     ],
     json_out: JsonOption = False,
-    precision: PrecisionOption = 0.5,
+    precision: PrecisionOption = None,
 ) -> None:
     """Cluster the gold file's articles from scratch, all together; print BCubed and pairwise P/R/F1."""
     from .evaluate import evaluate_stories
 
-    scores = evaluate_stories(str(gold), settings=Settings(precision=precision))
+    scores = evaluate_stories(str(gold), settings=_settings(precision=precision))
     if json_out:
         _print_json(scores)
         return
@@ -506,13 +679,16 @@ def run(
     sample: Annotated[
         bool, typer.Option("--sample", help="Read the built-in sample corpus (48 fictional articles) first.")
     ] = False,
-    precision: PrecisionOption = 0.5,
+    precision: PrecisionOption = None,
     reports: Annotated[
-        Path,
+        Path | None,
         typer.Option(
-            "--reports", file_okay=False, help="Folder for the HTML reports of stories with 2+ versions."
+            "--reports",
+            file_okay=False,
+            show_default=False,
+            help="Folder for the HTML reports (default: $STORYLINE_REPORTS, the config file's reports, or reports).",
         ),
-    ] = Path("reports"),
+    ] = None,
     no_reports: Annotated[bool, typer.Option("--no-reports", help="Write no HTML reports.")] = False,
     max_reports: Annotated[
         int, typer.Option("--max-reports", min=1, help="Reports for at most this many stories, the largest.")
@@ -523,7 +699,8 @@ def run(
     from .errors import NotFoundError
     from .pipeline import run as run_job
 
-    settings = Settings(precision=precision)
+    settings = _settings(precision=precision)
+    reports = reports or Path(_CONFIG.get("reports") or "reports")
     sources = [*(paths or []), *([str(sample_corpus())] if sample else [])]
     if sources:
         _check_paths(sources)
@@ -616,6 +793,125 @@ class _RunProgress(RunListener):
             )
 
 
+@app.command("export")
+def export_command(
+    kind: Annotated[str, typer.Argument(help="articles, stories, memberships or copies.", metavar="KIND")],
+    db: DbOption = DEFAULT_DB,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl, csv or parquet.")] = "jsonl",
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="The file to write; - for standard output (not Parquet).")
+    ] = "-",
+) -> None:
+    """Export the store's articles, stories, memberships or copy links as JSONL, CSV or Parquet."""
+    from .export import FORMATS, KINDS, export
+
+    if kind not in KINDS:
+        raise typer.BadParameter(f"{kind!r}: give one of {', '.join(KINDS)}", param_hint="KIND")
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"{fmt!r}: give one of {', '.join(FORMATS)}", param_hint="--format")
+    with _open(db, existing=True) as store:
+        try:
+            n = export(store, kind, fmt, output)
+        except OSError as exc:
+            raise StorylineError(f"cannot write the export to {output!r}: {exc.strerror or exc}") from exc
+    console.print(
+        Text(
+            f"{n} {kind} row(s) from {db} written as {fmt} to {'standard output' if output == '-' else output}"
+        )
+    )
+
+
+def _copies(db: Path, settings: Settings, article_ids: list[str] | None) -> int:
+    from .pipeline import find_story_copies
+
+    with (
+        _open(db) as store,
+        console.status("[bold]copies[/] looking for reprints, spun and translated copies"),
+    ):
+        return len(find_story_copies(store, article_ids=article_ids, settings=settings))
+
+
+def _assign(db: Path, settings: Settings, *, quiet: bool = False) -> int:
+    from .pipeline import assign_stories
+
+    with (
+        _open(db) as store,
+        _bar("stories", quiet=quiet) as progress,
+    ):
+        task = progress.add_task("stories", total=None)
+        done = assign_stories(
+            store,
+            settings=settings,
+            on_progress=lambda n, total: progress.update(task, completed=n, total=total),
+        )
+    return len(done)
+
+
+@app.command()
+def regroup(
+    db: DbOption = DEFAULT_DB,
+    precision: PrecisionOption = None,
+) -> None:
+    """Group every stored article into stories from scratch (and find the copies again): for
+    after a change of --precision or of storyline. Stories get new ids."""
+    settings = _settings(precision=precision)
+    with _open(db, existing=True, read_only=False) as store:
+        before = store.reset_stories()
+        held = store.count_articles()
+    console.print(Text(f"forgot {before} stories; grouping the {held} article(s) of {db} from scratch"))
+    _assign(db, settings)
+    with _open(db) as store:
+        unchecked = store.articles_without_copy_check()
+    links = _copies(db, settings, unchecked)
+    with _open(db) as store:
+        found = store.list_stories()
+    print_stories(out, found, db, limit=30)
+    console.print(Text(f"{len(found)} stories; {links} copy links"))
+
+
+@app.command()
+def delete(
+    db: DbOption = DEFAULT_DB,
+    source: Annotated[
+        list[str], typer.Option("--source", help="Delete the articles of this outlet (repeat for more).")
+    ] = [],  # noqa: B006 - typer reads the default, never mutates it
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete the articles of one or more outlets, with their story memberships and copy links."""
+    if not source:
+        raise typer.BadParameter("give --source OUTLET (one or more)", param_hint="--source")
+    with _open(db, existing=True, read_only=False) as store:
+        matching = sum(
+            store.find_articles(source=s, limit=0)[1] for s in dict.fromkeys(x.lower() for x in source)
+        )
+        if matching and not yes:
+            typer.confirm(
+                f"delete {matching} article(s) of {', '.join(source)} from {db}?", abort=True, err=True
+            )
+        gone = store.delete_sources(source)
+    console.print(Text(f"deleted {gone} article(s) of {', '.join(source)} from {db}"))
+    if gone:
+        console.print(
+            Text(f"their stories keep their other members; `storyline regroup --db {db}` regroups all")
+        )
+
+
+@app.command()
+def schema(
+    name: Annotated[str | None, typer.Argument(help="Which output; none: list them.", metavar="NAME")] = None,
+) -> None:
+    """Print the JSON Schema of a --json output or an export row (shipped with the package)."""
+    from .schemas import load_schema, schema_names
+
+    if name is None:
+        for n in schema_names():
+            out.print(n)
+        return
+    if name not in schema_names():
+        raise typer.BadParameter(f"{name!r}: give one of {', '.join(schema_names())}", param_hint="NAME")
+    sys.stdout.write(json.dumps(load_schema(name), indent=2) + "\n")
+
+
 def _print_version(value: bool) -> None:
     if value:
         out.print(__version__)
@@ -629,7 +925,20 @@ def _root(
         bool,
         typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
     ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            dir_okay=False,
+            show_default=False,
+            help="Settings file, TOML (default: $STORYLINE_CONFIG, or ./storyline.toml when there is one).",
+        ),
+    ] = None,
 ) -> None:
+    from .config import load_config
+
+    _CONFIG.clear()
+    _CONFIG.update(load_config(config))
     from rich.logging import RichHandler
 
     logging.basicConfig(

@@ -40,7 +40,8 @@ class NotFoundError(StorylineError, LookupError):
 
 
 class ConfigError(StorylineError, ValueError):
-    """A setting, option or argument has a value that cannot be used."""
+    """A setting, option or argument has a value that cannot be used: a bad value, or an
+    unknown key or a value of the wrong kind in a config file or the environment."""
 
 
 class ModelError(StorylineError):

@@ -195,10 +195,15 @@ def _warc_html(block: bytes, origin: str, position: str, settings: Settings) -> 
     return None
 
 
-_AT_RECORD = re.compile(rb"WARC/1\.\d\r?\n")
-_NEXT_RECORD = re.compile(rb"\nWARC/1\.\d\r?\n")
+# a record starts with its version line and a named field (where a newline precedes it or not:
+# stray bytes before a header do not hide it)
+_AT_RECORD = re.compile(rb"WARC/1\.\d\r?\n[A-Za-z][\w-]*:")
+_NEXT_RECORD = _AT_RECORD
+_SWALLOWED = re.compile(rb"\r\n\r\nWARC/1\.\d\r?\n[A-Za-z][\w-]*:")
 _CONTENT_LENGTH = re.compile(rb"^content-length:[ \t]*(\S*)", re.IGNORECASE | re.MULTILINE)
+_HEADER_FIELD = re.compile(rb"(?:^|\n)WARC-(?:Type|Record-ID|Date|Target-URI):")
 _MAX_HEADER = 65536
+_GAP = 16
 _CHUNK = 1 << 16
 
 
@@ -227,20 +232,18 @@ def split_warc(
         base += n
 
     def resync(start: int) -> bool:
-        """Drop bytes up to the next record header (a ``WARC/1.x`` line) at or after ``start``
-        (0: the buffer's start counts as a line start); False when the stream ends first."""
+        """Drop bytes up to the next record header (a ``WARC/1.x`` line and a field) at or after
+        ``start``; False when the stream ends first."""
         while True:
-            if start == 0 and _AT_RECORD.match(buf):
-                return True
-            match = _NEXT_RECORD.search(buf, max(0, start - 1))
+            match = _NEXT_RECORD.search(buf, start)
             if match:
-                drop(match.start() + 1)
+                drop(match.start())
                 return True
             if eof:
                 drop(len(buf))
                 return False
-            drop(max(0, len(buf) - 16))  # keep a tail: a header may straddle two reads
-            start = 1
+            drop(max(0, len(buf) - 64))  # keep a tail: a header may straddle two reads
+            start = 0
             fill(len(buf) + _CHUNK)
 
     try:
@@ -291,11 +294,20 @@ def split_warc(
                 if not resync(0):
                     return
                 continue
-            fill(end + 4 + 8)
-            follows = buf[end : end + 4] == b"\r\n\r\n" and (
-                buf[end + 4 :].lstrip(b"\r\n").startswith(b"WARC/")
-                or (eof and not buf[end + 4 :].strip(b"\r\n"))
+            fill(end + 4 + 64)
+            if buf[end : end + 4] == b"\r\n\r\n" and not buf[end + 4 : end + 68].lstrip(b"\r\n").startswith(
+                b"WARC/"
+            ):
+                fill(end + 4 + _MAX_HEADER)  # something else follows: look further
+            # the record's end: the separator and the next record, or the end of the file (with
+            # the separator or without it, never with a part of it: that is a length off by one or two)
+            follows = len(buf) >= end and (
+                (buf[end : end + 4] == b"\r\n\r\n" and _next_follows(buf, end + 4, eof))
+                or (eof and len(buf) == end)
             )
+            # a length that ends exactly at a later record's end swallows the records between
+            if follows and _SWALLOWED.search(buf, body_start, end):
+                follows = False
             if follows:
                 yield index, offset, bytes(buf[:end])
                 drop(end + 4)
@@ -318,6 +330,22 @@ def split_warc(
                 return
     except (OSError, EOFError, zlib.error) as exc:
         yield Quarantined(origin, f"after record {index}", f"cannot read further: {describe_read_error(exc)}")
+
+
+def _next_follows(buf: bytearray, at: int, eof: bool) -> bool:
+    """Whether what starts at ``at`` (right after a record and its separator) is where the next
+    record begins: its header (after blank lines), the end of the file, or bytes that are that
+    next record's fault rather than a wrong length of this one: a few stray bytes before a
+    header, or a damaged header (its fields are there, its version line is not)."""
+    head = bytes(buf[at : at + 64]).lstrip(b"\r\n")  # the usual case, cheaply
+    if head.startswith(b"WARC/") or (eof and len(head) < 5 and b"WARC/".startswith(head)):
+        return True
+    rest = bytes(buf[at : at + _MAX_HEADER]).lstrip(b"\r\n")
+    if rest.startswith(b"WARC/") or (eof and b"WARC/".startswith(rest[:5])):
+        return True
+    match = _NEXT_RECORD.search(rest)
+    gap = rest[: match.start()] if match else rest
+    return len(gap) <= _GAP or _HEADER_FIELD.search(gap, 0, 512) is not None
 
 
 def _read_archive(stream: BinaryIO, *, origin: str, settings: Settings) -> Iterator[Record]:

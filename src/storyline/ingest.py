@@ -216,6 +216,14 @@ def read_stream(
     """Read a binary stream of one source; see :func:`detect_format` for ``fmt``."""
     try:
         head = _peek(stream)
+        if (
+            head[:2] == b"\x1f\x8b"
+            and fmt != "warc"
+            and not _strip_gz(origin).lower().endswith((".warc", ".arc"))
+        ):
+            # gzip on a stream that was not opened as a file (stdin): the WARC reader unpacks its own
+            stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+            head = _peek(stream)
         if encoding := utf16_encoding(head):
             # UTF-16 or UTF-32 text: read on as UTF-8, so every reader (JSONL line by line too) works
             stream = _Utf8Reader.wrap(stream, encoding)
@@ -282,22 +290,28 @@ def _read_limited(stream: BinaryIO, limit: int, origin: str) -> bytes:
 
 class _Utf8Reader(io.RawIOBase):
     """A binary stream of UTF-16/32 text, read as UTF-8 bytes (decoding as it goes: streams stay
-    streams). Damaged text raises :class:`UnicodeDecodeError` (a ``ValueError``) when reached."""
+    streams). Damaged text, a cut-off last character included, raises
+    :class:`UnicodeDecodeError` (a ``ValueError``) when reached."""
 
     def __init__(self, raw: BinaryIO, encoding: str) -> None:
         super().__init__()
-        self._text = codecs.getreader(encoding)(raw, "strict")
+        self._raw = raw
+        self._decoder = codecs.getincrementaldecoder(encoding)("strict")
         self._pending = b""
+        self._done = False
+        self._first = True
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            chunk = self._text.read(65536)
-            if not chunk:
-                return 0
-            self._pending = chunk.removeprefix("\ufeff").encode("utf-8", "surrogatepass")
+        while not self._pending and not self._done:
+            chunk = self._raw.read(65536)
+            self._done = not chunk
+            text = self._decoder.decode(chunk, final=self._done)
+            if self._first and text:
+                text, self._first = text.removeprefix("\ufeff"), False
+            self._pending = text.encode("utf-8", "surrogatepass")
         n = min(len(buffer), len(self._pending))
         buffer[:n] = self._pending[:n]
         self._pending = self._pending[n:]

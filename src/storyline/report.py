@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 #: a story's report compares its first this many versions (every pair of versions is aligned)
 MAX_VERSIONS = 50
 
+#: a story with more versions than this shows ``SHOWN_VERSIONS`` of them side by side at first; the
+#: reader ticks the others in (no script: CSS ``:has()``), and the rest are listed collapsed
+PICK_ABOVE = 4
+SHOWN_VERSIONS = 3
+
 #: one colour per version, cycling after ten
 PALETTE = (
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
@@ -159,7 +164,11 @@ def report_context(
             }
         )
     links = [*comparison.copies, *(c for c in copies if c not in comparison.copies)]
+    many = len(versions) > PICK_ABOVE
+    for k, v in enumerate(versions):
+        v["picked"] = not many or k < SHOWN_VERSIONS
     return {
+        "many_versions": many,
         "title": (story.title if story else "") or (versions[0]["title"] if versions else "Comparison"),
         "story_id": story.id if story else "",
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -292,17 +301,16 @@ def write_story_reports(
 ) -> Path:
     """Compare every story of ``store`` with at least ``min_versions`` versions and write its
     report to ``folder/<story>.html`` (the first ``max_versions`` of a larger story), with an
-    ``index.html`` listing them; returns the index path. ``max_stories`` keeps the largest
+    ``index.html`` listing every story of the store (see :func:`index_context`), linking those
+    with a report; returns the index path. ``max_stories`` keeps the largest
     stories only (comparing costs about a second a story). ``on_progress(done, total)`` is
     called before the first story and after each."""
-    from jinja2 import Environment, PackageLoader
-
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
     stories = [s for s in store.list_stories() if len(s.article_ids) >= min_versions]
     if max_stories is not None and len(stories) > max_stories:
         stories = sorted(stories, key=lambda s: -len(s.article_ids))[:max_stories]
-    written: list[dict[str, Any]] = []
+    written: dict[str, dict[str, Any]] = {}
     if on_progress is not None:
         on_progress(0, len(stories))
     for story in stories:
@@ -311,18 +319,81 @@ def write_story_reports(
         )
         name = story_filename(story.id) + ".html"
         write_html_report(story, articles, comparison, copies, target / name)
-        written.append(
-            {
-                "file": name,
-                "title": story.title,
-                "versions": len(articles),
-                "conflicts": len(comparison.conflicts),
-                "dates": f"{story.first_published or '?'} – {story.last_published or '?'}",
-            }
-        )
+        written[story.id] = {"file": name, "versions": len(articles), "conflicts": len(comparison.conflicts)}
         if on_progress is not None:
             on_progress(len(written), len(stories))
-    env = Environment(loader=PackageLoader("storyline", "templates"), autoescape=True)
     index = target / "index.html"
-    index.write_text(env.get_template("index.html.j2").render(stories=written), encoding="utf-8")
+    index.write_text(render_index(index_context(store, written)), encoding="utf-8")
     return index
+
+
+# --------------------------------------------------------------------------- the index page
+# (its own context and template block: every story with outlets, languages, copies, conflicts
+# and a filter box)
+
+#: the index's one script: the filter box hides the rows that do not contain what is typed; the
+#: page's Content-Security-Policy allows this exact script (by its hash) and nothing else
+INDEX_SCRIPT = """
+document.getElementById("filter").addEventListener("input", function (event) {
+  var words = event.target.value.toLowerCase().split(/\\s+/).filter(Boolean);
+  var rows = document.querySelectorAll("#stories tbody tr");
+  var shown = 0;
+  rows.forEach(function (row) {
+    var text = row.textContent.toLowerCase();
+    var hit = words.every(function (w) { return text.indexOf(w) >= 0; });
+    row.hidden = !hit;
+    if (hit) { shown += 1; }
+  });
+  document.getElementById("shown").textContent = shown + " of " + rows.length + " stories shown";
+});
+"""
+
+
+def index_context(store: Store, written: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """What the index page shows (tested apart from the HTML): every story of ``store``, largest
+    first, with its outlets, languages, dates, copy links inside it, and, for those with a
+    report in ``written`` (story id → file, versions compared, conflicts), the link and conflicts."""
+    import base64
+    import hashlib
+
+    found = store.list_stories()
+    story_of = {a: s.id for s in found for a in s.article_ids}
+    copies: dict[str, int] = defaultdict(int)
+    for link in store.copies():
+        if story_of.get(link.copy) is not None and story_of.get(link.copy) == story_of.get(link.original):
+            copies[story_of[link.copy]] += 1
+    rows = []
+    for story in found:
+        report = written.get(story.id)
+        dates = [d for d in (story.first_published, story.last_published) if d]
+        rows.append(
+            {
+                "id": story.id,
+                "title": story.title,
+                "file": report["file"] if report else "",
+                "size": len(story.article_ids),
+                "compared": report["versions"] if report else 0,
+                "outlets": list(story.sources),
+                "languages": list(story.languages),
+                "copies": copies.get(story.id, 0),
+                "conflicts": report["conflicts"] if report else None,
+                "dates": " – ".join(dict.fromkeys(dates)) if dates else "undated",
+            }
+        )
+    digest = base64.b64encode(hashlib.sha256(INDEX_SCRIPT.encode()).digest()).decode()
+    return {
+        "stories": rows,
+        "n_reports": len(written),
+        "script": INDEX_SCRIPT,
+        "script_hash": f"sha256-{digest}",
+    }
+
+
+def render_index(context: dict[str, Any]) -> str:
+    """The index page as a string."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(
+        loader=PackageLoader("storyline", "templates"), autoescape=True, undefined=StrictUndefined
+    )
+    return env.get_template("index.html.j2").render(**context)

@@ -237,10 +237,8 @@ class SQLiteStore(Store):
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             # the first connection sets the journal mode (a property of the file) and migrates; in
             # memory it also keeps the shared database alive
-            self._local.db = self._connect(setup=memory or not read_only)
-            if read_only and self.schema_version < SCHEMA_VERSION:
-                SQLiteStore(self.path).close()  # migrate forward with a writer of its own
-            self._migrate()
+            self._local.db = self._connect()
+            self._setup(wal=memory or not read_only)
         except StoreError:
             self.close()
             raise
@@ -251,7 +249,7 @@ class SQLiteStore(Store):
             self.close()
             raise StoreError(f"cannot open the store {self.path!r}: {exc.strerror or exc}") from exc
 
-    def _connect(self, *, setup: bool = False) -> sqlite3.Connection:
+    def _connect(self) -> sqlite3.Connection:
         # check_same_thread=False only lets close() release every thread's connection from the
         # thread that closes the store; each connection is used by the thread that made it only
         if self._uri is not None:
@@ -265,13 +263,31 @@ class SQLiteStore(Store):
         db.row_factory = sqlite3.Row
         # the busy timeout first: a second process opening a new store waits for the first
         db.execute("PRAGMA busy_timeout=10000")
-        if setup:
-            db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
         if self.read_only:
             db.execute("PRAGMA query_only=ON")  # SQLite itself refuses writes on this connection
         return db
+
+    def _setup(self, *, wal: bool = True, wait: float = 10.0) -> None:
+        """WAL mode and migrations, on the first connection. Switching a new file to WAL, or opening
+        one while another process recovers its log, can be refused as "locked" without SQLite's busy
+        handler being asked: then wait a little and try again, for up to ``wait`` seconds."""
+        deadline = time.monotonic() + wait
+        pause = 0.01
+        while True:
+            try:
+                if wal:
+                    self._db.execute("PRAGMA journal_mode=WAL")
+                if self.read_only and self.schema_version < SCHEMA_VERSION:
+                    SQLiteStore(self.path).close()  # migrate forward with a writer of its own
+                self._migrate()
+                return
+            except (sqlite3.OperationalError, StoreError) as exc:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 0.25)
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -507,6 +523,135 @@ class SQLiteStore(Store):
             "SELECT origin, position, reason FROM quarantine ORDER BY seen_at, rowid"
         ):
             yield Quarantined(row["origin"], row["position"], row["reason"])
+
+    def find_articles(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        language: str | None = None,
+        source: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[list[Article], int]:
+        """The stored articles that pass the filters, in storing order, one page of them
+        (``limit`` from ``offset``), and how many pass in all. ``since``/``until`` are ISO dates,
+        inclusive, and leave out undated articles; ``language`` and ``source`` match exactly
+        (case aside)."""
+        where, args = self._article_filters(since, until, language, source)
+        total = int(self._db.execute(f"SELECT COUNT(*) FROM articles{where}", args).fetchone()[0])
+        return list(self.iter_found(since, until, language, source, limit=limit, offset=offset)), total
+
+    def iter_found(
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        language: str | None = None,
+        source: str | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Iterator[Article]:
+        """The articles :meth:`find_articles` gives, streamed a thousand at a time (memory stays
+        flat however many pass)."""
+        where, args = self._article_filters(since, until, language, source)
+        joiner = " AND " if where else " WHERE "
+        first = self._db.execute(
+            f"SELECT seq FROM articles{where} ORDER BY seq LIMIT 1 OFFSET ?", [*args, offset]
+        ).fetchone()
+        if first is None:
+            return
+        last, left = first[0] - 1, limit
+        while left is None or left > 0:
+            page = 1000 if left is None else min(1000, left)
+            rows = self._db.execute(
+                f"SELECT * FROM articles{where}{joiner}seq > ? ORDER BY seq LIMIT ?", [*args, last, page]
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _row_article(row)
+            last = rows[-1]["seq"]
+            left = None if left is None else left - len(rows)
+
+    @staticmethod
+    def _article_filters(
+        since: str | None, until: str | None, language: str | None, source: str | None
+    ) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        args: list[Any] = []
+        if since:
+            clauses.append("published IS NOT NULL AND substr(published, 1, 10) >= ?")
+            args.append(since)
+        if until:
+            clauses.append("published IS NOT NULL AND substr(published, 1, 10) <= ?")
+            args.append(until)
+        if language:
+            clauses.append("lower(language) = lower(?)")
+            args.append(language)
+        if source:
+            clauses.append("lower(source) = lower(?)")
+            args.append(source)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+    def find_quarantine(
+        self, *, origin: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> tuple[list[Quarantined], int]:
+        """Rejected records (oldest first) whose file contains ``origin``: one page and the total."""
+        where, args = (" WHERE instr(origin, ?) > 0", [origin]) if origin else ("", [])
+        total = int(self._db.execute(f"SELECT COUNT(*) FROM quarantine{where}", args).fetchone()[0])
+        rows = self._db.execute(
+            f"SELECT origin, position, reason FROM quarantine{where} ORDER BY seen_at, rowid LIMIT ? OFFSET ?",
+            [*args, -1 if limit is None else limit, offset],
+        ).fetchall()
+        return [Quarantined(r[0], r[1], r[2]) for r in rows], total
+
+    # ------------------------------------------------------------------ maintenance
+    def clear_quarantine(self, *, origin: str | None = None) -> int:
+        """Forget rejected records (those whose file contains ``origin``, or all); returns how many."""
+        with self.transaction():
+            if origin:
+                cursor = self._db.execute("DELETE FROM quarantine WHERE instr(origin, ?) > 0", (origin,))
+            else:
+                cursor = self._db.execute("DELETE FROM quarantine")
+        return int(cursor.rowcount)
+
+    def delete_sources(self, sources: Sequence[str]) -> int:
+        """Delete the articles of these outlets (exact match, case aside) with everything derived
+        from them (memberships, profiles, copy links, copy checks), in one transaction; returns how
+        many articles went. Stories keep their other members; a story left empty disappears from
+        the listings (its id is not reused)."""
+        wanted = [s.lower() for s in sources]
+        marks = ", ".join("?" * len(wanted))
+        with self.transaction():
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS doomed AS SELECT id FROM articles WHERE 0")
+            self._db.execute("DELETE FROM doomed")
+            self._db.execute(
+                f"INSERT INTO doomed SELECT id FROM articles WHERE lower(source) IN ({marks})", wanted
+            )
+            self._db.execute("DELETE FROM copies WHERE copy IN doomed OR original IN doomed")
+            self._db.execute("DELETE FROM copy_checks WHERE article_id IN doomed")
+            self._db.execute("DELETE FROM profiles WHERE article_id IN doomed")
+            self._db.execute("DELETE FROM memberships WHERE article_id IN doomed")
+            cursor = self._db.execute("DELETE FROM articles WHERE id IN doomed")
+            self._db.execute("DELETE FROM doomed")
+        return int(cursor.rowcount)
+
+    def reset_stories(self) -> int:
+        """Forget every story, membership, story event, profile, copy link and copy check (the
+        articles stay), so that grouping starts from scratch; returns the stories there were."""
+        with self.transaction():
+            n = int(self._db.execute("SELECT COUNT(DISTINCT story_id) FROM memberships").fetchone()[0])
+            for table in ("copies", "copy_checks", "memberships", "story_events", "profiles", "stories"):
+                self._db.execute(f"DELETE FROM {table}")
+        return n
+
+    def iter_memberships(self) -> Iterator[Membership]:
+        """Every membership (why each article is in its story), in joining order."""
+        for r in self._db.execute(
+            "SELECT article_id, story_id, score, evidence FROM memberships ORDER BY joined_at, rowid"
+        ):
+            yield Membership(r[0], r[1], r[2], json.loads(r[3]))
 
     # ------------------------------------------------------------------ stories
     def write_assignments(

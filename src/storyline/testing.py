@@ -185,6 +185,97 @@ class MemoryStore(Store):
             entries = [Quarantined(*key) for key in self._quarantine]
         yield from entries
 
+    def find_articles(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        language: str | None = None,
+        source: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[list[Article], int]:
+        """One page of the articles that pass the filters, and how many pass in all."""
+        found = self._found(since, until, language, source)
+        return found[offset : None if limit is None else offset + limit], len(found)
+
+    def iter_found(
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        language: str | None = None,
+        source: str | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Iterator[Article]:
+        """The articles :meth:`find_articles` gives."""
+        yield from self.find_articles(
+            since=since, until=until, language=language, source=source, limit=limit, offset=offset
+        )[0]
+
+    def _found(
+        self, since: str | None, until: str | None, language: str | None, source: str | None
+    ) -> list[Article]:
+        def keep(a: Article) -> bool:
+            day = a.published[:10] if a.published else None
+            return (
+                (not since or (day is not None and day >= since))
+                and (not until or (day is not None and day <= until))
+                and (not language or a.language.lower() == language.lower())
+                and (not source or a.source.lower() == source.lower())
+            )
+
+        with self._reading():
+            return [a for a, _ in self._articles.values() if keep(a)]
+
+    def find_quarantine(
+        self, *, origin: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> tuple[list[Quarantined], int]:
+        """Rejected records (oldest first) whose file contains ``origin``: one page and the total."""
+        with self._reading():
+            found = [Quarantined(*key) for key in self._quarantine if not origin or origin in key[0]]
+        return found[offset : None if limit is None else offset + limit], len(found)
+
+    # ------------------------------------------------------------------ maintenance
+    def clear_quarantine(self, *, origin: str | None = None) -> int:
+        """Forget rejected records (those whose file contains ``origin``, or all); returns how many."""
+        with self._write():
+            gone = [key for key in self._quarantine if not origin or origin in key[0]]
+            for key in gone:
+                del self._quarantine[key]
+            return len(gone)
+
+    def delete_sources(self, sources: Sequence[str]) -> int:
+        """Delete the articles of these outlets with everything derived from them."""
+        wanted = {s.lower() for s in sources}
+        with self._write():
+            doomed = {i for i, (a, _) in self._articles.items() if a.source.lower() in wanted}
+            for pair in [p for p in self._copies if p[0] in doomed or p[1] in doomed]:
+                del self._copies[pair]
+            for table in (self._copy_checks, self._profiles, self._members, self._articles):
+                for article_id in doomed & set(table):
+                    del table[article_id]
+            return len(doomed)
+
+    def reset_stories(self) -> int:
+        """Forget every story and what was derived for it; returns how many stories there were."""
+        with self._write():
+            n = len({story for story, _, _ in self._members.values()})
+            for table in (self._copies, self._copy_checks, self._members, self._profiles, self._stories):
+                table.clear()
+            self._events.clear()
+            return n
+
+    def iter_memberships(self) -> Iterator[Membership]:
+        """Every membership, in joining order."""
+        with self._reading():
+            rows = [
+                Membership(article_id, story, score, json.loads(evidence))
+                for article_id, (story, score, evidence) in self._members.items()
+            ]
+        yield from rows
+
     # ------------------------------------------------------------------ learned boilerplate
     def boilerplate_counts(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Count]:
         """The stored counts of the given (scope, key) pairs, fresh objects."""

@@ -103,6 +103,60 @@ class Store(abc.ABC):
     def iter_quarantine(self) -> Iterator[Quarantined]:
         """Rejected records, oldest first."""
 
+    @abc.abstractmethod
+    def find_articles(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        language: str | None = None,
+        source: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[list[Article], int]:
+        """The stored articles that pass the filters, in storing order, one page of them (``limit``
+        from ``offset``), and how many pass in all. ``since``/``until`` are ISO dates, inclusive,
+        and leave out undated articles; ``language`` and ``source`` match exactly (case aside)."""
+
+    @abc.abstractmethod
+    def iter_found(
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        language: str | None = None,
+        source: str | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Iterator[Article]:
+        """The articles :meth:`find_articles` gives, streamed."""
+
+    @abc.abstractmethod
+    def find_quarantine(
+        self, *, origin: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> tuple[list[Quarantined], int]:
+        """Rejected records (oldest first) whose file contains ``origin``: one page and the total."""
+
+    # ------------------------------------------------------------------ maintenance
+    @abc.abstractmethod
+    def clear_quarantine(self, *, origin: str | None = None) -> int:
+        """Forget rejected records (those whose file contains ``origin``, or all); returns how many."""
+
+    @abc.abstractmethod
+    def delete_sources(self, sources: Sequence[str]) -> int:
+        """Delete the articles of these outlets (exact match, case aside) with everything derived
+        from them (memberships, profiles, copy links, copy checks), atomically; returns how many
+        articles went. Stories keep their other members."""
+
+    @abc.abstractmethod
+    def reset_stories(self) -> int:
+        """Forget every story, membership, story event, profile, copy link and copy check (the
+        articles stay); returns how many stories there were."""
+
+    @abc.abstractmethod
+    def iter_memberships(self) -> Iterator[Membership]:
+        """Every membership (why each article is in its story), in joining order."""
+
     # ------------------------------------------------------------------ learned boilerplate
     @abc.abstractmethod
     def boilerplate_counts(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Count]:
