@@ -231,6 +231,56 @@ def test_boilerplate_counts(store: Store) -> None:
     assert ("site0.example", 11) in store.boilerplate_counts([("site0.example", 11)])
 
 
+# --------------------------------------------------------------------------- filters and maintenance
+
+
+def test_filters_and_pages(store: Store) -> None:
+    a = make_article(text="Uno.", origin="f", published="2024-03-01", source="Site.example", language="es")
+    b = make_article(
+        text="Two.", origin="f", published="2024-03-05T10:00:00", source="other.example", language="en"
+    )
+    c = make_article(text="Three.", origin="f", source="site.example", language="EN")
+    store.write_batch([a, b, c])
+    assert store.find_articles() == ([a, b, c], 3)
+    assert store.find_articles(since="2024-03-02") == ([b], 1)  # undated ones never pass a date filter
+    assert store.find_articles(until="2024-03-05") == ([a, b], 2)
+    assert store.find_articles(language="en") == ([b, c], 2)  # case aside
+    assert store.find_articles(source="SITE.example") == ([a, c], 2)
+    assert store.find_articles(limit=1, offset=1) == ([b], 3)
+    assert store.find_articles(limit=0) == ([], 3)
+    assert list(store.iter_found(None, None, "en", None, offset=1)) == [c]
+    store.write_batch([], [Quarantined("in/a.json", "1", "bad"), Quarantined("in/b.json", "", "empty")])
+    assert store.find_quarantine(origin="b.json") == ([Quarantined("in/b.json", "", "empty")], 1)
+    assert store.find_quarantine(limit=1) == ([Quarantined("in/a.json", "1", "bad")], 2)
+    assert store.clear_quarantine(origin="a.json") == 1
+    assert store.clear_quarantine() == 1 and list(store.iter_quarantine()) == []
+
+
+def test_delete_sources_and_reset_stories(store: Store) -> None:
+    articles = [_article(n) for n in range(4)]  # sources site0.example (even n) and site1.example
+    store.write_batch(articles)
+    _assign(store, articles)
+    a0, a1, a2, a3 = (a.id for a in articles)
+    store.write_copies(
+        [CopyLink(a1, a0, CopyType.WIRE, 0.9, {}), CopyLink(a3, a1, CopyType.SPUN, 0.7, {})], [a0, a1]
+    )
+    assert [(m.article_id, m.story_id) for m in store.iter_memberships()] == [
+        (a0, "s-one"),
+        (a1, "s-one"),
+        (a2, "s-three"),
+        (a3, "s-three"),
+    ]
+    assert store.delete_sources(["SITE0.example"]) == 2
+    assert [a.id for a in store.iter_articles()] == [a1, a3] and store.max_seq() == 4
+    assert [(c.copy, c.original) for c in store.copies()] == [(a3, a1)]
+    assert store.get_story("s-one").article_ids == (a1,)  # the story keeps its other member
+    assert store.articles_without_copy_check() == [a3]
+    assert store.reset_stories() == 2
+    assert store.list_stories() == [] and store.copies() == [] and store.story_events("s-one") == []
+    assert list(store.iter_profiles()) == [] and store.merged_stories() == {}
+    assert sorted(store.unassigned_ids()) == sorted([a1, a3])
+
+
 # --------------------------------------------------------------------------- modes
 
 
