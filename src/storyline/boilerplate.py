@@ -40,6 +40,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -64,6 +65,8 @@ MIN_CHARS_CJK = 12
 SUFFIX_TOKENS = 8
 #: a sentence this long recurring in unrelated articles is a block on its own
 LONG_TOKENS = 20
+#: sentences at each end of an article counted for every article; the inner ones only when an edge recurs
+EDGE_SENTENCES = 4
 #: unrelated holders remembered per key (to test a new holder against), and holders (to re-clean)
 MAX_REPS = 4
 MAX_HOLDERS = 16
@@ -156,10 +159,19 @@ def _normalised(sentences: Sequence[str]) -> list[str]:
     return [" ".join(tokens(s)) for s in sentences]  # a line break inside a sentence: one at a time
 
 
-def article_units(article: Article) -> Units:
-    """The countable sentences of an article as keys (computed where the article is prepared)."""
+def article_units(article: Article, *, edges: int | None = None) -> Units:
+    """The countable sentences of an article as keys (computed where the article is prepared).
+
+    With ``edges``, only the first and last ``edges`` sentences: where banners, notices and footers
+    sit. The learner reads the inner sentences of an article only when its edges recur."""
+    sentences = article.sentences
+    picked = range(len(sentences))
+    if edges is not None and len(sentences) > 2 * edges:
+        picked = range(len(sentences))[:edges]
+        picked = [*picked, *range(len(sentences) - edges, len(sentences))]  # type: ignore[assignment]
+    chosen = [sentences[i] for i in picked]
     out: list[_Unit] = []
-    for i, (sentence, norm) in enumerate(zip(article.sentences, _normalised(article.sentences), strict=True)):
+    for i, sentence, norm in zip(picked, chosen, _normalised(chosen), strict=True):
         n_tokens = norm.count(" ") + 1 if norm else 0
         if not _countable(sentence, norm, n_tokens):
             continue
@@ -230,6 +242,15 @@ class Count:
     holders: list[str] = field(default_factory=list)
     sample: str = ""
     last_seq: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CountsUpdate:
+    """What one batch taught: rows of keys new to the store, counts changed, and a pruning bound."""
+
+    new: list[tuple[object, ...]]
+    updated: list[Count]
+    prune_before: int | None = None
 
 
 def _corpus_boilerplate(
@@ -414,6 +435,7 @@ class BoilerplateLearner:
     def __init__(self, store: SQLiteStore, *, settings: Settings = DEFAULT_SETTINGS) -> None:
         self.store = store
         self.settings = settings
+        self.pending: CountsUpdate | None = None
 
     def learn(
         self, articles: Sequence[Article], units: Mapping[str, Units] | None = None
@@ -427,15 +449,32 @@ class BoilerplateLearner:
         given = dict(units or {})
         for a in articles:
             if a.id not in given:
-                given[a.id] = article_units(a)
+                given[a.id] = article_units(a, edges=EDGE_SENTENCES)
         stored_before = self.store.stored_ids([a.id for a in articles])
         fresh = [a for a in articles if a.id not in stored_before]  # duplicates were counted when stored
-        corpus_keys = {("", u.key) for a in fresh for u in given[a.id]}
-        counts = self.store.boilerplate_counts(corpus_keys)
-        site_keys = {
-            (a.source, u.key) for a in fresh if a.source for u in given[a.id] if ("", u.key) in counts
-        }
-        counts.update(self.store.boilerplate_counts(site_keys))
+        counts = self.store.boilerplate_counts({("", u.key) for a in fresh for u in given[a.id]})
+        # An article whose edges recur (or repeat within the batch) is read whole: its inner sentences
+        # may continue the banner. Most articles share nothing and cost their edge sentences only.
+        in_batch = Counter(u.key for a in fresh for u in given[a.id])
+        touched: set[str] = set()
+        for a in fresh:
+            if any(("", u.key) in counts or in_batch[u.key] > 1 for u in given[a.id]):
+                touched.add(a.id)
+                if len(a.sentences) > 2 * EDGE_SENTENCES:
+                    given[a.id] = article_units(a)
+        if touched:
+            in_batch = Counter(u.key for a in fresh for u in given[a.id])
+            inner = {("", u.key) for a in fresh if a.id in touched for u in given[a.id]} - counts.keys()
+            counts.update(self.store.boilerplate_counts(inner))
+            site_keys = {
+                (a.source, u.key)
+                for a in fresh
+                if a.source and a.id in touched
+                for u in given[a.id]
+                if ("", u.key) in counts
+            }
+            counts.update(self.store.boilerplate_counts(site_keys))
+        existing = set(counts)
         seq = self.store.max_seq()
         batch = {a.id: a for a in articles}
         cache: dict[str, tuple[list[str], list[str], str]] = {}
@@ -489,6 +528,7 @@ class BoilerplateLearner:
             if count.unrelated > before and count.unrelated >= 2:
                 reclean.update(h for h in count.holders if h not in batch)
 
+        first_rows: list[tuple[object, ...]] = []  # keys seen for the first time: rows written as they are
         for n, article in enumerate(fresh):
             when = seq + n + 1
             done: set[int] = set()
@@ -497,6 +537,10 @@ class BoilerplateLearner:
                     continue
                 done.add(unit.key)
                 corpus = counts.get(("", unit.key))
+                if corpus is None and (article.id not in touched or in_batch[unit.key] == 1):
+                    sample = unit.sample(article) if unit.kind == "suffix" else ""
+                    first_rows.append(("", unit.key, unit.kind, 1, 1, article.id, article.id, sample, when))
+                    continue
                 if article.source and corpus is not None:
                     site = counts.get((article.source, unit.key))
                     if site is None:
@@ -506,10 +550,25 @@ class BoilerplateLearner:
                 if corpus is None:
                     corpus = counts[("", unit.key)] = Count("", unit.key, unit.kind)
                 count_one(article, unit, corpus, when)
-        self.store.write_boilerplate_counts(
-            changed.values(), prune_before=seq - self.settings.boilerplate_horizon
+        # pruning scans the table: done each time the store grows by half a horizon
+        step = max(1, self.settings.boilerplate_horizon // 2)
+        prune = seq - self.settings.boilerplate_horizon if seq // step != (seq + len(fresh)) // step else None
+        self.pending = CountsUpdate(
+            [*first_rows, *(counts_to_row(c) for k, c in changed.items() if k not in existing)],
+            [c for k, c in changed.items() if k in existing],
+            prune,
         )
-        return [self.clean(a, counts, given[a.id]) for a in articles], reclean
+        # an article that shares nothing with the store or the batch has nothing to remove
+        cleaned = [
+            self.clean(a, counts, given[a.id]) if a.id in touched or a.id in stored_before else a
+            for a in articles
+        ]
+        return cleaned, reclean
+
+    def take_pending(self) -> CountsUpdate | None:
+        """What the last :meth:`learn` counted, for the store to write with the batch (then cleared)."""
+        pending, self.pending = self.pending, None
+        return pending
 
     @staticmethod
     def _seed_site(
@@ -545,7 +604,7 @@ class BoilerplateLearner:
             return []
         stored = [i for i in ids if self.store.has_article(i)]  # a holder may have been quarantined
         articles = [a for a in self.store.iter_articles(stored) if not is_boilerplate_only(a)]
-        units = {a.id: article_units(a) for a in articles}
+        units = {a.id: article_units(a) for a in articles}  # whole articles: re-cleaning is rare
         wanted = {(scope, u.key) for a in articles for u in units[a.id] for scope in {"", a.source}}
         counts = self.store.boilerplate_counts(wanted)
         changed = [c for a in articles if (c := self.clean(a, counts, units[a.id])) is not a]
