@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from storyline.boilerplate import countable, related, sentence_key, tokens
+from storyline.boilerplate import countable, names, related, sentence_key, tokens
 from storyline.cli import EXIT_OK, app
 from storyline.copies import find_copies
 from storyline.models import Article
@@ -252,6 +252,24 @@ def test_counts_are_pruned_beyond_the_horizon(store: SQLiteStore, tmp_path: Path
     rows = store._db.execute("SELECT COUNT(*), MIN(last_seq) FROM boilerplate").fetchone()
     assert rows[0] < 2 * len(TOPICS) * 2  # two sentences, two scopes each, without pruning
     assert rows[1] >= len(TOPICS) - 4
+
+
+def test_names_are_words_never_written_in_lower_case() -> None:
+    text = "Mayor Ilse Brandt opened the bridge. The bridge reopened. Police said nothing."
+    # "The" is also written "the": not a name; "Police" is never written in lower case here: taken as one
+    assert names(text) == {"mayor", "ilse", "brandt", "police"}
+    assert names("Police arrived. The police left.") == set()
+    assert "кремль" in names("Кремль заявил") and "غزة" in names("في غزة")
+
+
+def test_related_by_names_outside_the_shared_text() -> None:
+    shared = tokens(NOTICE)
+    one = "Mayor Ilse Brandt closed the Kessel bridge on Monday."
+    two = "Ilse Brandt said the Kessel crossing would reopen in spring."
+    other = "Striking nurses in Port Ardent accepted the offer of their managers."
+    a, b, c = (tokens(t) + shared for t in (one, two, other))
+    assert related(a, b, names_a=names(one), names_b=names(two))
+    assert not related(a, c, names_a=names(one), names_b=names(other))
 
 
 def test_related_tells_reprints_from_banners() -> None:

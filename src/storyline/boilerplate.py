@@ -41,7 +41,7 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -72,8 +72,9 @@ MAX_REPS = 4
 MAX_HOLDERS = 16
 #: two holders are related when the words outside their verbatim shared text overlap this much, or
 #: when this share of one side's own words is found anywhere in the other (see :func:`related`)
-RELATED_OVERLAP = 0.3
+RELATED_OVERLAP = 0.1
 RELATED_OWN = 0.4
+RELATED_NAMES = 0.14
 SHARED_NGRAM = 4
 #: words of each article that the relatedness test reads
 RELATED_TOKENS = 800
@@ -183,17 +184,31 @@ def article_units(article: Article, *, edges: int | None = None) -> Units:
 
 
 def related(
-    a: Sequence[str], b: Sequence[str], title_a: Sequence[str] = (), title_b: Sequence[str] = ()
+    a: Sequence[str],
+    b: Sequence[str],
+    title_a: Sequence[str] = (),
+    title_b: Sequence[str] = (),
+    names_a: Set[str] | None = None,
+    names_b: Set[str] | None = None,
 ) -> bool:
     """Whether two token sequences share content beyond the text they have in common word for word.
 
     Words covered by a shared 4-gram are set aside; what is left of each side (its words of 4+
-    characters) is its own content. The two are related when one side's own content is mostly
-    (``RELATED_OWN``) found anywhere in the other (a reprint under a headline drawn from the body), or
-    their own contents overlap (``RELATED_OVERLAP``: two reports of one event). A side with nothing of
-    its own is contained in the other (a reprint): related. A banner under two unrelated headlines
-    leaves two headlines that share nothing. Titles, when both have one, are related when they share
-    two words of 4+ characters (two headlines of one event name its people, places or subject).
+    characters) is its own content. The two are related when
+
+    * one side has nothing of its own (it is contained in the other: a reprint), or much of one
+      side's own content (``RELATED_OWN``) is found anywhere in the other (a reprint under a headline
+      drawn from the body);
+    * their titles share two words of 4+ characters (two headlines of one event);
+    * their own *names* overlap (``RELATED_NAMES`` of the smaller side): names are the words an
+      article writes capitalised and never in lower case (people, places, organisations, and German
+      nouns), or any word of a script without case. Two edited reports of one event name the same
+      people and places outside their verbatim part; long unrelated articles share many common
+      words, but few names. Without names given, the overlap of all their own words decides.
+
+    (Thresholds read off the pairs of the precision sample, see ``bench/boilerplate_precision.py``:
+    18 pairs sharing only boilerplate shared 0-0.125 of their names, 7 same-event pairs 0.14-0.8:
+    a tight margin, set on the pairs it is measured on.)
     """
     head_a = {w for w in title_a if len(w) >= 4 and w != "0"}
     if len(head_a & {w for w in title_b if len(w) >= 4 and w != "0"}) >= 2:
@@ -219,14 +234,40 @@ def related(
     wa, wb = set(a), set(b)
     if max(len(ra & wb) / len(ra), len(rb & wa) / len(rb)) >= RELATED_OWN:
         return True
+    if names_a is not None and names_b is not None:
+        na, nb = ra & names_a, rb & names_b
+        return bool(na and nb) and len(na & nb) / min(len(na), len(nb)) >= RELATED_NAMES
     return len(ra & rb) / min(len(ra), len(rb)) >= RELATED_OVERLAP
 
 
-def _article_tokens(article: Article) -> tuple[list[str], list[str]]:
-    """Title, text and the boilerplate already taken out of it (the article as first read), and the title."""
+def names(text: str) -> set[str]:
+    """The case-folded words ``text`` writes capitalised and never in lower case, and the words of
+    scripts without case (see :func:`related`)."""
+    raw = _TOKEN.findall(unicodedata.normalize("NFKC", text))
+    lower = {w for w in raw if w.islower()}
+    return {
+        w.casefold()
+        for w in raw
+        if not w.isdigit() and ((w[0].isupper() and w.lower() not in lower) or w.lower() == w.upper())
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What the relatedness test reads of an article."""
+
+    tokens: list[str]
+    title: list[str]
+    names: set[str]
+    source: str
+
+
+def _seen(article: Article) -> _Seen:
+    """Title, text and the boilerplate already taken out of it (the article as first read)."""
     taken = [r.text for r in article.removed if r.reason.startswith(REASONS)]
+    whole = "\n".join([article.title, article.text, *taken])
     # the opening words are enough to tell a reprint from a banner, and keep the check cheap
-    return tokens("\n".join([article.title, article.text, *taken]))[:RELATED_TOKENS], tokens(article.title)
+    return _Seen(tokens(whole)[:RELATED_TOKENS], tokens(article.title), names(whole), article.source)
 
 
 @dataclass(slots=True)
@@ -477,12 +518,12 @@ class BoilerplateLearner:
         existing = set(counts)
         seq = self.store.max_seq()
         batch = {a.id: a for a in articles}
-        cache: dict[str, tuple[list[str], list[str], str]] = {}
+        cache: dict[str, _Seen] = {}
         changed: dict[tuple[str, int], Count] = {}
         reclean: set[str] = set()
         top = max(self.settings.boilerplate_site_min, 2 * self.settings.boilerplate_corpus_min)
 
-        def toks(article_id: str) -> tuple[list[str], list[str], str] | None:
+        def toks(article_id: str) -> _Seen | None:
             """(tokens, title tokens, source) of an article of the batch or the store."""
             if article_id not in cache:
                 if len(cache) > 4096:  # bounded: tokens of a few thousand articles at a time
@@ -493,7 +534,7 @@ class BoilerplateLearner:
                         article = self.store.get_article(article_id)
                     except NotFoundError:
                         return None
-                cache[article_id] = (*_article_tokens(article), article.source)
+                cache[article_id] = _seen(article)
             return cache[article_id]
 
         def count_one(article: Article, unit: _Unit, count: Count, when: int) -> None:
@@ -516,7 +557,9 @@ class BoilerplateLearner:
             elif count.unrelated < top:
                 mine = toks(article.id)
                 reps = [t for r in count.reps if (t := toks(r)) is not None]
-                if mine is not None and not any(related(mine[0], t[0], mine[1], t[1]) for t in reps):
+                if mine is not None and not any(
+                    related(mine.tokens, t.tokens, mine.title, t.title, mine.names, t.names) for t in reps
+                ):
                     count.unrelated += 1
                     if len(count.reps) < MAX_REPS:
                         count.reps.append(article.id)
@@ -571,14 +614,12 @@ class BoilerplateLearner:
         return pending
 
     @staticmethod
-    def _seed_site(
-        site: str, corpus: Count, toks: Callable[[str], tuple[list[str], list[str], str] | None]
-    ) -> Count:
+    def _seed_site(site: str, corpus: Count, toks: Callable[[str], _Seen | None]) -> Count:
         """A site row made at a key's second sighting: the corpus row's holders of that site."""
         count = Count(site, corpus.key, corpus.kind, sample=corpus.sample)
         for holder in corpus.holders:
             info = toks(holder)
-            if info is None or info[2] != site:
+            if info is None or info.source != site:
                 continue
             count.articles += 1
             count.holders.append(holder)
