@@ -28,12 +28,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from boilerplate import corpus_records  # noqa: E402  (the bench folder's corpus builder)
+from boilerplate import corpus_records
 
-from storyline.boilerplate import REASONS, sentence_key  # noqa: E402
-from storyline.ingest import record_to_article  # noqa: E402
-from storyline.models import Article  # noqa: E402
-from storyline.pipeline import prepare_article  # noqa: E402
+from storyline.boilerplate import REASONS, sentence_key
+from storyline.ingest import record_to_article
+from storyline.models import Article
+from storyline.pipeline import prepare_article
 
 GOLD = Path(__file__).with_name("boilerplate_gold.jsonl")
 
@@ -65,8 +65,12 @@ def decisions(db_path: Path) -> dict[str, dict[int, str]]:
 
 def main() -> None:
     """Resolve the gold references, score the store's decisions, print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, help="a store written by bench/boilerplate.py (default: ingest now)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--db", type=Path, help="a store written by bench/boilerplate.py (default: ingest now)"
+    )
     parser.add_argument("--gold", type=Path, default=GOLD)
     args = parser.parse_args()
     gold = [json.loads(line) for line in args.gold.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -89,7 +93,12 @@ def main() -> None:
     wrong: list[tuple[str, dict[str, object]]] = []
     missing = 0
     for item in gold:
-        record, key, label, lang = str(item["record"]), int(item["key"]), str(item["label"]), str(item["lang"])
+        record, key, label, lang = (
+            str(item["record"]),
+            int(item["key"]),
+            str(item["label"]),
+            str(item["lang"]),
+        )
         if record not in texts:
             missing += 1
             continue
@@ -115,7 +124,9 @@ def main() -> None:
         )
         print(f"{decision}: {n} sentences, precision {total[good] / max(1, n):.3f} ({good}) | {per}")
     for decision, item in wrong:
-        print(f"  {decision} but labelled {item['label']}: {item['record']} key {item['key']} ({item['lang']})")
+        print(
+            f"  {decision} but labelled {item['label']}: {item['record']} key {item['key']} ({item['lang']})"
+        )
 
 
 if __name__ == "__main__":
