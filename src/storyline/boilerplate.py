@@ -67,6 +67,8 @@ SUFFIX_TOKENS = 8
 LONG_TOKENS = 20
 #: sentences at each end of an article counted for every article; the inner ones only when an edge recurs
 EDGE_SENTENCES = 4
+#: stored articles whose inner sentences one batch counts late (see BoilerplateLearner.learn)
+MAX_BACKFILL = 200
 #: unrelated holders remembered per key (to test a new holder against), and holders (to re-clean)
 MAX_REPS = 4
 MAX_HOLDERS = 16
@@ -491,6 +493,7 @@ class BoilerplateLearner:
         for a in articles:
             if a.id not in given:
                 given[a.id] = article_units(a, edges=EDGE_SENTENCES)
+        batch_ids = {a.id for a in articles}
         stored_before = self.store.stored_ids([a.id for a in articles])
         fresh = [a for a in articles if a.id not in stored_before]  # duplicates were counted when stored
         counts = self.store.boilerplate_counts({("", u.key) for a in fresh for u in given[a.id]})
@@ -503,13 +506,36 @@ class BoilerplateLearner:
                 touched.add(a.id)
                 if len(a.sentences) > 2 * EDGE_SENTENCES:
                     given[a.id] = article_units(a)
+        # A key met for the second time: its first holder was stored with its edges counted only.
+        # Its inner sentences are counted now (once: a holder already counted for a key is skipped),
+        # so a banner block shared by two articles is learned from those two.
+        backfill: list[Article] = []
         if touched:
-            in_batch = Counter(u.key for a in fresh for u in given[a.id])
-            inner = {("", u.key) for a in fresh if a.id in touched for u in given[a.id]} - counts.keys()
+            firsts = {
+                c.holders[0]
+                for a in fresh
+                if a.id in touched
+                for u in given[a.id]
+                if (c := counts.get(("", u.key))) is not None and c.articles == 1 and c.holders
+            } - batch_ids
+            for holder in sorted(firsts)[:MAX_BACKFILL]:
+                try:
+                    old = self.store.get_article(holder)
+                except NotFoundError:
+                    continue
+                if len(old.sentences) > 2 * EDGE_SENTENCES and not is_boilerplate_only(old):
+                    backfill.append(old)
+                    given[old.id] = article_units(old)
+                    touched.add(old.id)
+        if touched:
+            in_batch = Counter(u.key for a in [*backfill, *fresh] for u in given[a.id])
+            inner = {
+                ("", u.key) for a in [*backfill, *fresh] if a.id in touched for u in given[a.id]
+            } - counts.keys()
             counts.update(self.store.boilerplate_counts(inner))
             site_keys = {
                 (a.source, u.key)
-                for a in fresh
+                for a in [*backfill, *fresh]
                 if a.source and a.id in touched
                 for u in given[a.id]
                 if ("", u.key) in counts
@@ -572,15 +598,15 @@ class BoilerplateLearner:
                 reclean.update(h for h in count.holders if h not in batch)
 
         first_rows: list[tuple[object, ...]] = []  # keys seen for the first time: rows written as they are
-        for n, article in enumerate(fresh):
-            when = seq + n + 1
+        for n, article in enumerate([*backfill, *fresh]):
+            when = seq + max(1, n + 1 - len(backfill))
             done: set[int] = set()
             for unit in given[article.id]:
                 if unit.key in done:
                     continue
                 done.add(unit.key)
                 corpus = counts.get(("", unit.key))
-                if corpus is None and (article.id not in touched or in_batch[unit.key] == 1):
+                if corpus is None and (article.id not in touched or in_batch.get(unit.key, 0) <= 1):
                     sample = unit.sample(article) if unit.kind == "suffix" else ""
                     first_rows.append(("", unit.key, unit.kind, 1, 1, article.id, article.id, sample, when))
                     continue
