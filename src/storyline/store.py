@@ -213,9 +213,9 @@ class SQLiteStore(Store):
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA busy_timeout=10000")
-            # 64 MB of page cache (default 2 MB): the boilerplate counts are looked up and written at
+            # 16 MB of page cache (default 2 MB): the boilerplate counts are looked up and written at
             # random keys, batch by batch
-            self._db.execute("PRAGMA cache_size=-65536")
+            self._db.execute("PRAGMA cache_size=-16384")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the store {self.path!r}: {exc}") from exc
