@@ -299,3 +299,26 @@ def test_cli_lists_what_was_learned(tmp_path: Path) -> None:
     assert table.exit_code == EXIT_OK and "(corpus)" in table.stdout
     missing = runner.invoke(app, ["boilerplate", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code != EXIT_OK
+
+
+def test_recleaned_article_leaves_its_story_and_copy_links(store: SQLiteStore, tmp_path: Path) -> None:
+    from storyline.models import Assignment, CopyLink, CopyType
+
+    first = _write(
+        tmp_path / "first.jsonl", [_article(0, "example.com"), _article(5, "other.example", notice="")]
+    )
+    ingest([first], store, settings=SETTINGS)
+    dirty, clean = (a.id for a in store.iter_articles())
+    assert "cookies" in store.get_article(dirty).text  # nothing recurs yet
+    # the later stages ran on the dirty text: a story and a copy link
+    store.write_assignments(
+        [Assignment(dirty, "story-x", 1.0, True), Assignment(clean, "story-y", 1.0, True)]
+    )
+    store.write_copies([CopyLink(dirty, clean, CopyType.WIRE, 0.9, {})], [dirty, clean])
+    later = _write(tmp_path / "later.jsonl", [_article(i, "example.com") for i in range(1, 4)])
+    stats, _ = ingest([later], store, settings=SETTINGS)
+    assert stats.recleaned == 1
+    assert "cookies" not in store.get_article(dirty).text
+    assert dirty in store.unassigned_ids() and clean not in store.unassigned_ids()  # placed again next run
+    assert not store.copies([dirty])
+    assert [e["kind"] for e in store.story_events("story-x")] == ["opened", "recleaned"]

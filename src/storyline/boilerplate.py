@@ -6,9 +6,9 @@ from what recurs. Each sentence of an article (``article.sentences``) gets a key
 after NFKC, case folding and masking every run of digits (so "Updated 10:42, 3 May" and "Updated 9:15,
 4 May" share one key). The store keeps, per *scope* (the article's site, and ``""`` for the whole
 corpus) and key, how many articles held it and how many of those were **unrelated** to the holders seen
-before: two holders are related when, outside the text they share word for word, their words still
-overlap (a reprint of one agency report, a follow-up of one story); a cookie notice under two unrelated
-headlines shares nothing else.
+before: two holders are related when, outside the text they share word for word, they still name the
+same people and places, or one is contained in the other (a reprint of one agency report, a follow-up
+of one story; see :func:`related`); a cookie notice under two unrelated headlines shares nothing else.
 
 A sentence is boilerplate when
 
@@ -23,16 +23,27 @@ news, not boilerplate). The first sentence of an article also gets a *suffix* ke
 scraped blob that glues the headline to the banner ("Schweiz schränkt Export ein Um die Funktion unserer
 Website …") loses the banner part and keeps the headline.
 
+Cost: every article's first and last ``EDGE_SENTENCES`` (4) sentences are counted, where banners,
+notices and footers sit; its inner sentences only when one of those recurs (and, at a key's second
+sighting, the inner sentences of its first holder too). Keys are computed in the ingest workers.
+
 Memory: the counts live in the store (table ``boilerplate``), never all in memory: a batch reads and
-writes only its own keys, and keys seen once whose last sighting is more than
-``Settings.boilerplate_horizon`` articles old are pruned, so the table holds the distinct sentences of
-the last ``horizon`` articles plus the recurring ones. Each key remembers at most 4 unrelated holders (to
-test relatedness against) and 16 holders (to re-clean when the key becomes boilerplate).
+writes only its own keys (committed with the batch), and keys seen once whose last sighting is more than
+``Settings.boilerplate_horizon`` articles old are pruned (a scan each time the store grows by half a
+horizon), so the table holds the distinct edge sentences of the last ``horizon`` articles plus the
+recurring ones; a key seen once has a corpus row only, its site row is made at its second sighting. Each
+key remembers at most 4 unrelated holders (to test relatedness against) and 16 holders (to re-clean
+when the key becomes boilerplate); the relatedness test reads at most 800 words of an article.
 
 Removed sentences go to ``article.removed`` with their reason ("site boilerplate: seen in 37 articles of
 example.com (12 unrelated)"). An article whose whole text is boilerplate is quarantined at ingest, or,
 when stored before its boilerplate was known, flagged ``boilerplate-only`` and kept out of stories and
-copies.
+copies. A stored article cleaned again loses its story membership, profile and copy links, so the next
+run of the story and copy stages places it on its clean text.
+
+Known limits: machine-translated variants of one banner (the STS22 texts) differ word by word and are
+learned only where sentences coincide exactly; pages that are nothing but one notice (an IP block page)
+are contained in each other, so they count as related and stay copies of each other.
 """
 
 from __future__ import annotations
