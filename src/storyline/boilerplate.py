@@ -31,7 +31,10 @@ Memory: the counts live in the store (table ``boilerplate``), never all in memor
 writes only its own keys (committed with the batch), and keys seen once whose last sighting is more than
 ``Settings.boilerplate_horizon`` articles old are pruned (a scan each time the store grows by half a
 horizon), so the table holds the distinct edge sentences of the last ``horizon`` articles plus the
-recurring ones; a key seen once has a corpus row only, its site row is made at its second sighting. Each
+recurring ones; a key seen once has a corpus row only, its site row is made at its second sighting.
+First sightings wait in memory (at most ``FIRST_SIGHTINGS``, 100,000 keys, about 25 MB) and are written
+together: a batch's random keys would otherwise dirty most pages of the table at every commit. An
+ingest that dies loses those (they only delay learning by one sighting). Each
 key remembers at most 4 unrelated holders (to test relatedness against) and 16 holders (to re-clean
 when the key becomes boilerplate); the relatedness test reads at most 800 words of an article.
 
@@ -80,6 +83,8 @@ LONG_TOKENS = 20
 EDGE_SENTENCES = 4
 #: stored articles whose inner sentences one batch counts late (see BoilerplateLearner.learn)
 MAX_BACKFILL = 200
+#: first sightings kept in memory before they are written together (bounded: about 250 bytes each)
+FIRST_SIGHTINGS = 100_000
 #: unrelated holders remembered per key (to test a new holder against), and holders (to re-clean)
 MAX_REPS = 4
 MAX_HOLDERS = 16
@@ -490,6 +495,9 @@ class BoilerplateLearner:
         self.store = store
         self.settings = settings
         self.pending: CountsUpdate | None = None
+        #: corpus keys seen once, not yet written: key -> row. A batch's random keys would dirty most
+        #: pages of the table at every commit; buffered, they are written FIRST_SIGHTINGS at a time.
+        self.first_sightings: dict[int, tuple[object, ...]] = {}
 
     def learn(
         self, articles: Sequence[Article], units: Mapping[str, Units] | None = None
@@ -507,7 +515,7 @@ class BoilerplateLearner:
         batch_ids = {a.id for a in articles}
         stored_before = self.store.stored_ids([a.id for a in articles])
         fresh = [a for a in articles if a.id not in stored_before]  # duplicates were counted when stored
-        counts = self.store.boilerplate_counts({("", u.key) for a in fresh for u in given[a.id]})
+        counts = self._lookup({("", u.key) for a in fresh for u in given[a.id]})
         # An article whose edges recur (or repeat within the batch) is read whole: its inner sentences
         # may continue the banner. Most articles share nothing and cost their edge sentences only.
         in_batch = Counter(u.key for a in fresh for u in given[a.id])
@@ -543,7 +551,7 @@ class BoilerplateLearner:
             inner = {
                 ("", u.key) for a in [*backfill, *fresh] if a.id in touched for u in given[a.id]
             } - counts.keys()
-            counts.update(self.store.boilerplate_counts(inner))
+            counts.update(self._lookup(inner))
             site_keys = {
                 (a.source, u.key)
                 for a in [*backfill, *fresh]
@@ -552,7 +560,8 @@ class BoilerplateLearner:
                 if ("", u.key) in counts
             }
             counts.update(self.store.boilerplate_counts(site_keys))
-        existing = set(counts)
+        buffered = {k for k in counts if k[0] == "" and k[1] in self.first_sightings}
+        existing = set(counts) - buffered
         seq = self.store.max_seq()
         batch = {a.id: a for a in articles}
         cache: dict[str, _Seen] = {}
@@ -619,7 +628,17 @@ class BoilerplateLearner:
                 corpus = counts.get(("", unit.key))
                 if corpus is None and (article.id not in touched or in_batch.get(unit.key, 0) <= 1):
                     sample = unit.sample(article) if unit.kind == "suffix" else ""
-                    first_rows.append(("", unit.key, unit.kind, 1, 1, article.id, article.id, sample, when))
+                    self.first_sightings[unit.key] = (
+                        "",
+                        unit.key,
+                        unit.kind,
+                        1,
+                        1,
+                        article.id,
+                        article.id,
+                        sample,
+                        when,
+                    )
                     continue
                 if article.source and corpus is not None:
                     site = counts.get((article.source, unit.key))
@@ -633,6 +652,13 @@ class BoilerplateLearner:
         # pruning scans the table: done each time the store grows by half a horizon
         step = max(1, self.settings.boilerplate_horizon // 2)
         prune = seq - self.settings.boilerplate_horizon if seq // step != (seq + len(fresh)) // step else None
+        for k in changed:
+            if k[0] == "":
+                self.first_sightings.pop(k[1], None)  # seen again: written with the batch below
+        if prune is not None:  # the same horizon for first sightings still in memory
+            self.first_sightings = {k: r for k, r in self.first_sightings.items() if int(r[8]) >= prune}  # type: ignore[call-overload]
+        if len(self.first_sightings) >= FIRST_SIGHTINGS:
+            first_rows, self.first_sightings = list(self.first_sightings.values()), {}
         self.pending = CountsUpdate(
             [*first_rows, *(counts_to_row(c) for k, c in changed.items() if k not in existing)],
             [c for k, c in changed.items() if k in existing],
@@ -644,6 +670,33 @@ class BoilerplateLearner:
             for a in articles
         ]
         return cleaned, reclean
+
+    def _lookup(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Count]:
+        """Counts of ``keys`` from the store and from the first sightings not written yet."""
+        keys = set(keys)
+        out: dict[tuple[str, int], Count] = {}
+        for scope, key in keys:
+            row = self.first_sightings.get(key) if scope == "" else None
+            if row is not None:
+                out[(scope, key)] = Count(
+                    "",
+                    key,
+                    str(row[2]),
+                    1,
+                    1,
+                    [str(row[5])],
+                    [str(row[6])],
+                    str(row[7]),
+                    int(row[8]),  # type: ignore[call-overload]
+                )
+        out.update(self.store.boilerplate_counts(keys - out.keys()))
+        return out
+
+    def flush(self) -> None:
+        """Write the first sightings still in memory (at the end of an ingest)."""
+        if self.first_sightings:
+            self.store.write_boilerplate_counts(CountsUpdate(list(self.first_sightings.values()), []))
+            self.first_sightings = {}
 
     def take_pending(self) -> CountsUpdate | None:
         """What the last :meth:`learn` counted, for the store to write with the batch (then cleared)."""
@@ -684,7 +737,7 @@ class BoilerplateLearner:
         articles = [a for a in self.store.iter_articles(stored) if not is_boilerplate_only(a)]
         units = {a.id: article_units(a) for a in articles}  # whole articles: re-cleaning is rare
         wanted = {(scope, u.key) for a in articles for u in units[a.id] for scope in {"", a.source}}
-        counts = self.store.boilerplate_counts(wanted)
+        counts = self._lookup(wanted)
         changed = [c for a in articles if (c := self.clean(a, counts, units[a.id])) is not a]
         self.store.replace_cleaned(changed)
         return [a.id for a in changed]

@@ -165,6 +165,8 @@ def ingest(
                 finish(batch, _prepare_chunk((list(batch), settings)))
         if pending is not None:
             finish(pending[0], [item for part in pending[1].get() for item in part])
+        if learner is not None:
+            learner.flush()
     finally:
         if pool is not None:
             pool.close()
