@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from storyline.boilerplate import countable, related, sentence_key, tokens
+from storyline.boilerplate import countable, names, related, sentence_key, tokens
 from storyline.cli import EXIT_OK, app
 from storyline.copies import find_copies
 from storyline.models import Article
@@ -254,6 +254,24 @@ def test_counts_are_pruned_beyond_the_horizon(store: SQLiteStore, tmp_path: Path
     assert rows[1] >= len(TOPICS) - 4
 
 
+def test_names_are_words_never_written_in_lower_case() -> None:
+    text = "Mayor Ilse Brandt opened the bridge. The bridge reopened. Police said nothing."
+    # "The" is also written "the": not a name; "Police" is never written in lower case here: taken as one
+    assert names(text) == {"mayor", "ilse", "brandt", "police"}
+    assert names("Police arrived. The police left the town.") == set()
+    assert "кремль" in names("Кремль заявил") and "غزة" in names("في غزة")
+
+
+def test_related_by_names_outside_the_shared_text() -> None:
+    shared = tokens(NOTICE)
+    one = "Mayor Ilse Brandt closed the Kessel bridge on Monday."
+    two = "Ilse Brandt said the Kessel crossing would reopen in spring."
+    other = "Striking nurses in Port Ardent accepted the offer of their managers."
+    a, b, c = (tokens(t) + shared for t in (one, two, other))
+    assert related(a, b, names_a=names(one), names_b=names(two))
+    assert not related(a, c, names_a=names(one), names_b=names(other))
+
+
 def test_related_tells_reprints_from_banners() -> None:
     body = tokens(TOPICS[0][1] + " " + TOPICS[1][1])
     assert related(tokens("Sallow Bay ferry back") + body, tokens("Ferry crossing reopens") + body)
@@ -281,3 +299,26 @@ def test_cli_lists_what_was_learned(tmp_path: Path) -> None:
     assert table.exit_code == EXIT_OK and "(corpus)" in table.stdout
     missing = runner.invoke(app, ["boilerplate", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code != EXIT_OK
+
+
+def test_recleaned_article_leaves_its_story_and_copy_links(store: SQLiteStore, tmp_path: Path) -> None:
+    from storyline.models import Assignment, CopyLink, CopyType
+
+    first = _write(
+        tmp_path / "first.jsonl", [_article(0, "example.com"), _article(5, "other.example", notice="")]
+    )
+    ingest([first], store, settings=SETTINGS)
+    dirty, clean = (a.id for a in store.iter_articles())
+    assert "cookies" in store.get_article(dirty).text  # nothing recurs yet
+    # the later stages ran on the dirty text: a story and a copy link
+    store.write_assignments(
+        [Assignment(dirty, "story-x", 1.0, True), Assignment(clean, "story-y", 1.0, True)]
+    )
+    store.write_copies([CopyLink(dirty, clean, CopyType.WIRE, 0.9, {})], [dirty, clean])
+    later = _write(tmp_path / "later.jsonl", [_article(i, "example.com") for i in range(1, 4)])
+    stats, _ = ingest([later], store, settings=SETTINGS)
+    assert stats.recleaned == 1
+    assert "cookies" not in store.get_article(dirty).text
+    assert dirty in store.unassigned_ids() and clean not in store.unassigned_ids()  # placed again next run
+    assert not store.copies([dirty])
+    assert [e["kind"] for e in store.story_events("story-x")] == ["opened", "recleaned"]

@@ -34,7 +34,14 @@ def test_seeds_ingest_then_reingest(seeds_dir: Path, tmp_path: Path) -> None:
     assert code == EXIT_OK
     code, out = invoke("ingest", str(seeds_dir), "--db", db, "--json")
     assert code == EXIT_OK
-    assert json.loads(out) | {} == {"read": 2, "stored": 0, "duplicates": 2, "quarantined": 0, "files": 2, "recleaned": 0}
+    assert json.loads(out) | {} == {
+        "read": 2,
+        "stored": 0,
+        "duplicates": 2,
+        "quarantined": 0,
+        "files": 2,
+        "recleaned": 0,
+    }
     code, out = invoke("articles", "--db", db, "--json")
     rows = json.loads(out)
     assert len(rows) == 2

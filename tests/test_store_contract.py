@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from storyline.boilerplate import Count
+from storyline.boilerplate import Count, CountsUpdate, counts_to_row
 from storyline.errors import NotFoundError, StoreError
 from storyline.models import Assignment, CopyLink, CopyType, Quarantined, RemovedSpan, to_dict
 from storyline.records import make_article
@@ -214,7 +214,7 @@ def test_boilerplate_counts(store: Store) -> None:
         Count("site0.example", 12, "sentence", 1, 0, [], [], "once", 1),
         Count("site1.example", 13, "edge", 4, 2, [], [], "Follow us.", 6),
     ]
-    store.write_boilerplate_counts(counts)
+    store.write_boilerplate_counts(CountsUpdate([counts_to_row(c) for c in counts], []))
     got = store.boilerplate_counts([("site0.example", 11), ("site0.example", 99), ("", 11)])
     assert got == {("site0.example", 11): counts[0], ("", 11): counts[1]}
     got[("site0.example", 11)].reps.append("changed")  # the caller's copy: the store keeps its own
@@ -226,7 +226,14 @@ def test_boilerplate_counts(store: Store) -> None:
     ]
     assert [c.key for c in store.iter_boilerplate(site="site1.example")] == [13]
     assert [c.key for c in store.iter_boilerplate(min_unrelated=3, limit=1)] == [11]
-    store.write_boilerplate_counts([], prune_before=2)  # keys seen once, last before seq 2, go
+    changed = Count("site0.example", 11, "ignored", 4, 3, ["r1", "r2", "r3"], ["h1"], "Subscribe now.", 7)
+    never = Count("site9.example", 99, "sentence", 2, 2, [], [], "x", 7)
+    store.write_boilerplate_counts(
+        CountsUpdate([], [changed, never], prune_before=2)
+    )  # seen once before 2: gone
+    got = store.boilerplate_counts([("site0.example", 11), ("site9.example", 99)])
+    assert list(got) == [("site0.example", 11)]  # an update changes stored keys only
+    assert (got[("site0.example", 11)].articles, got[("site0.example", 11)].kind) == (4, "sentence")
     assert store.boilerplate_counts([("site0.example", 12)]) == {}
     assert ("site0.example", 11) in store.boilerplate_counts([("site0.example", 11)])
 

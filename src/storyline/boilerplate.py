@@ -6,9 +6,9 @@ from what recurs. Each sentence of an article (``article.sentences``) gets a key
 after NFKC, case folding and masking every run of digits (so "Updated 10:42, 3 May" and "Updated 9:15,
 4 May" share one key). The store keeps, per *scope* (the article's site, and ``""`` for the whole
 corpus) and key, how many articles held it and how many of those were **unrelated** to the holders seen
-before: two holders are related when, outside the text they share word for word, their words still
-overlap (a reprint of one agency report, a follow-up of one story); a cookie notice under two unrelated
-headlines shares nothing else.
+before: two holders are related when, outside the text they share word for word, they still name the
+same people and places, or one is contained in the other (a reprint of one agency report, a follow-up
+of one story; see :func:`related`); a cookie notice under two unrelated headlines shares nothing else.
 
 A sentence is boilerplate when
 
@@ -23,16 +23,30 @@ news, not boilerplate). The first sentence of an article also gets a *suffix* ke
 scraped blob that glues the headline to the banner ("Schweiz schränkt Export ein Um die Funktion unserer
 Website …") loses the banner part and keeps the headline.
 
+Cost: every article's first and last ``EDGE_SENTENCES`` (4) sentences are counted, where banners,
+notices and footers sit; its inner sentences only when one of those recurs (and, at a key's second
+sighting, the inner sentences of its first holder too). Keys are computed in the ingest workers.
+
 Memory: the counts live in the store (table ``boilerplate``), never all in memory: a batch reads and
-writes only its own keys, and keys seen once whose last sighting is more than
-``Settings.boilerplate_horizon`` articles old are pruned, so the table holds the distinct sentences of
-the last ``horizon`` articles plus the recurring ones. Each key remembers at most 4 unrelated holders (to
-test relatedness against) and 16 holders (to re-clean when the key becomes boilerplate).
+writes only its own keys (committed with the batch), and keys seen once whose last sighting is more than
+``Settings.boilerplate_horizon`` articles old are pruned (a scan each time the store grows by half a
+horizon), so the table holds the distinct edge sentences of the last ``horizon`` articles plus the
+recurring ones; a key seen once has a corpus row only, its site row is made at its second sighting.
+First sightings wait in memory (at most ``FIRST_SIGHTINGS``, 100,000 keys, about 25 MB) and are written
+together: a batch's random keys would otherwise dirty most pages of the table at every commit. An
+ingest that dies loses those (they only delay learning by one sighting). Each
+key remembers at most 4 unrelated holders (to test relatedness against) and 16 holders (to re-clean
+when the key becomes boilerplate); the relatedness test reads at most 800 words of an article.
 
 Removed sentences go to ``article.removed`` with their reason ("site boilerplate: seen in 37 articles of
 example.com (12 unrelated)"). An article whose whole text is boilerplate is quarantined at ingest, or,
 when stored before its boilerplate was known, flagged ``boilerplate-only`` and kept out of stories and
-copies.
+copies. A stored article cleaned again loses its story membership, profile and copy links, so the next
+run of the story and copy stages places it on its clean text.
+
+Known limits: machine-translated variants of one banner (the STS22 texts) differ word by word and are
+learned only where sentences coincide exactly; pages that are nothing but one notice (an IP block page)
+are contained in each other, so they count as related and stay copies of each other.
 """
 
 from __future__ import annotations
@@ -40,7 +54,8 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -64,13 +79,20 @@ MIN_CHARS_CJK = 12
 SUFFIX_TOKENS = 8
 #: a sentence this long recurring in unrelated articles is a block on its own
 LONG_TOKENS = 20
+#: sentences at each end of an article counted for every article; the inner ones only when an edge recurs
+EDGE_SENTENCES = 4
+#: stored articles whose inner sentences one batch counts late (see BoilerplateLearner.learn)
+MAX_BACKFILL = 200
+#: first sightings kept in memory before they are written together (bounded: about 250 bytes each)
+FIRST_SIGHTINGS = 100_000
 #: unrelated holders remembered per key (to test a new holder against), and holders (to re-clean)
 MAX_REPS = 4
 MAX_HOLDERS = 16
 #: two holders are related when the words outside their verbatim shared text overlap this much, or
 #: when this share of one side's own words is found anywhere in the other (see :func:`related`)
-RELATED_OVERLAP = 0.3
+RELATED_OVERLAP = 0.1
 RELATED_OWN = 0.4
+RELATED_NAMES = 0.14
 SHARED_NGRAM = 4
 #: words of each article that the relatedness test reads
 RELATED_TOKENS = 800
@@ -156,10 +178,19 @@ def _normalised(sentences: Sequence[str]) -> list[str]:
     return [" ".join(tokens(s)) for s in sentences]  # a line break inside a sentence: one at a time
 
 
-def article_units(article: Article) -> Units:
-    """The countable sentences of an article as keys (computed where the article is prepared)."""
+def article_units(article: Article, *, edges: int | None = None) -> Units:
+    """The countable sentences of an article as keys (computed where the article is prepared).
+
+    With ``edges``, only the first and last ``edges`` sentences: where banners, notices and footers
+    sit. The learner reads the inner sentences of an article only when its edges recur."""
+    sentences = article.sentences
+    picked = range(len(sentences))
+    if edges is not None and len(sentences) > 2 * edges:
+        picked = range(len(sentences))[:edges]
+        picked = [*picked, *range(len(sentences) - edges, len(sentences))]  # type: ignore[assignment]
+    chosen = [sentences[i] for i in picked]
     out: list[_Unit] = []
-    for i, (sentence, norm) in enumerate(zip(article.sentences, _normalised(article.sentences), strict=True)):
+    for i, sentence, norm in zip(picked, chosen, _normalised(chosen), strict=True):
         n_tokens = norm.count(" ") + 1 if norm else 0
         if not _countable(sentence, norm, n_tokens):
             continue
@@ -171,17 +202,31 @@ def article_units(article: Article) -> Units:
 
 
 def related(
-    a: Sequence[str], b: Sequence[str], title_a: Sequence[str] = (), title_b: Sequence[str] = ()
+    a: Sequence[str],
+    b: Sequence[str],
+    title_a: Sequence[str] = (),
+    title_b: Sequence[str] = (),
+    names_a: Set[str] | None = None,
+    names_b: Set[str] | None = None,
 ) -> bool:
     """Whether two token sequences share content beyond the text they have in common word for word.
 
     Words covered by a shared 4-gram are set aside; what is left of each side (its words of 4+
-    characters) is its own content. The two are related when one side's own content is mostly
-    (``RELATED_OWN``) found anywhere in the other (a reprint under a headline drawn from the body), or
-    their own contents overlap (``RELATED_OVERLAP``: two reports of one event). A side with nothing of
-    its own is contained in the other (a reprint): related. A banner under two unrelated headlines
-    leaves two headlines that share nothing. Titles, when both have one, are related when they share
-    two words of 4+ characters (two headlines of one event name its people, places or subject).
+    characters) is its own content. The two are related when
+
+    * one side has nothing of its own (it is contained in the other: a reprint), or much of one
+      side's own content (``RELATED_OWN``) is found anywhere in the other (a reprint under a headline
+      drawn from the body);
+    * their titles share two words of 4+ characters (two headlines of one event);
+    * their own *names* overlap (``RELATED_NAMES`` of the smaller side): names are the words an
+      article writes capitalised and never in lower case (people, places, organisations, and German
+      nouns), or any word of a script without case. Two edited reports of one event name the same
+      people and places outside their verbatim part; long unrelated articles share many common
+      words, but few names. Without names given, the overlap of all their own words decides.
+
+    (Thresholds read off the pairs of the precision sample, see ``bench/boilerplate_precision.py``:
+    18 pairs sharing only boilerplate shared 0-0.125 of their names, 7 same-event pairs 0.14-0.8:
+    a tight margin, set on the pairs it is measured on.)
     """
     head_a = {w for w in title_a if len(w) >= 4 and w != "0"}
     if len(head_a & {w for w in title_b if len(w) >= 4 and w != "0"}) >= 2:
@@ -207,14 +252,40 @@ def related(
     wa, wb = set(a), set(b)
     if max(len(ra & wb) / len(ra), len(rb & wa) / len(rb)) >= RELATED_OWN:
         return True
+    if names_a is not None and names_b is not None:
+        na, nb = ra & names_a, rb & names_b
+        return bool(na and nb) and len(na & nb) / min(len(na), len(nb)) >= RELATED_NAMES
     return len(ra & rb) / min(len(ra), len(rb)) >= RELATED_OVERLAP
 
 
-def _article_tokens(article: Article) -> tuple[list[str], list[str]]:
-    """Title, text and the boilerplate already taken out of it (the article as first read), and the title."""
+def names(text: str) -> set[str]:
+    """The case-folded words ``text`` writes capitalised and never in lower case, and the words of
+    scripts without case (see :func:`related`)."""
+    raw = _TOKEN.findall(unicodedata.normalize("NFKC", text))
+    lower = {w for w in raw if w.islower()}
+    return {
+        w.casefold()
+        for w in raw
+        if not w.isdigit() and ((w[0].isupper() and w.lower() not in lower) or w.lower() == w.upper())
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What the relatedness test reads of an article."""
+
+    tokens: list[str]
+    title: list[str]
+    names: set[str]
+    source: str
+
+
+def _seen(article: Article) -> _Seen:
+    """Title, text and the boilerplate already taken out of it (the article as first read)."""
     taken = [r.text for r in article.removed if r.reason.startswith(REASONS)]
+    whole = "\n".join([article.title, article.text, *taken])
     # the opening words are enough to tell a reprint from a banner, and keep the check cheap
-    return tokens("\n".join([article.title, article.text, *taken]))[:RELATED_TOKENS], tokens(article.title)
+    return _Seen(tokens(whole)[:RELATED_TOKENS], tokens(article.title), names(whole), article.source)
 
 
 @dataclass(slots=True)
@@ -230,6 +301,15 @@ class Count:
     holders: list[str] = field(default_factory=list)
     sample: str = ""
     last_seq: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CountsUpdate:
+    """What one batch taught: rows of keys new to the store, counts changed, and a pruning bound."""
+
+    new: list[tuple[object, ...]]
+    updated: list[Count]
+    prune_before: int | None = None
 
 
 def _corpus_boilerplate(
@@ -414,6 +494,10 @@ class BoilerplateLearner:
     def __init__(self, store: Store, *, settings: Settings = DEFAULT_SETTINGS) -> None:
         self.store = store
         self.settings = settings
+        self.pending: CountsUpdate | None = None
+        #: corpus keys seen once, not yet written: key -> row. A batch's random keys would dirty most
+        #: pages of the table at every commit; buffered, they are written FIRST_SIGHTINGS at a time.
+        self.first_sightings: dict[int, tuple[object, ...]] = {}
 
     def learn(
         self, articles: Sequence[Article], units: Mapping[str, Units] | None = None
@@ -427,23 +511,65 @@ class BoilerplateLearner:
         given = dict(units or {})
         for a in articles:
             if a.id not in given:
-                given[a.id] = article_units(a)
+                given[a.id] = article_units(a, edges=EDGE_SENTENCES)
+        batch_ids = {a.id for a in articles}
         stored_before = self.store.stored_ids([a.id for a in articles])
         fresh = [a for a in articles if a.id not in stored_before]  # duplicates were counted when stored
-        corpus_keys = {("", u.key) for a in fresh for u in given[a.id]}
-        counts = self.store.boilerplate_counts(corpus_keys)
-        site_keys = {
-            (a.source, u.key) for a in fresh if a.source for u in given[a.id] if ("", u.key) in counts
-        }
-        counts.update(self.store.boilerplate_counts(site_keys))
+        counts = self._lookup({("", u.key) for a in fresh for u in given[a.id]})
+        # An article whose edges recur (or repeat within the batch) is read whole: its inner sentences
+        # may continue the banner. Most articles share nothing and cost their edge sentences only.
+        in_batch = Counter(u.key for a in fresh for u in given[a.id])
+        touched: set[str] = set()
+        for a in fresh:
+            if any(("", u.key) in counts or in_batch[u.key] > 1 for u in given[a.id]):
+                touched.add(a.id)
+                if len(a.sentences) > 2 * EDGE_SENTENCES:
+                    given[a.id] = article_units(a)
+        # A key met for the second time: its first holder was stored with its edges counted only.
+        # Its inner sentences are counted now (once: a holder already counted for a key is skipped),
+        # so a banner block shared by two articles is learned from those two.
+        backfill: list[Article] = []
+        if touched:
+            firsts = {
+                c.holders[0]
+                for a in fresh
+                if a.id in touched
+                for u in given[a.id]
+                if (c := counts.get(("", u.key))) is not None and c.articles == 1 and c.holders
+            } - batch_ids
+            for holder in sorted(firsts)[:MAX_BACKFILL]:
+                try:
+                    old = self.store.get_article(holder)
+                except NotFoundError:
+                    continue
+                if len(old.sentences) > 2 * EDGE_SENTENCES and not is_boilerplate_only(old):
+                    backfill.append(old)
+                    given[old.id] = article_units(old)
+                    touched.add(old.id)
+        if touched:
+            in_batch = Counter(u.key for a in [*backfill, *fresh] for u in given[a.id])
+            inner = {
+                ("", u.key) for a in [*backfill, *fresh] if a.id in touched for u in given[a.id]
+            } - counts.keys()
+            counts.update(self._lookup(inner))
+            site_keys = {
+                (a.source, u.key)
+                for a in [*backfill, *fresh]
+                if a.source and a.id in touched
+                for u in given[a.id]
+                if ("", u.key) in counts
+            }
+            counts.update(self.store.boilerplate_counts(site_keys))
+        buffered = {k for k in counts if k[0] == "" and k[1] in self.first_sightings}
+        existing = set(counts) - buffered
         seq = self.store.max_seq()
         batch = {a.id: a for a in articles}
-        cache: dict[str, tuple[list[str], list[str], str]] = {}
+        cache: dict[str, _Seen] = {}
         changed: dict[tuple[str, int], Count] = {}
         reclean: set[str] = set()
         top = max(self.settings.boilerplate_site_min, 2 * self.settings.boilerplate_corpus_min)
 
-        def toks(article_id: str) -> tuple[list[str], list[str], str] | None:
+        def toks(article_id: str) -> _Seen | None:
             """(tokens, title tokens, source) of an article of the batch or the store."""
             if article_id not in cache:
                 if len(cache) > 4096:  # bounded: tokens of a few thousand articles at a time
@@ -454,7 +580,7 @@ class BoilerplateLearner:
                         article = self.store.get_article(article_id)
                     except NotFoundError:
                         return None
-                cache[article_id] = (*_article_tokens(article), article.source)
+                cache[article_id] = _seen(article)
             return cache[article_id]
 
         def count_one(article: Article, unit: _Unit, count: Count, when: int) -> None:
@@ -477,7 +603,9 @@ class BoilerplateLearner:
             elif count.unrelated < top:
                 mine = toks(article.id)
                 reps = [t for r in count.reps if (t := toks(r)) is not None]
-                if mine is not None and not any(related(mine[0], t[0], mine[1], t[1]) for t in reps):
+                if mine is not None and not any(
+                    related(mine.tokens, t.tokens, mine.title, t.title, mine.names, t.names) for t in reps
+                ):
                     count.unrelated += 1
                     if len(count.reps) < MAX_REPS:
                         count.reps.append(article.id)
@@ -489,14 +617,29 @@ class BoilerplateLearner:
             if count.unrelated > before and count.unrelated >= 2:
                 reclean.update(h for h in count.holders if h not in batch)
 
-        for n, article in enumerate(fresh):
-            when = seq + n + 1
+        first_rows: list[tuple[object, ...]] = []  # keys seen for the first time: rows written as they are
+        for n, article in enumerate([*backfill, *fresh]):
+            when = seq + max(1, n + 1 - len(backfill))
             done: set[int] = set()
             for unit in given[article.id]:
                 if unit.key in done:
                     continue
                 done.add(unit.key)
                 corpus = counts.get(("", unit.key))
+                if corpus is None and (article.id not in touched or in_batch.get(unit.key, 0) <= 1):
+                    sample = unit.sample(article) if unit.kind == "suffix" else ""
+                    self.first_sightings[unit.key] = (
+                        "",
+                        unit.key,
+                        unit.kind,
+                        1,
+                        1,
+                        article.id,
+                        article.id,
+                        sample,
+                        when,
+                    )
+                    continue
                 if article.source and corpus is not None:
                     site = counts.get((article.source, unit.key))
                     if site is None:
@@ -506,20 +649,67 @@ class BoilerplateLearner:
                 if corpus is None:
                     corpus = counts[("", unit.key)] = Count("", unit.key, unit.kind)
                 count_one(article, unit, corpus, when)
-        self.store.write_boilerplate_counts(
-            changed.values(), prune_before=seq - self.settings.boilerplate_horizon
+        # pruning scans the table: done each time the store grows by half a horizon
+        step = max(1, self.settings.boilerplate_horizon // 2)
+        prune = seq - self.settings.boilerplate_horizon if seq // step != (seq + len(fresh)) // step else None
+        for k in changed:
+            if k[0] == "":
+                self.first_sightings.pop(k[1], None)  # seen again: written with the batch below
+        if prune is not None:  # the same horizon for first sightings still in memory
+            self.first_sightings = {k: r for k, r in self.first_sightings.items() if int(r[8]) >= prune}  # type: ignore[call-overload]
+        if len(self.first_sightings) >= FIRST_SIGHTINGS:
+            first_rows, self.first_sightings = list(self.first_sightings.values()), {}
+        self.pending = CountsUpdate(
+            [*first_rows, *(counts_to_row(c) for k, c in changed.items() if k not in existing)],
+            [c for k, c in changed.items() if k in existing],
+            prune,
         )
-        return [self.clean(a, counts, given[a.id]) for a in articles], reclean
+        # an article that shares nothing with the store or the batch has nothing to remove
+        cleaned = [
+            self.clean(a, counts, given[a.id]) if a.id in touched or a.id in stored_before else a
+            for a in articles
+        ]
+        return cleaned, reclean
+
+    def _lookup(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Count]:
+        """Counts of ``keys`` from the store and from the first sightings not written yet."""
+        keys = set(keys)
+        out: dict[tuple[str, int], Count] = {}
+        for scope, key in keys:
+            row = self.first_sightings.get(key) if scope == "" else None
+            if row is not None:
+                out[(scope, key)] = Count(
+                    "",
+                    key,
+                    str(row[2]),
+                    1,
+                    1,
+                    [str(row[5])],
+                    [str(row[6])],
+                    str(row[7]),
+                    int(row[8]),  # type: ignore[call-overload]
+                )
+        out.update(self.store.boilerplate_counts(keys - out.keys()))
+        return out
+
+    def flush(self) -> None:
+        """Write the first sightings still in memory (at the end of an ingest)."""
+        if self.first_sightings:
+            self.store.write_boilerplate_counts(CountsUpdate(list(self.first_sightings.values()), []))
+            self.first_sightings = {}
+
+    def take_pending(self) -> CountsUpdate | None:
+        """What the last :meth:`learn` counted, for the store to write with the batch (then cleared)."""
+        pending, self.pending = self.pending, None
+        return pending
 
     @staticmethod
-    def _seed_site(
-        site: str, corpus: Count, toks: Callable[[str], tuple[list[str], list[str], str] | None]
-    ) -> Count:
+    def _seed_site(site: str, corpus: Count, toks: Callable[[str], _Seen | None]) -> Count:
         """A site row made at a key's second sighting: the corpus row's holders of that site."""
         count = Count(site, corpus.key, corpus.kind, sample=corpus.sample)
         for holder in corpus.holders:
             info = toks(holder)
-            if info is None or info[2] != site:
+            if info is None or info.source != site:
                 continue
             count.articles += 1
             count.holders.append(holder)
@@ -545,9 +735,9 @@ class BoilerplateLearner:
             return []
         stored = [i for i in ids if self.store.has_article(i)]  # a holder may have been quarantined
         articles = [a for a in self.store.iter_articles(stored) if not is_boilerplate_only(a)]
-        units = {a.id: article_units(a) for a in articles}
+        units = {a.id: article_units(a) for a in articles}  # whole articles: re-cleaning is rare
         wanted = {(scope, u.key) for a in articles for u in units[a.id] for scope in {"", a.source}}
-        counts = self.store.boilerplate_counts(wanted)
+        counts = self._lookup(wanted)
         changed = [c for a in articles if (c := self.clean(a, counts, units[a.id])) is not a]
         self.store.replace_cleaned(changed)
         return [a.id for a in changed]

@@ -369,10 +369,14 @@ def boilerplate(
         ("text", "left"),
     ):
         table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+
+    def printable(value: object) -> str:
+        return "".join(ch if ch.isprintable() else " " for ch in str(value))
+
     for row in rows:
-        shown = "".join(ch if ch.isprintable() else " " for ch in str(row["text"]))
+        shown = printable(row["text"])
         table.add_row(
-            Text(str(row["scope"])),
+            Text(printable(row["scope"])),
             str(row["kind"]),
             str(row["articles"]),
             str(row["unrelated"]),

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from .analyze import analyze_article
-from .boilerplate import REASONS, BoilerplateLearner, Units, article_units, is_boilerplate_only
+from .boilerplate import (
+    EDGE_SENTENCES,
+    REASONS,
+    BoilerplateLearner,
+    Units,
+    article_units,
+    is_boilerplate_only,
+)
 from .clean import clean_article
 from .errors import InputError, StorylineError
 from .extract import HtmlDocument, extract_html
@@ -62,7 +69,11 @@ def _prepare_chunk(args: tuple[list[Record], Settings]) -> list[tuple[Article | 
     for record in records:
         prepared = prepare_record(record, settings=settings)
         # the sentence keys of learned boilerplate are computed here, in the worker processes
-        units = article_units(prepared) if settings.boilerplate and isinstance(prepared, Article) else None
+        units = (
+            article_units(prepared, edges=EDGE_SENTENCES)
+            if settings.boilerplate and isinstance(prepared, Article)
+            else None
+        )
         out.append((prepared, units))
     return out
 
@@ -116,7 +127,10 @@ def ingest(
         for q in quarantined:
             where = f" at {q.position}" if q.position else ""
             log.warning("quarantined %s%s: %s", q.origin, where, q.reason)
-        new = store.write_batch(articles, quarantined)
+        if learner is not None:
+            new = learner.store.write_batch(articles, quarantined, counts=learner.take_pending())
+        else:
+            new = store.write_batch(articles, quarantined)
         if learner is not None and reclean:
             stats.recleaned += len(learner.reclean(reclean))
         new_ids.extend(new)
@@ -152,6 +166,8 @@ def ingest(
                 finish(batch, _prepare_chunk((list(batch), settings)))
         if pending is not None:
             finish(pending[0], [item for part in pending[1].get() for item in part])
+        if learner is not None:
+            learner.flush()
     finally:
         if pool is not None:
             pool.close()

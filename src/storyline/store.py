@@ -36,7 +36,7 @@ from .models import (
 from .types import Store
 
 if TYPE_CHECKING:
-    from .boilerplate import Count
+    from .boilerplate import Count, CountsUpdate
 
 #: Schema migrations: MIGRATIONS[n] takes a store from version n to n + 1.
 MIGRATIONS: list[str] = [
@@ -133,8 +133,6 @@ MIGRATIONS: list[str] = [
         last_seq INTEGER NOT NULL,
         PRIMARY KEY (scope, key)
     ) WITHOUT ROWID;
-    CREATE INDEX boilerplate_prune ON boilerplate(articles, last_seq);
-    CREATE INDEX boilerplate_unrelated ON boilerplate(unrelated);
     """,
 ]
 
@@ -265,6 +263,9 @@ class SQLiteStore(Store):
         db.execute("PRAGMA busy_timeout=10000")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
+        # 16 MB of page cache (default 2 MB): the boilerplate counts are looked up and written at
+        # random keys, batch by batch
+        db.execute("PRAGMA cache_size=-16384")
         if self.read_only:
             db.execute("PRAGMA query_only=ON")  # SQLite itself refuses writes on this connection
         return db
@@ -341,11 +342,22 @@ class SQLiteStore(Store):
             db.close()
 
     # ------------------------------------------------------------------ writing
-    def write_batch(self, articles: Sequence[Article], quarantined: Sequence[Quarantined] = ()) -> list[str]:
-        """Store a batch in one transaction; returns the ids that were new (the rest were duplicates)."""
+    def write_batch(
+        self,
+        articles: Sequence[Article],
+        quarantined: Sequence[Quarantined] = (),
+        *,
+        counts: CountsUpdate | None = None,
+    ) -> list[str]:
+        """Store a batch in one transaction; returns the ids that were new (the rest were duplicates).
+
+        ``counts``: what the batch taught the boilerplate learner, committed with it (a batch that
+        fails to be stored is not counted)."""
         now = time.time()
         new: list[str] = []
         with self.transaction():
+            if counts is not None:
+                self._write_counts(counts)
             seq = int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0])
             for article in articles:
                 seq += 1
@@ -403,20 +415,29 @@ class SQLiteStore(Store):
                     )
         return out
 
-    def write_boilerplate_counts(self, counts: Iterable[Count], *, prune_before: int | None = None) -> None:
-        """Store updated counts; prune keys seen once whose last sighting is older than ``prune_before``."""
+    def write_boilerplate_counts(self, update: CountsUpdate) -> None:
+        """Store what a batch taught (see :meth:`write_batch`, which does it with the batch)."""
+        with self.transaction():
+            self._write_counts(update)
+
+    def _write_counts(self, update: CountsUpdate) -> None:
         from .boilerplate import counts_to_row
 
-        with self.transaction():
-            self._db.executemany(
-                "INSERT OR REPLACE INTO boilerplate (scope, key, kind, articles, unrelated, reps, holders, "
-                "sample, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [counts_to_row(c) for c in counts],
+        self._db.executemany(
+            "INSERT OR REPLACE INTO boilerplate (scope, key, kind, articles, unrelated, reps, holders, "
+            "sample, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            update.new,
+        )
+        self._db.executemany(
+            "UPDATE boilerplate SET articles = ?, unrelated = ?, reps = ?, holders = ?, sample = ?, "
+            "last_seq = ? WHERE scope = ? AND key = ?",
+            [(r[3], r[4], r[5], r[6], r[7], r[8], r[0], r[1]) for r in map(counts_to_row, update.updated)],
+        )
+        if update.prune_before is not None and update.prune_before > 0:
+            # a scan of the table: the learner asks for it now and then, not every batch
+            self._db.execute(
+                "DELETE FROM boilerplate WHERE articles = 1 AND last_seq < ?", (update.prune_before,)
             )
-            if prune_before is not None and prune_before > 0:
-                self._db.execute(
-                    "DELETE FROM boilerplate WHERE articles = 1 AND last_seq < ?", (prune_before,)
-                )
 
     def iter_boilerplate(
         self, *, site: str | None = None, min_unrelated: int = 2, limit: int = 200

@@ -21,7 +21,7 @@ from .store import story_from_rows
 from .types import Store
 
 if TYPE_CHECKING:
-    from .boilerplate import Count
+    from .boilerplate import Count, CountsUpdate
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -97,9 +97,17 @@ class MemoryStore(Store):
         self._closed = True
 
     # ------------------------------------------------------------------ articles and quarantine
-    def write_batch(self, articles: Sequence[Article], quarantined: Sequence[Quarantined] = ()) -> list[str]:
-        """Store a batch; returns the ids that were new."""
+    def write_batch(
+        self,
+        articles: Sequence[Article],
+        quarantined: Sequence[Quarantined] = (),
+        *,
+        counts: CountsUpdate | None = None,
+    ) -> list[str]:
+        """Store a batch (and what it taught the boilerplate learner); returns the ids that were new."""
         with self._write():
+            if counts is not None:
+                self._apply_counts(counts)
             new: list[str] = []
             for article in articles:
                 if article.id not in self._articles:
@@ -282,17 +290,29 @@ class MemoryStore(Store):
         with self._reading():
             return {k: _count(self._boilerplate[k]) for k in keys if k in self._boilerplate}
 
-    def write_boilerplate_counts(self, counts: Iterable[Count], *, prune_before: int | None = None) -> None:
-        """Store updated counts; prune keys seen once whose last sighting is older than ``prune_before``."""
-        copies = [_count(c) for c in counts]
+    def write_boilerplate_counts(self, update: CountsUpdate) -> None:
+        """Store what a batch taught: new rows in, changed counts of stored keys, pruning."""
         with self._write():
-            for c in copies:
-                self._boilerplate[(c.scope, c.key)] = c
-            if prune_before is not None and prune_before > 0:
-                for key in [
-                    k for k, c in self._boilerplate.items() if c.articles == 1 and c.last_seq < prune_before
-                ]:
-                    del self._boilerplate[key]
+            self._apply_counts(update)
+
+    def _apply_counts(self, update: CountsUpdate) -> None:
+        from .boilerplate import Count
+
+        for row in update.new:  # rows as the SQLite table holds them (lists joined by spaces)
+            r: Any = row
+            self._boilerplate[(r[0], r[1])] = Count(
+                r[0], r[1], r[2], r[3], r[4], str(r[5]).split(), str(r[6]).split(), r[7], r[8]
+            )
+        for c in update.updated:  # an UPDATE: a key not stored stays absent; its kind stays
+            if (old := self._boilerplate.get((c.scope, c.key))) is not None:
+                self._boilerplate[(c.scope, c.key)] = replace(_count(c), kind=old.kind)
+        if update.prune_before is not None and update.prune_before > 0:
+            for key in [
+                k
+                for k, c in self._boilerplate.items()
+                if c.articles == 1 and c.last_seq < update.prune_before
+            ]:
+                del self._boilerplate[key]
 
     def iter_boilerplate(
         self, *, site: str | None = None, min_unrelated: int = 2, limit: int = 200

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from .boilerplate import Count
+    from .boilerplate import Count, CountsUpdate
     from .models import Article, Assignment, CopyLink, Membership, Quarantined, Story
 
 
@@ -64,9 +64,16 @@ class Store(abc.ABC):
 
     # ------------------------------------------------------------------ articles and quarantine
     @abc.abstractmethod
-    def write_batch(self, articles: Sequence[Article], quarantined: Sequence[Quarantined] = ()) -> list[str]:
+    def write_batch(
+        self,
+        articles: Sequence[Article],
+        quarantined: Sequence[Quarantined] = (),
+        *,
+        counts: CountsUpdate | None = None,
+    ) -> list[str]:
         """Store a batch atomically; return the ids that were new (the rest were duplicates).
-        A quarantine entry already held (same origin, position and reason) is replaced."""
+        A quarantine entry already held (same origin, position and reason) is replaced.
+        ``counts``: what the batch taught the boilerplate learner, committed with it."""
 
     @abc.abstractmethod
     def replace_cleaned(self, articles: Sequence[Article]) -> None:
@@ -164,8 +171,10 @@ class Store(abc.ABC):
         counts returned are the caller's to change."""
 
     @abc.abstractmethod
-    def write_boilerplate_counts(self, counts: Iterable[Count], *, prune_before: int | None = None) -> None:
-        """Store updated counts; prune keys seen once whose last sighting is older than ``prune_before``."""
+    def write_boilerplate_counts(self, update: CountsUpdate) -> None:
+        """Store what a batch taught: insert ``update.new`` rows (or replace them), change the counts
+        of ``update.updated`` keys already stored, and prune keys seen once whose last sighting is
+        older than ``update.prune_before``."""
 
     @abc.abstractmethod
     def iter_boilerplate(
