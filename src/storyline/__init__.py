@@ -1,12 +1,19 @@
 """storyline: turn a pile or a stream of news articles into stories.
 
-Importing the package is light: models, settings and errors only; every stage
-imports its heavy libraries when first called.
+Importing the package is light: models, settings and errors only. The library's
+front door (:func:`open_store`, :func:`run`) and the stage functions (:func:`ingest`,
+:func:`assign_stories`, :func:`find_story_copies`, :func:`find_copies`,
+:func:`compare_story`, :func:`compare_articles`, :func:`score_pair`, :func:`evaluate`)
+are imported on first use, and each imports its heavy libraries when first called.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
+import types as _types  # not `types`: the submodule storyline.types would take that name
+import typing
 from importlib.metadata import PackageNotFoundError, version
 
 from .errors import (
@@ -33,6 +40,62 @@ from .models import (
 )
 from .settings import DEFAULT_SETTINGS, Settings
 
+if typing.TYPE_CHECKING:  # what the lazy names below are, for type checkers
+    from .compare import compare_articles
+    from .copies import find_copies
+    from .evaluate import evaluate, evaluate_similarity, evaluate_stories
+    from .pipeline import RunListener, RunResult, assign_stories, find_story_copies, ingest, run
+    from .report import compare_story
+    from .similarity import score_pair
+    from .store import open_store
+    from .types import Embedder, Store
+
+#: public name → the module that defines it, imported on first use (``import storyline`` stays light)
+_LAZY = {
+    "Embedder": "types",
+    "RunListener": "pipeline",
+    "RunResult": "pipeline",
+    "Store": "types",
+    "assign_stories": "pipeline",
+    "compare_articles": "compare",
+    "compare_story": "report",
+    "evaluate": "evaluate",
+    "evaluate_similarity": "evaluate",
+    "evaluate_stories": "evaluate",
+    "find_copies": "copies",
+    "find_story_copies": "pipeline",
+    "ingest": "pipeline",
+    "open_store": "store",
+    "run": "pipeline",
+    "score_pair": "similarity",
+}
+
+
+def __getattr__(name: str) -> typing.Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # the next access is a plain attribute
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
+class _Package(_types.ModuleType):
+    """The package's module type: ``storyline.ingest`` and ``storyline.evaluate`` stay the stage
+    functions when their modules are imported (the import system would set the package attribute
+    to the module); the modules are reached as ``from storyline.ingest import ...``."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _LAZY and isinstance(value, _types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 try:
     __version__ = version("storyline")
 except PackageNotFoundError:  # running from a source tree that is not installed
@@ -47,6 +110,7 @@ __all__ = [
     "CopyLink",
     "CopyType",
     "Embed",
+    "Embedder",
     "IngestStats",
     "InputError",
     "Membership",
@@ -55,11 +119,26 @@ __all__ = [
     "NotFoundError",
     "Quarantined",
     "RemovedSpan",
+    "RunListener",
+    "RunResult",
     "Settings",
+    "Store",
     "StoreError",
     "Story",
     "StorylineError",
     "__version__",
+    "assign_stories",
+    "compare_articles",
+    "compare_story",
+    "evaluate",
+    "evaluate_similarity",
+    "evaluate_stories",
+    "find_copies",
+    "find_story_copies",
+    "ingest",
+    "open_store",
     "require_extra",
+    "run",
+    "score_pair",
     "to_dict",
 ]

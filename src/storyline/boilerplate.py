@@ -64,7 +64,7 @@ from .models import Article, RemovedSpan
 from .settings import DEFAULT_SETTINGS, Settings
 
 if TYPE_CHECKING:
-    from .store import SQLiteStore
+    from .types import Store
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
@@ -491,7 +491,7 @@ class BoilerplateLearner:
     (their story and copy decisions are dropped, so the next stages place them again).
     """
 
-    def __init__(self, store: SQLiteStore, *, settings: Settings = DEFAULT_SETTINGS) -> None:
+    def __init__(self, store: Store, *, settings: Settings = DEFAULT_SETTINGS) -> None:
         self.store = store
         self.settings = settings
         self.pending: CountsUpdate | None = None
@@ -744,7 +744,7 @@ class BoilerplateLearner:
 
 
 def known(
-    store: SQLiteStore, *, site: str | None = None, min_unrelated: int = 2, limit: int = 200
+    store: Store, *, site: str | None = None, min_unrelated: int = 2, limit: int = 200
 ) -> list[dict[str, object]]:
     """What the store has learned: recurring keys (per scope, most widespread first), for people to check."""
     rows = store.iter_boilerplate(site=site, min_unrelated=min_unrelated, limit=limit)

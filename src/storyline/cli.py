@@ -23,17 +23,29 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
 from . import __version__
 from .errors import StorylineError
 from .models import Article, IngestStats, Quarantined, Story, to_dict
+from .pipeline import RunListener, RunResult
 from .settings import Settings
 from .terminal import SafeConsole, clip, print_ingest_summary, print_similarity, print_stories
+from .types import Store
+from .views import (
+    article_row,
+    copies_between,
+    quarantine_row,
+    show_story,
+    story_row,
+)
+from .views import comparison as comparison_view
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -105,14 +117,15 @@ def _print_json(value: Any) -> None:
     sys.stdout.write(_json_text(to_dict(value), indent=2) + "\n")
 
 
-def _open(db: Path, *, existing: bool = False) -> Any:
-    """The store; with ``existing``, a missing store is an error (opening it would create it)."""
+def _open(db: Path, *, existing: bool = False, read_only: bool | None = None) -> Store:
+    """The store; with ``existing``, a missing store is an error (opening it would create it).
+    ``read_only`` (default: as ``existing``, the read commands) opens it for reading only."""
     from .errors import NotFoundError
     from .store import open_store
 
     if existing and not db.exists():
         raise NotFoundError(f"the store {str(db)!r} does not exist: give --db, or run `storyline run` first")
-    return open_store(db)
+    return open_store(db, read_only=existing if read_only is None else read_only)
 
 
 def _bar(stage: str, *columns: TextColumn, quiet: bool = False) -> Progress:
@@ -262,9 +275,7 @@ def articles(
             sys.stdout.write("[")
             rows = store.iter_found(since, until, lang, source, limit=_page(limit, json_out), offset=offset)
             for n, article in enumerate(rows):
-                row = to_dict(article)
-                row["title"] = article.title or article.headline
-                sys.stdout.write(("," if n else "") + "\n" + _json_text(row))
+                sys.stdout.write(("," if n else "") + "\n" + _json_text(article_row(article)))
             sys.stdout.write("\n]\n")
         return
     with _open(db, existing=True) as store:
@@ -306,7 +317,7 @@ def quarantine(
 ) -> None:
     """List the records that were rejected, with file, position and reason (or --clear them)."""
     if clear:
-        with _open(db, existing=True) as store:
+        with _open(db, existing=True, read_only=False) as store:
             gone = store.clear_quarantine(origin=source)
         if json_out:
             _print_json({"cleared": gone})
@@ -315,7 +326,7 @@ def quarantine(
         return
     with _open(db, existing=True) as store:
         found, total = store.find_quarantine(origin=source, limit=_page(limit, json_out), offset=offset)
-    rows = [{"source": q.origin, "position": q.position, "reason": q.reason} for q in found]
+    rows = [quarantine_row(q) for q in found]
     if json_out:
         _print_json(rows)
         return
@@ -374,46 +385,6 @@ def boilerplate(
     out.print(table)
     if not rows:
         console.print("nothing recurring learned yet" + (f" for {site!r}" if site else ""))
-
-
-def _copies(db: Path, settings: Settings, article_ids: list[str] | None) -> int:
-    from .pipeline import find_story_copies
-
-    with (
-        _open(db) as store,
-        console.status("[bold]copies[/] looking for reprints, spun and translated copies"),
-    ):
-        return len(find_story_copies(store, article_ids=article_ids, settings=settings))
-
-
-def _assign(db: Path, settings: Settings, *, quiet: bool = False) -> int:
-    from .pipeline import assign_stories
-
-    with (
-        _open(db) as store,
-        _bar("stories", quiet=quiet) as progress,
-    ):
-        task = progress.add_task("stories", total=None)
-        done = assign_stories(
-            store,
-            settings=settings,
-            on_progress=lambda n, total: progress.update(task, completed=n, total=total),
-        )
-    return len(done)
-
-
-def _story_row(story: Story) -> dict[str, Any]:
-    return {
-        "id": story.id,
-        "title": story.title,
-        "articles": list(story.article_ids),
-        "size": len(story.article_ids),
-        "sources": list(story.sources),
-        "languages": list(story.languages),
-        "first_published": story.first_published,
-        "last_published": story.last_published,
-        "merged_from": list(story.merged_from),
-    }
 
 
 PrecisionOption = Annotated[
@@ -481,7 +452,7 @@ def stories(
     rows = _page(limit, json_out)
     page = found[offset : None if rows is None else offset + rows]
     if json_out:
-        _print_json([_story_row(s) for s in page])
+        _print_json([story_row(s) for s in page])
     else:
         print_stories(out, page, db)
         _paging_note(len(page), offset, len(found), "stories")
@@ -506,39 +477,11 @@ def show(
 ) -> None:
     """One story: its members with the evidence that put them there, its copy links, its history."""
     with _open(db, existing=True) as store:
-        found = store.get_story(story)
-        members = {m.article_id: m for m in store.memberships(found.id)}
-        articles = {a.id: a for a in store.iter_articles(found.article_ids)}
-        links = store.copies(found.article_ids)
-        history = store.story_events(found.id)
-    row = _story_row(found)
-    row["members"] = [
-        {
-            "article": a,
-            "title": articles[a].headline,
-            "source": articles[a].source,
-            "published": articles[a].published,
-            "language": articles[a].language,
-            "score": members[a].score,
-            "evidence": members[a].evidence,
-        }
-        for a in found.article_ids
-    ]
-    row["copies"] = [
-        {
-            "copy": c.copy,
-            "original": c.original,
-            "type": str(c.type),
-            "score": c.score,
-            "evidence": c.evidence,
-        }
-        for c in links
-    ]
-    row["history"] = history
+        row = show_story(store, story)
     if json_out:
         _print_json(row)
         return
-    out.print(Text(found.title, style="bold").append(f"  ({found.id})", style="not bold"))
+    out.print(Text(row["title"], style="bold").append(f"  ({row['id']})", style="not bold"))
     table = Table(show_lines=False)
     for col in ("article", "published", "lang", "source", "score", "title"):
         table.add_column(col, overflow="fold")
@@ -552,12 +495,12 @@ def show(
             Text(m["title"]),
         )
     out.print(table)
-    if links:
+    if row["copies"]:
         copies = Table(title="copies")
         for col in ("copy", "original", "type", "score"):
             copies.add_column(col)
-        for c in links:
-            copies.add_row(c.copy, c.original, str(c.type), f"{c.score:.2f}")
+        for c in row["copies"]:
+            copies.add_row(c["copy"], c["original"], c["type"], f"{c['score']:.2f}")
         out.print(copies)
 
 
@@ -609,9 +552,8 @@ def _load_article(ref: str, db: Path) -> Article:
         raise NotFoundError(
             f"{ref!r} is neither a file nor an article id: the store {str(db)!r} does not exist"
         )
-    with _open(db) as store:
-        article: Article = store.get_article(ref)
-        return article
+    with _open(db, read_only=True) as store:
+        return store.get_article(ref)
 
 
 @app.command()
@@ -646,7 +588,7 @@ def compare(
     json_out: JsonOption = False,
 ) -> None:
     """Lay versions of one story side by side: shared facts, what only one says, conflicts, names, dates."""
-    from .compare import compare_articles, comparison_to_json
+    from .compare import compare_articles
 
     if len(refs) < 2:
         raise typer.BadParameter("give two or more articles to compare", param_hint="ARTICLE")
@@ -658,13 +600,12 @@ def compare(
         )
     copies = []
     if db.exists():  # the copy links the store holds between these versions
-        ids = {a.id for a in versions}
-        with _open(db) as store:
-            copies = [c for c in store.copies(ids) if c.copy in ids and c.original in ids]
+        with _open(db, read_only=True) as store:
+            copies = copies_between(store, (a.id for a in versions))
     with console.status("[bold]compare[/] aligning sentences, names and dates"):
         comparison = compare_articles(versions, copies=copies)
     if json_out:
-        _print_json(comparison_to_json(comparison, versions))
+        _print_json(comparison_view(comparison, versions))
     else:
         from .terminal import print_comparison
 
@@ -715,7 +656,7 @@ def eval_similarity(
     json_out: JsonOption = False,
 ) -> None:
     """Pearson r between predicted and gold scores, per dimension, over all pairs and per language pair."""
-    from .similarity import evaluate_similarity
+    from .evaluate import evaluate_similarity
 
     result = evaluate_similarity(gold)
     if json_out:
@@ -730,24 +671,6 @@ def eval_similarity(
     for dim, values in by_dim.items():
         table.add_row(dim, *("-" if values.get(g) is None else f"{values[g]:.3f}" for g in groups))
     out.print(table)
-
-
-def _reports(db: Path, folder: Path, settings: Settings, max_stories: int) -> Path:
-    from .report import write_story_reports
-
-    with (
-        _open(db) as store,
-        _bar("reports") as progress,
-    ):
-        task = progress.add_task("reports", total=None)
-        index: Path = write_story_reports(
-            store,
-            folder,
-            settings=settings,
-            max_stories=max_stories,
-            on_progress=lambda n, total: progress.update(task, completed=n, total=total),
-        )
-    return index
 
 
 @app.command()
@@ -778,13 +701,13 @@ def run(
     """The main job: ingest PATHs (if any), group what is stored into stories, find copies, print the
     stories, write their reports."""
     from .errors import NotFoundError
+    from .pipeline import run as run_job
 
     settings = _settings(precision=precision)
     reports = reports or Path(_CONFIG.get("reports") or "reports")
     sources = [*(paths or []), *([str(sample_corpus())] if sample else [])]
     if sources:
-        stats, _ = _ingest(sources, db, settings, exclude=[reports])
-        print_ingest_summary(console, stats, db)
+        _check_paths(sources)
     else:
         hint = "give PATH to read, or --sample for the built-in sample corpus"
         if not db.exists():
@@ -796,28 +719,82 @@ def run(
         console.print(
             Text(f"no PATH given: grouping the {held} article(s) stored in {db} ({pending} in no story yet)")
         )
-        stats = IngestStats()
-    _assign(db, settings)
-    with _open(db) as store:
-        unchecked = store.articles_without_copy_check()
-    links = _copies(db, settings, unchecked)
-    with _open(db) as store:
-        found = store.list_stories()
-        n_links = len(store.copies())
-    print_stories(out, found, db, limit=30)
-    console.print(
-        Text(f"{len(found)} stories; {n_links} copy links ({links} new): `storyline show STORY --db {db}`")
-    )
-    if not no_reports:
-        index = _write("reports", reports, lambda: _reports(db, reports, settings, max_reports))
-        n_multi = sum(1 for s in found if len(s.article_ids) >= 2)
-        which = (
-            f"the {n_multi} stories with two or more versions"
-            if n_multi <= max_reports
-            else f"the {max_reports} largest of the {n_multi} stories with two or more versions"
+    with _open(db) as store, _RunProgress(store, db, max_reports) as listener:
+        result = run_job(
+            sources,
+            store=store,
+            settings=settings,
+            reports=None if no_reports else reports,
+            max_reports=max_reports,
+            listener=listener,
         )
-        console.print(Text(f"reports of {which}: {index}"), soft_wrap=True)
-    raise typer.Exit(EXIT_QUARANTINED if stats.quarantined else EXIT_OK)
+    if result.reports is not None:
+        console.print(Text(f"reports of {listener.which}: {result.reports}"), soft_wrap=True)
+    raise typer.Exit(EXIT_QUARANTINED if result.quarantined else EXIT_OK)
+
+
+class _RunProgress(RunListener):
+    """The main job's progress on the terminal: a bar (or spinner) per stage on stderr, the ingest
+    summary after reading, the stories after the copy stage."""
+
+    def __init__(self, store: Store, db: Path, max_reports: int) -> None:
+        self.store, self.db, self.max_reports = store, db, max_reports
+        self.which = ""
+        self._live: Progress | Status | None = None
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> _RunProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = self._task = None
+
+    def started(self, stage: str) -> None:
+        """Show the stage's bar, or its spinner (copies)."""
+        if stage == "copies":
+            self._live = console.status("[bold]copies[/] looking for reprints, spun and translated copies")
+            self._live.start()
+            return
+        columns = (TextColumn("records · {task.fields[origin]}"),) if stage == "ingest" else ()
+        progress = _bar(stage, *columns)
+        progress.start()
+        self._live = progress
+        self._task = progress.add_task(stage, total=None, origin="")
+
+    def advanced(self, stage: str, done: int, total: int | None = None, detail: str = "") -> None:
+        """Move the bar."""
+        if isinstance(self._live, Progress) and self._task is not None:
+            if stage == "ingest":
+                self._live.update(self._task, completed=done, origin=Path(detail).name[-40:])
+            else:
+                self._live.update(self._task, completed=done, total=total)
+
+    def finished(self, stage: str, so_far: RunResult) -> None:
+        """Print what the stage leaves for the user to see."""
+        self._stop()
+        if stage == "ingest":
+            print_ingest_summary(console, so_far.stats, self.db)
+        elif stage == "copies":
+            found = self.store.list_stories()
+            n_links = len(self.store.copies())
+            print_stories(out, found, self.db, limit=30)
+            console.print(
+                Text(
+                    f"{len(found)} stories; {n_links} copy links ({len(so_far.copy_links)} new): "
+                    f"`storyline show STORY --db {self.db}`"
+                )
+            )
+            n_multi = sum(1 for s in found if len(s.article_ids) >= 2)
+            self.which = (
+                f"the {n_multi} stories with two or more versions"
+                if n_multi <= self.max_reports
+                else f"the {self.max_reports} largest of the {n_multi} stories with two or more versions"
+            )
 
 
 @app.command("export")
@@ -848,6 +825,32 @@ def export_command(
     )
 
 
+def _copies(db: Path, settings: Settings, article_ids: list[str] | None) -> int:
+    from .pipeline import find_story_copies
+
+    with (
+        _open(db) as store,
+        console.status("[bold]copies[/] looking for reprints, spun and translated copies"),
+    ):
+        return len(find_story_copies(store, article_ids=article_ids, settings=settings))
+
+
+def _assign(db: Path, settings: Settings, *, quiet: bool = False) -> int:
+    from .pipeline import assign_stories
+
+    with (
+        _open(db) as store,
+        _bar("stories", quiet=quiet) as progress,
+    ):
+        task = progress.add_task("stories", total=None)
+        done = assign_stories(
+            store,
+            settings=settings,
+            on_progress=lambda n, total: progress.update(task, completed=n, total=total),
+        )
+    return len(done)
+
+
 @app.command()
 def regroup(
     db: DbOption = DEFAULT_DB,
@@ -856,7 +859,7 @@ def regroup(
     """Group every stored article into stories from scratch (and find the copies again): for
     after a change of --precision or of storyline. Stories get new ids."""
     settings = _settings(precision=precision)
-    with _open(db, existing=True) as store:
+    with _open(db, existing=True, read_only=False) as store:
         before = store.reset_stories()
         held = store.count_articles()
     console.print(Text(f"forgot {before} stories; grouping the {held} article(s) of {db} from scratch"))
@@ -881,7 +884,7 @@ def delete(
     """Delete the articles of one or more outlets, with their story memberships and copy links."""
     if not source:
         raise typer.BadParameter("give --source OUTLET (one or more)", param_hint="--source")
-    with _open(db, existing=True) as store:
+    with _open(db, existing=True, read_only=False) as store:
         matching = sum(
             store.find_articles(source=s, limit=0)[1] for s in dict.fromkeys(x.lower() for x in source)
         )

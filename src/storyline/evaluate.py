@@ -9,15 +9,19 @@ averaged over items. Pairwise: over all pairs of items placed together.
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from .errors import InputError
 from .models import Article, Quarantined
 from .settings import DEFAULT_SETTINGS, Settings
 from .types import Embedder
+
+log = logging.getLogger(__name__)
 
 
 def _f1(p: float, r: float) -> float:
@@ -121,3 +125,95 @@ def evaluate_stories(
     stories, _ = cluster_articles(articles, embedder=embedder or default_embedder(), settings=settings)
     predicted = {member: story for story, members in stories.items() for member in members}
     return clustering_scores(predicted, {doc: row["story"] for doc, row in rows.items()})
+
+
+# --------------------------------------------------------------------------- similarity gold (STS22 CSV)
+
+
+#: a pair of the SemEval-2022 Task 8 CSV: (pair id, article, article, gold score per dimension)
+GoldPair = tuple[str, Article, Article, dict[str, float]]
+
+
+def read_gold_pairs(path: str | Path) -> list[GoldPair]:
+    """Pairs of a SemEval-2022 Task 8 CSV (pair_id, lang1, lang2, text1, text2, one column per
+    dimension) as (pair id, article, article, gold scores). A text's first line, when short,
+    is its title (the task's texts are "title + text")."""
+    import csv
+
+    from .similarity import GOLD_COLUMNS
+
+    origin = str(path)
+    pairs: list[GoldPair] = []
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        needed = {"text1", "text2", *GOLD_COLUMNS.values()}
+        if missing := needed - set(reader.fieldnames or ()):
+            raise InputError(f"missing columns {sorted(missing)}; expected {sorted(needed)}", origin=origin)
+        for n, row in enumerate(reader, start=2):
+            try:
+                gold = {dim: float(row[col]) for dim, col in GOLD_COLUMNS.items()}
+            except ValueError as exc:
+                raise InputError(
+                    f"bad score: {exc}; scores are numbers from 1 to 4", origin=origin, position=f"line {n}"
+                ) from exc
+            a, b = (
+                _gold_article(row[f"text{k}"] or "", row.get(f"lang{k}") or "", origin, f"line {n}")
+                for k in (1, 2)
+            )
+            pairs.append((row.get("pair_id") or f"line {n}", a, b, gold))
+    return pairs
+
+
+def _gold_article(raw: str, language: str, origin: str, position: str) -> Article:
+    text = raw.strip()
+    first, _, rest = text.partition("\n")
+    title, body = (first, rest) if rest.strip() and len(first) <= 300 else ("", text)
+    from .clean import clean_article
+    from .records import make_article
+
+    return clean_article(
+        make_article(text=body, title=title, language=language, origin=origin, position=position)
+    )
+
+
+def evaluate_similarity(gold_csv_path: str | Path, *, embedder: Embedder | None = None) -> dict[str, Any]:
+    """Pearson r between predicted and gold scores of a task-format CSV.
+
+    Returns ``{"pearson": {"all": r, "en-en": r, ...}, "by_dimension": {dim: {...}}, "n_pairs": n}``;
+    ``pearson`` is for Overall, the groups are all pairs and each language pair.
+    """
+    from .similarity import DIMENSIONS, pearson, score_pairs
+
+    gold = read_gold_pairs(gold_csv_path)
+    scored = score_pairs([(a, b) for _, a, b, _ in gold], embedder=embedder)
+    noisy = sum(1 for s in scored if s.warnings)
+    if noisy:
+        log.warning(
+            "%d of %d pairs were scored with warnings (short, garbled or cross-script texts)",
+            noisy,
+            len(gold),
+        )
+    by_language: dict[str, list[int]] = {}
+    for i, (_, a, b, _) in enumerate(gold):
+        by_language.setdefault(f"{a.language or '?'}-{b.language or '?'}", []).append(i)
+    groups = {"all": list(range(len(gold))), **dict(sorted(by_language.items()))}
+    by_dimension: dict[str, dict[str, float | None]] = {}
+    for dim in DIMENSIONS:
+        predicted = [getattr(s, dim) for s in scored]
+        truth = [g[dim] for _, _, _, g in gold]
+        by_dimension[dim] = {
+            name: pearson([predicted[i] for i in idx], [truth[i] for i in idx])
+            for name, idx in groups.items()
+        }
+    return {"pearson": by_dimension["overall"], "by_dimension": by_dimension, "n_pairs": len(gold)}
+
+
+def evaluate(
+    gold: str | Path, *, embedder: Embedder | None = None, settings: Settings = DEFAULT_SETTINGS
+) -> dict[str, Any]:
+    """Score storyline against a gold file, told by its format: a SemEval-2022 Task 8 CSV
+    (``.csv``) is scored by :func:`evaluate_similarity`, a gold JSONL of stories (ECB+ format)
+    by :func:`evaluate_stories`."""
+    if Path(gold).suffix.lower() == ".csv":
+        return evaluate_similarity(gold, embedder=embedder)
+    return dict(evaluate_stories(str(gold), embedder=embedder, settings=settings))

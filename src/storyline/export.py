@@ -23,7 +23,7 @@ from .models import to_dict
 from .terminal import sanitize
 
 if TYPE_CHECKING:
-    from .store import SQLiteStore
+    from .types import Store
 
 KINDS = ("articles", "stories", "memberships", "copies")
 FORMATS = ("jsonl", "csv", "parquet")
@@ -74,7 +74,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def iter_rows(store: SQLiteStore, kind: str) -> Iterator[dict[str, Any]]:
+def iter_rows(store: Store, kind: str) -> Iterator[dict[str, Any]]:
     """The rows of ``kind`` as plain dicts (the JSONL shape)."""
     if kind == "articles":
         story_of = store.story_ids_of(None)
@@ -133,7 +133,7 @@ def _text_target(path: str) -> Iterator[IO[str]]:
         yield handle
 
 
-def export(store: SQLiteStore, kind: str, fmt: str, path: str | os.PathLike[str]) -> int:
+def export(store: Store, kind: str, fmt: str, path: str | os.PathLike[str]) -> int:
     """Write every row of ``kind`` to ``path`` (``-``: standard output, not for Parquet) in
     ``fmt``; returns the number of rows. A file that cannot be written is a StorylineError."""
     if kind not in KINDS:
@@ -171,7 +171,7 @@ def export(store: SQLiteStore, kind: str, fmt: str, path: str | os.PathLike[str]
 _UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def _parquet(store: SQLiteStore, kind: str, target: str, batch: int = 2000) -> int:
+def _parquet(store: Store, kind: str, target: str, batch: int = 2000) -> int:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq

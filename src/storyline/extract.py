@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from .errors import InputError
-from .ingest import Record, decode_text, describe_read_error, make_article, normalize_date
 from .models import Article, Quarantined
+from .records import Record, decode_text, describe_read_error, make_article, normalize_date
 from .settings import DEFAULT_SETTINGS, Settings
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import codecs
 import glob
 import gzip
-import hashlib
 import io
 import json
 import logging
@@ -31,23 +30,25 @@ import re
 import sys
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Union
-from urllib.parse import urlsplit
+from typing import Any, BinaryIO
 
 from .errors import InputError
 from .models import Article, Quarantined
+
+# the record helpers live in records.py (extract.py builds on them too); the names stay importable
+# from here as they always were
+from .records import Record as Record
+from .records import article_id as article_id
+from .records import decode_text as decode_text
+from .records import describe_read_error as describe_read_error
+from .records import make_article as make_article
+from .records import normalize_date as normalize_date
+from .records import utf16_encoding as utf16_encoding
+from .records import valid_date as _valid_date
 from .settings import DEFAULT_SETTINGS, Settings
 
-if TYPE_CHECKING:
-    from .extract import HtmlDocument
-
 log = logging.getLogger(__name__)
-
-#: What readers yield: an article, a rejected record, or an HTML page still to extract
-#: (extraction is the costly step, so the runner does it in its worker processes).
-Record = Union[Article, Quarantined, "HtmlDocument"]
 
 #: JSON field names accepted for each article field, first match wins.
 #: The first name of each list is news-please's.
@@ -83,7 +84,6 @@ WARC_SUFFIXES = {".warc", ".arc"}
 REPORT_MARKER = b'<meta name="generator" content="storyline">'
 
 _DATE_LINE = re.compile(r"^\s*date\s*[:=]?\s*(\d{4}-\d{2}-\d{2})\s*$", re.IGNORECASE)
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 # --------------------------------------------------------------------------- sources
@@ -285,42 +285,7 @@ def _read_limited(stream: BinaryIO, limit: int, origin: str) -> bytes:
     return data
 
 
-def describe_read_error(exc: BaseException) -> str:
-    """A short, user-facing description of a read error."""
-    if isinstance(exc, UnicodeDecodeError):
-        return f"invalid {exc.encoding.upper()} at byte {exc.start} (damaged text)"
-    if isinstance(exc, EOFError):
-        return "the compressed file is truncated"
-    if isinstance(exc, (gzip.BadGzipFile, zlib.error)):
-        return f"corrupt compressed data ({exc})"
-    return str(exc) or type(exc).__name__
-
-
 # --------------------------------------------------------------------------- decoding
-
-
-_BOMS = (
-    (b"\xff\xfe\x00\x00", "utf-32"),
-    (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\xfe\xff", "utf-16"),
-)
-
-
-def utf16_encoding(head: bytes) -> str | None:
-    """``utf-16``/``utf-32`` (or their ``-le``/``-be`` forms) when ``head`` starts text in one of
-    them: a byte-order mark, or, without one, ASCII-range text with every other byte NUL."""
-    for bom, encoding in _BOMS:
-        if head.startswith(bom):
-            return encoding
-    sample = head[:512]
-    if len(sample) >= 16:
-        even, odd = sample[0::2], sample[1::2]
-        if odd.count(0) >= 0.9 * len(odd) and even.count(0) <= 0.1 * len(even):
-            return "utf-16-le"
-        if even.count(0) >= 0.9 * len(even) and odd.count(0) <= 0.1 * len(odd):
-            return "utf-16-be"
-    return None
 
 
 class _Utf8Reader(io.RawIOBase):
@@ -358,63 +323,6 @@ class _Utf8Reader(io.RawIOBase):
         return io.BufferedReader(cls(raw, encoding))
 
 
-def decode_text(data: bytes, *, origin: str = "", position: str = "") -> str:
-    """Decode bytes to text: UTF-8 first (UTF-16/32 with a byte-order mark, or plainly
-    recognisable), then a detected legacy encoding.
-
-    Raises :class:`InputError` for binary data and for UTF-8 that is broken
-    (valid multi-byte sequences mixed with invalid ones: a damaged file, not a
-    legacy encoding), naming the byte where the damage is.
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad_at = exc.start
-    if encoding := utf16_encoding(data[:512]):
-        try:
-            return data.decode(encoding).removeprefix("\ufeff")
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"invalid {encoding.upper()} at byte {exc.start} (damaged text)",
-                origin=origin,
-                position=position,
-            ) from exc
-    sample = data[:65536]
-    if b"\x00" in sample:
-        raise InputError("binary data, not text (NUL bytes)", origin=origin, position=position)
-    if _has_utf8_multibyte(data):
-        raise InputError(
-            f"invalid UTF-8 at byte {bad_at} in text that is otherwise UTF-8 (damaged file)",
-            origin=origin,
-            position=position,
-        )
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data[:262144]).best()
-    if best is None or best.chaos > 0.25:
-        raise InputError(
-            "undecodable: neither UTF-8 nor a recognisable legacy encoding", origin=origin, position=position
-        )
-    try:
-        return data.decode(best.encoding)
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"invalid {best.encoding} at byte {exc.start}: the encoding detected from the start does "
-            "not hold for the whole text (damaged or mixed encodings)",
-            origin=origin,
-            position=position,
-        ) from exc
-
-
-_UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-
-
-def _has_utf8_multibyte(data: bytes) -> bool:
-    return _UTF8_MULTI.search(data) is not None
-
-
 def _looks_binary(text: str) -> bool:
     sample = text[:4096]
     if not sample:
@@ -424,47 +332,6 @@ def _looks_binary(text: str) -> bool:
 
 
 # --------------------------------------------------------------------------- articles
-
-
-def article_id(url: str, title: str, text: str) -> str:
-    """A stable content hash: the same record read twice gets the same id."""
-    digest = hashlib.blake2b(digest_size=8)
-    for part in (url, title, text):
-        digest.update(part.encode("utf-8", "surrogatepass"))
-        digest.update(b"\x1f")
-    return digest.hexdigest()
-
-
-def make_article(
-    *,
-    text: str,
-    origin: str,
-    position: str = "",
-    title: str = "",
-    published: str | None = None,
-    url: str = "",
-    source: str = "",
-    language: str = "",
-    external_id: str = "",
-) -> Article:
-    """Build a raw article, filling the id and, from the url, a missing source."""
-    title = " ".join(title.split())
-    url = url.strip()
-    if not source and url:
-        source = urlsplit(url).hostname or ""
-        source = source.removeprefix("www.")
-    return Article(
-        id=article_id(url, title, text),
-        text=text,
-        title=title,
-        published=published,
-        url=url,
-        source=source,
-        language=language.lower()[:8],
-        origin=origin,
-        position=position,
-        external_id=external_id,
-    )
 
 
 def _text_article(text: str, origin: str, position: str = "") -> Article:
@@ -499,43 +366,6 @@ def _text_article(text: str, origin: str, position: str = "") -> Article:
         i += 1
     body = "\n".join(lines[i:]).strip()
     return make_article(text=body, title=title, published=published, origin=origin, position=position)
-
-
-def _valid_date(value: str) -> str | None:
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        return None
-
-
-def normalize_date(value: Any) -> str | None:
-    """An ISO 8601 date (or datetime) from what a record gives, ``None`` if it gives none.
-
-    Accepts ISO strings, epoch seconds and free-form dates ("March 3, 2024").
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(float(value) / (1000 if value > 1e11 else 1)).date().isoformat()
-        except (OverflowError, OSError, ValueError):
-            return None
-    if isinstance(value, Mapping):
-        value = value.get("$date") or value.get("date") or ""
-    text = str(value).strip()
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return parsed.date().isoformat() if len(text) <= 10 else parsed.isoformat()
-    except ValueError:
-        pass
-    if _ISO_DATE.match(text) and (day := _valid_date(text[:10])):
-        return day
-    import dateparser
-
-    parsed = dateparser.parse(text, settings={"STRICT_PARSING": False, "PREFER_DAY_OF_MONTH": "first"})
-    return parsed.date().isoformat() if parsed else None
 
 
 def _field(record: Mapping[str, Any], name: str) -> Any:

@@ -1,4 +1,5 @@
-"""The local runner: read → clean → analyze → store, streaming, batch by batch.
+"""The local runner: read → clean → analyze → store, streaming, batch by batch, and the
+main job :func:`run` (ingest → stories → copies → reports) on any store.
 
 The CLI and the web server call these functions; the Spark job calls the same
 stage functions (:func:`prepare_article`) inside its partitions.
@@ -11,8 +12,9 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 from .analyze import analyze_article
 from .boilerplate import (
@@ -24,15 +26,12 @@ from .boilerplate import (
     is_boilerplate_only,
 )
 from .clean import clean_article
-from .errors import InputError
+from .errors import InputError, StorylineError
 from .extract import HtmlDocument, extract_html
 from .ingest import Record, read_paths
 from .models import Article, Assignment, CopyLink, IngestStats, Quarantined
 from .settings import DEFAULT_SETTINGS, Settings
 from .types import Embedder, Store
-
-if TYPE_CHECKING:
-    from .store import SQLiteStore
 
 log = logging.getLogger(__name__)
 
@@ -177,9 +176,7 @@ def ingest(
 
 
 def _learner(store: Store, settings: Settings) -> BoilerplateLearner | None:
-    from .store import SQLiteStore
-
-    if not settings.boilerplate or not isinstance(store, SQLiteStore):
+    if not settings.boilerplate:
         return None
     return BoilerplateLearner(store, settings=settings)
 
@@ -202,7 +199,7 @@ def _start_method() -> str:
 
 
 def assign_stories(
-    store: SQLiteStore,
+    store: Store,
     *,
     embedder: Embedder | None = None,
     settings: Settings = DEFAULT_SETTINGS,
@@ -217,7 +214,7 @@ def assign_stories(
     """
     from .embed import default_embedder
     from .profiles import Profile, profile_articles
-    from .stories import StoryIndex
+    from .stories import HORIZON_WINDOWS, StoryIndex
 
     todo = store.unassigned_ids()
     if not todo:
@@ -225,7 +222,10 @@ def assign_stories(
     embedder = embedder or default_embedder()
     index = StoryIndex(settings=settings)
     newest = store.newest_published_ordinal()
-    since = newest - 3 * max(settings.story_window_days, 1) if newest is not None else None
+    # the index's horizon and one window more: a continuous run may still hold profiles past the
+    # horizon (eviction goes in chunks), so a restarted one restores them too
+    restore = HORIZON_WINDOWS + 1
+    since = newest - restore * max(settings.story_window_days, 1) if newest is not None else None
     for _article_id, story_id, data in store.iter_profiles(since):
         index.restore(Profile.from_bytes(data), story_id)
     # The restored stories' older members (outside the window, no profile kept) and the ids
@@ -249,7 +249,7 @@ def assign_stories(
 
 
 def find_story_copies(
-    store: SQLiteStore,
+    store: Store,
     *,
     article_ids: Iterable[str] | None = None,
     embedder: Embedder | None = None,
@@ -316,3 +316,128 @@ def _pair_chunks(
         size += n
     if chunk:
         yield chunk
+
+
+# --------------------------------------------------------------------------- the main job
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What one :func:`run` did."""
+
+    #: the ingest counts (read, stored, duplicates, quarantined, files, recleaned)
+    stats: IngestStats = field(default_factory=IngestStats)
+    #: ids of the articles stored by this run, in storing order
+    new_articles: tuple[str, ...] = ()
+    #: how many articles the story stage placed (new ones, and earlier ones re-cleaned since)
+    placed: int = 0
+    #: the stories this run opened that still stand (not merged into another one), in opening order
+    new_stories: tuple[str, ...] = ()
+    #: the copy links this run found (or found again for articles it looked at)
+    copy_links: tuple[CopyLink, ...] = ()
+    #: the HTML reports' index page, when reports were written
+    reports: Path | None = None
+
+    @property
+    def quarantined(self) -> int:
+        """How many records went to the quarantine in this run."""
+        return self.stats.quarantined
+
+
+class RunListener:
+    """What a caller of :func:`run` may hear while it works (the CLI draws its progress bars
+    from it). Every hook does nothing here: override the ones you need."""
+
+    def started(self, stage: str) -> None:
+        """A stage begins: ``ingest``, ``stories``, ``copies`` or ``reports``."""
+
+    def advanced(self, stage: str, done: int, total: int | None = None, detail: str = "") -> None:
+        """Progress inside a stage: records read (``detail``: the file being read), articles
+        placed, reports written."""
+
+    def finished(self, stage: str, so_far: RunResult) -> None:
+        """A stage ended; ``so_far`` holds what the run has done up to here."""
+
+
+def run(
+    paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str] = (),
+    *,
+    store: Store,
+    settings: Settings = DEFAULT_SETTINGS,
+    embedder: Embedder | None = None,
+    reports: str | os.PathLike[str] | None = None,
+    max_reports: int | None = 100,
+    exclude: Iterable[str | os.PathLike[str]] = (),
+    listener: RunListener | None = None,
+) -> RunResult:
+    """The main job: ingest ``paths`` (files, folders, globs, ``-``; one or several; none: work on
+    what the store holds), put every article
+    that is in no story yet into one, find the copy links of the articles not checked yet, and,
+    with ``reports`` (a folder), write the HTML reports of the ``max_reports`` largest stories
+    with two or more versions.
+
+    ``embedder`` (default: the multilingual USE model) turns texts into vectors for the story,
+    copy and report stages; any dimension works. The store's own files and the report folder are
+    never read as articles, nor anything in ``exclude``. Bad records go to the store's quarantine
+    and the run goes on; a report folder that cannot be written raises
+    :class:`~storyline.errors.StorylineError` naming it. Returns what it did.
+    """
+    from .ingest import store_files
+    from .report import write_story_reports
+
+    hear = listener or RunListener()
+    # one path given as it is (a str is iterable too: never read it letter by letter)
+    sources = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    result = RunResult()
+    if sources:
+        skip: list[str | os.PathLike[str]] = [*exclude, *([reports] if reports is not None else [])]
+        if store.path and store.path != ":memory:":
+            skip += store_files(store.path)
+        hear.started("ingest")
+        stats, new_ids = ingest(
+            sources,
+            store,
+            settings=settings,
+            exclude=skip,
+            on_record=lambda s, origin: hear.advanced("ingest", s.read, None, origin),
+        )
+        result = replace(result, stats=replace(stats), new_articles=tuple(new_ids))
+        hear.finished("ingest", result)
+
+    hear.started("stories")
+    placed = assign_stories(
+        store,
+        embedder=embedder,
+        settings=settings,
+        on_progress=lambda n, total: hear.advanced("stories", n, total),
+    )
+    merged = store.merged_stories()
+    opened = (a.story_id for a in placed if a.opened and a.story_id not in merged)
+    result = replace(result, placed=len(placed), new_stories=tuple(dict.fromkeys(opened)))
+    hear.finished("stories", result)
+
+    hear.started("copies")
+    links = find_story_copies(
+        store, article_ids=store.articles_without_copy_check(), embedder=embedder, settings=settings
+    )
+    result = replace(result, copy_links=tuple(links))
+    hear.finished("copies", result)
+
+    if reports is not None:
+        hear.started("reports")
+        try:
+            index = write_story_reports(
+                store,
+                reports,
+                embedder=embedder,
+                settings=settings,
+                max_stories=max_reports,
+                on_progress=lambda n, total: hear.advanced("reports", n, total),
+            )
+        except OSError as exc:
+            raise StorylineError(
+                f"cannot write the reports to {os.fspath(reports)!r}: {exc.strerror or exc}"
+            ) from exc
+        result = replace(result, reports=index)
+        hear.finished("reports", result)
+    return result

@@ -29,7 +29,7 @@ from .settings import DEFAULT_SETTINGS, Settings
 from .types import Embedder
 
 if TYPE_CHECKING:
-    from .store import SQLiteStore
+    from .types import Store
 
 #: a story's report compares its first this many versions (every pair of versions is aligned)
 MAX_VERSIONS = 50
@@ -267,7 +267,7 @@ def story_filename(story_id: str) -> str:
 
 
 def compare_story(
-    store: SQLiteStore,
+    store: Store,
     story: Story,
     *,
     embedder: Embedder | None = None,
@@ -288,7 +288,7 @@ def compare_story(
 
 
 def write_story_reports(
-    store: SQLiteStore,
+    store: Store,
     folder: str | os.PathLike[str],
     *,
     embedder: Embedder | None = None,
@@ -349,7 +349,7 @@ document.getElementById("filter").addEventListener("input", function (event) {
 """
 
 
-def index_context(store: SQLiteStore, written: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def index_context(store: Store, written: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """What the index page shows (tested apart from the HTML): every story of ``store``, largest
     first, with its outlets, languages, dates, copy links inside it, and, for those with a
     report in ``written`` (story id → file, versions compared, conflicts), the link and conflicts."""

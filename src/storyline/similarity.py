@@ -18,7 +18,6 @@ Nothing is downloaded.
 
 from __future__ import annotations
 
-import csv
 import functools
 import gzip
 import json
@@ -38,10 +37,8 @@ import numpy as np
 import numpy.typing as npt
 
 from .analyze import detect_language, split_sentences
-from .clean import clean_article
 from .embed import MAX_CHARS, default_embedder
-from .errors import InputError, ModelError
-from .ingest import make_article
+from .errors import ModelError
 from .models import Article, PairScores
 from .settings import DEFAULT_SETTINGS, Settings
 from .trees import Trees
@@ -646,80 +643,9 @@ def score_pair(
     return result
 
 
-# --------------------------------------------------------------------------- gold data
-
-
-GoldPair = tuple[str, Article, Article, dict[str, float]]
-
-
-def read_gold_pairs(path: str | Path) -> list[GoldPair]:
-    """Pairs of a SemEval-2022 Task 8 CSV (pair_id, lang1, lang2, text1, text2, one column per
-    dimension) as (pair id, article, article, gold scores). A text's first line, when short,
-    is its title (the task's texts are "title + text")."""
-    origin = str(path)
-    pairs: list[GoldPair] = []
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        needed = {"text1", "text2", *GOLD_COLUMNS.values()}
-        if missing := needed - set(reader.fieldnames or ()):
-            raise InputError(f"missing columns {sorted(missing)}; expected {sorted(needed)}", origin=origin)
-        for n, row in enumerate(reader, start=2):
-            try:
-                gold = {dim: float(row[col]) for dim, col in GOLD_COLUMNS.items()}
-            except ValueError as exc:
-                raise InputError(
-                    f"bad score: {exc}; scores are numbers from 1 to 4", origin=origin, position=f"line {n}"
-                ) from exc
-            a, b = (
-                _gold_article(row[f"text{k}"] or "", row.get(f"lang{k}") or "", origin, f"line {n}")
-                for k in (1, 2)
-            )
-            pairs.append((row.get("pair_id") or f"line {n}", a, b, gold))
-    return pairs
-
-
-def _gold_article(raw: str, language: str, origin: str, position: str) -> Article:
-    text = raw.strip()
-    first, _, rest = text.partition("\n")
-    title, body = (first, rest) if rest.strip() and len(first) <= 300 else ("", text)
-    return clean_article(
-        make_article(text=body, title=title, language=language, origin=origin, position=position)
-    )
-
-
 def pearson(x: Sequence[float], y: Sequence[float]) -> float | None:
     """Pearson's r; ``None`` where it is undefined (fewer than 3 pairs, or a constant side)."""
     xa, ya = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if len(xa) < 3 or xa.std() == 0 or ya.std() == 0:
         return None
     return float(np.corrcoef(xa, ya)[0, 1])
-
-
-def evaluate_similarity(gold_csv_path: str | Path, *, embedder: Embedder | None = None) -> dict[str, Any]:
-    """Pearson r between predicted and gold scores of a task-format CSV.
-
-    Returns ``{"pearson": {"all": r, "en-en": r, ...}, "by_dimension": {dim: {...}}, "n_pairs": n}``;
-    ``pearson`` is for Overall, the groups are all pairs and each language pair.
-    """
-    gold = read_gold_pairs(gold_csv_path)
-    scored = score_pairs([(a, b) for _, a, b, _ in gold], embedder=embedder)
-    noisy = sum(1 for s in scored if s.warnings)
-    if noisy:
-        log.warning(
-            "%d of %d pairs were scored with warnings (short, garbled or cross-script texts)",
-            noisy,
-            len(gold),
-        )
-    by_language: dict[str, list[int]] = {}
-    for i, (_, a, b, _) in enumerate(gold):
-        by_language.setdefault(f"{a.language or '?'}-{b.language or '?'}", []).append(i)
-    groups = {"all": list(range(len(gold))), **dict(sorted(by_language.items()))}
-    by_dimension: dict[str, dict[str, float | None]] = {}
-    for dim in DIMENSIONS:
-        predicted = [getattr(s, dim) for s in scored]
-        truth = [g[dim] for _, _, _, g in gold]
-        by_dimension[dim] = {
-            name: pearson([predicted[i] for i in idx], [truth[i] for i in idx])
-            for name, idx in groups.items()
-        }
-    return {"pearson": by_dimension["overall"], "by_dimension": by_dimension, "n_pairs": len(gold)}

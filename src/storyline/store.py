@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import threading
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -201,39 +203,85 @@ def _row_article(row: sqlite3.Row) -> Article:
 
 
 class SQLiteStore(Store):
-    """Articles and everything derived from them in one SQLite file (``":memory:"`` works too)."""
+    """Articles and everything derived from them in one SQLite file (``":memory:"`` works too).
 
-    def __init__(self, path: str | Path) -> None:
+    Each thread gets its own connection (made on its first call); writes are serialised, in
+    this process by a lock and across processes by SQLite's write lock. With ``read_only``
+    every write raises :class:`StoreError` and the connections refuse writes too
+    (``PRAGMA query_only``); the file must exist (a store of an older schema is migrated
+    first, once, by a short-lived writer).
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = str(path)
+        self.read_only = read_only
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()  # the list of connections
+        self._write_lock = threading.RLock()  # one writing transaction at a time in this process
+        self._closed = False
+        memory = self.path == ":memory:"
+        # the connections of other threads must reach the same database: in memory, a named
+        # shared-cache one
+        self._uri = f"file:storyline-{uuid.uuid4().hex}?mode=memory&cache=shared" if memory else None
+        if read_only and (memory or not Path(self.path).is_file()):
+            raise StoreError(
+                "an in-memory store cannot be read-only (it would stay empty)"
+                if memory
+                else f"cannot open the store {self.path!r} read-only: no such file"
+            )
         try:
-            if self.path != ":memory:":
+            if not memory and not read_only:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
-            self._db.row_factory = sqlite3.Row
-            # the busy timeout first: a second process opening a new store waits for the first
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._setup()
+            # the first connection sets the journal mode (a property of the file) and migrates; in
+            # memory it also keeps the shared database alive
+            self._local.db = self._connect()
+            self._setup(wal=memory or not read_only)
         except StoreError:
+            self.close()
             raise
         except sqlite3.Error as exc:
+            self.close()
             raise StoreError(f"cannot open the store {self.path!r}: {_describe(exc)}") from exc
         except OSError as exc:
+            self.close()
             raise StoreError(f"cannot open the store {self.path!r}: {exc.strerror or exc}") from exc
 
-    def _setup(self, wait: float = 10.0) -> None:
-        """WAL mode, pragmas, migrations. Switching a new file to WAL, or opening one while another
-        process recovers its log, can be refused as "locked" without SQLite's busy handler being
-        asked: then wait a little and try again, for up to ``wait`` seconds."""
+    def _connect(self) -> sqlite3.Connection:
+        # check_same_thread=False only lets close() release every thread's connection from the
+        # thread that closes the store; each connection is used by the thread that made it only
+        if self._uri is not None:
+            db = sqlite3.connect(
+                self._uri, uri=True, isolation_level=None, check_same_thread=False, timeout=10.0
+            )
+        else:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
+        with self._guard:
+            self._connections.append(db)
+        db.row_factory = sqlite3.Row
+        # the busy timeout first: a second process opening a new store waits for the first
+        db.execute("PRAGMA busy_timeout=10000")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        # 16 MB of page cache (default 2 MB): the boilerplate counts are looked up and written at
+        # random keys, batch by batch
+        db.execute("PRAGMA cache_size=-16384")
+        if self.read_only:
+            db.execute("PRAGMA query_only=ON")  # SQLite itself refuses writes on this connection
+        return db
+
+    def _setup(self, *, wal: bool = True, wait: float = 10.0) -> None:
+        """WAL mode and migrations, on the first connection. Switching a new file to WAL, or opening
+        one while another process recovers its log, can be refused as "locked" without SQLite's busy
+        handler being asked: then wait a little and try again, for up to ``wait`` seconds."""
         deadline = time.monotonic() + wait
         pause = 0.01
         while True:
             try:
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=NORMAL")
-                self._db.execute("PRAGMA foreign_keys=ON")
-                # 16 MB of page cache (default 2 MB): the boilerplate counts are looked up and
-                # written at random keys, batch by batch
-                self._db.execute("PRAGMA cache_size=-16384")
+                if wal:
+                    self._db.execute("PRAGMA journal_mode=WAL")
+                if self.read_only and self.schema_version < SCHEMA_VERSION:
+                    SQLiteStore(self.path).close()  # migrate forward with a writer of its own
                 self._migrate()
                 return
             except (sqlite3.OperationalError, StoreError) as exc:
@@ -241,6 +289,19 @@ class SQLiteStore(Store):
                     raise
                 time.sleep(pause)
                 pause = min(pause * 2, 0.25)
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection."""
+        if self._closed:
+            raise StoreError(f"the store {self.path!r} is closed")
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            try:
+                db = self._local.db = self._connect()
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open the store {self.path!r}: {_describe(exc)}") from exc
+        return db
 
     # ------------------------------------------------------------------ schema
     @property
@@ -268,17 +329,17 @@ class SQLiteStore(Store):
         """``with store.transaction():`` everything inside commits together or not at all; a write
         that fails (read-only file, full disk) rolls back and raises :class:`StoreError` naming the
         store and the reason."""
-        return _Transaction(self._db, self.path)
+        if self.read_only:
+            raise StoreError(f"the store {self.path!r} is open read-only: nothing can be written")
+        return _Transaction(self._db, self.path, self._write_lock)
 
     def close(self) -> None:
-        """Close the file (further calls fail)."""
-        self._db.close()
-
-    def __enter__(self) -> SQLiteStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        """Close every thread's connection (further calls fail)."""
+        self._closed = True
+        with self._guard:
+            connections, self._connections = self._connections, []
+        for db in connections:
+            db.close()
 
     # ------------------------------------------------------------------ writing
     def write_batch(
@@ -765,20 +826,7 @@ class SQLiteStore(Store):
 
     @staticmethod
     def _story(story_id: str, rows: Sequence[sqlite3.Row], merged_from: tuple[str, ...]) -> Story:
-        dates = sorted(r["published"][:10] for r in rows if r["published"])
-        titled = [r for r in rows if r["title"]]
-        head = titled[0] if titled else rows[0]
-        title = head["title"] or " ".join(head["lead"].split())[:100]
-        return Story(
-            id=story_id,
-            title=title,
-            article_ids=tuple(r["id"] for r in rows),
-            first_published=dates[0] if dates else None,
-            last_published=dates[-1] if dates else None,
-            sources=tuple(sorted({r["source"] for r in rows if r["source"]})),
-            languages=tuple(sorted({r["language"] for r in rows if r["language"]})),
-            merged_from=merged_from,
-        )
+        return story_from_rows(story_id, rows, merged_from)
 
     def memberships(self, story_id: str) -> list[Membership]:
         """Why each member is in the story."""
@@ -836,6 +884,26 @@ class SQLiteStore(Store):
         return [CopyLink(r[0], r[1], CopyType(r[2]), r[3], json.loads(r[4])) for r in rows]
 
 
+def story_from_rows(story_id: str, rows: Sequence[Any], merged_from: tuple[str, ...]) -> Story:
+    """A story from its members' rows (mappings or ``sqlite3.Row``: ``id``, ``title``, ``lead``, the
+    first 160 characters of the text, ``published``, ``source``, ``language``), in publication
+    order; shared by the backends."""
+    dates = sorted(r["published"][:10] for r in rows if r["published"])
+    titled = [r for r in rows if r["title"]]
+    head = titled[0] if titled else rows[0]
+    title = head["title"] or " ".join(head["lead"].split())[:100]
+    return Story(
+        id=story_id,
+        title=title,
+        article_ids=tuple(r["id"] for r in rows),
+        first_published=dates[0] if dates else None,
+        last_published=dates[-1] if dates else None,
+        sources=tuple(sorted({r["source"] for r in rows if r["source"]})),
+        languages=tuple(sorted({r["language"] for r in rows if r["language"]})),
+        merged_from=merged_from,
+    )
+
+
 def _describe(exc: sqlite3.Error) -> str:
     """SQLite's reason, with what to do about the usual ones."""
     text = str(exc)
@@ -847,20 +915,29 @@ def _describe(exc: sqlite3.Error) -> str:
 
 
 class _Transaction:
-    def __init__(self, db: sqlite3.Connection, path: str = "") -> None:
+    def __init__(self, db: sqlite3.Connection, path: str, lock: threading.RLock) -> None:
         self._db = db
         self._path = path
+        self._lock = lock
 
     def _fail(self, exc: sqlite3.Error) -> StoreError:
         return StoreError(f"cannot write to the store {self._path!r}: {_describe(exc)}")
 
     def __enter__(self) -> None:
+        self._lock.acquire()
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
+            self._lock.release()
             raise self._fail(exc) from exc
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            self._finish(exc_type, exc)
+        finally:
+            self._lock.release()
+
+    def _finish(self, exc_type: object, exc: object) -> None:
         if exc_type is None:
             try:
                 self._db.execute("COMMIT")
@@ -882,15 +959,21 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
-_BACKENDS: dict[str, type[Store]] = {"sqlite": SQLiteStore}
+#: backend name → its class
+_BACKENDS: dict[str, type[SQLiteStore]] = {"sqlite": SQLiteStore}
 
 
-def open_store(path: str | Path, *, backend: str = "sqlite") -> Store:
-    """Open (creating and migrating as needed) a store of the named backend."""
+def open_store(path: str | Path, *, backend: str = "sqlite", read_only: bool = False) -> Store:
+    """Open (creating and migrating as needed) a store of the named backend.
+
+    ``"sqlite"``: the SQLite file at ``path`` (``":memory:"`` for one in memory). ``read_only``
+    opens it for reading only: every write raises :class:`~storyline.errors.StoreError`. (The
+    plain-Python :class:`~storyline.testing.MemoryStore` is made directly.)
+    """
     try:
-        cls = _BACKENDS[backend]
+        opener = _BACKENDS[backend]
     except KeyError:
         raise StoreError(
             f"unknown store backend {backend!r}; known: {', '.join(sorted(_BACKENDS))}"
         ) from None
-    return cls(path)  # type: ignore[call-arg]
+    return opener(path, read_only=read_only)

@@ -57,6 +57,9 @@ MAX_CANDIDATES = 60
 MAX_POSTINGS = 200
 #: undated articles kept in the candidate search (the oldest leave first)
 MAX_UNDATED = 50_000
+#: profiles published more than this many story windows before the newest article leave the
+#: candidate search (evicted in chunks of 256, so a few older ones may linger until the next chunk)
+HORIZON_WINDOWS = 2
 #: a pair at least this probable (or at the merge threshold, when that is lower) links two
 #: stories into one group re-clustered by consolidation
 LINK_FLOOR = 0.25
@@ -163,7 +166,8 @@ class StoryIndex:
         self._postings: dict[int, list[str]] = defaultdict(list)
         self._lead_rows: dict[str, int] = {}
         self._lead_ids: list[str | None] = []
-        self._leads = np.zeros((1024, 512), dtype=np.float32)
+        # one row per remembered profile; as wide as the embedder's vectors (it widens on the first)
+        self._leads = np.zeros((1024, 0), dtype=np.float32)
         self._newest: int | None = None
         self._dead_rows = 0  # rows of the lead matrix whose profile is gone
         self._undated: deque[str] = deque()
@@ -236,6 +240,10 @@ class StoryIndex:
         row = len(self._lead_ids)
         if row >= len(self._leads):
             self._leads = np.vstack([self._leads, np.zeros_like(self._leads)])
+        if len(p.lead) > self._leads.shape[1]:  # any embedder dimension: the matrix takes the vectors' width
+            self._leads = np.hstack(
+                [self._leads, np.zeros((len(self._leads), len(p.lead) - self._leads.shape[1]), np.float32)]
+            )
         self._leads[row, : len(p.lead)] = p.lead
         self._lead_ids.append(p.article_id)
         self._lead_rows[p.article_id] = row
@@ -255,7 +263,7 @@ class StoryIndex:
     def _evict(self) -> None:
         if self._newest is None:
             return
-        horizon = self._newest - 2 * max(self.settings.story_window_days, 1)
+        horizon = self._newest - HORIZON_WINDOWS * max(self.settings.story_window_days, 1)
         stale = [i for i, p in self.profiles.items() if p.published is not None and p.published < horizon]
         if len(stale) >= 256:  # evict in chunks: cheap amortised
             self._forget(stale)
@@ -270,7 +278,9 @@ class StoryIndex:
             live = [i for i, a in enumerate(self._lead_ids) if a is not None]
             self._dead_rows = 0
             self._leads = (
-                np.ascontiguousarray(self._leads[live]) if live else np.zeros((1024, 512), np.float32)
+                np.ascontiguousarray(self._leads[live])
+                if live
+                else np.zeros((1024, self._leads.shape[1]), np.float32)
             )
             self._lead_ids = [self._lead_ids[i] for i in live]
             self._lead_rows = {a: row for row, a in enumerate(self._lead_ids) if a is not None}

@@ -1,0 +1,122 @@
+"""The shapes storyline shows its records in: plain JSON values, one function per view.
+
+``storyline … --json`` prints these, the HTML report renders :func:`report_context`, and the
+coming web API is to return the same: a shape changes here, once. Every function takes
+records (and a store where it must look something up) and returns dicts and lists of
+strings, numbers, booleans and None.
+
+The comparison's shape and the report context are still written beside their code
+(:func:`storyline.compare.comparison_to_json`, :func:`storyline.report.report_context`);
+they are reached from here so that callers already depend on this module only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .models import Article, CopyLink, Membership, Quarantined, Story, to_dict
+
+if TYPE_CHECKING:
+    from .models import Comparison
+    from .types import Store
+
+
+def article_row(article: Article) -> dict[str, Any]:
+    """An article as ``storyline articles --json`` lists it: every field, ``title`` never empty."""
+    row: dict[str, Any] = to_dict(article)
+    row["title"] = article.title or article.headline
+    return row
+
+
+def quarantine_row(entry: Quarantined) -> dict[str, str]:
+    """A rejected record: the file (``source``), the position in it, the reason."""
+    return {"source": entry.origin, "position": entry.position, "reason": entry.reason}
+
+
+def story_row(story: Story) -> dict[str, Any]:
+    """A story as ``storyline stories --json`` lists it."""
+    return {
+        "id": story.id,
+        "title": story.title,
+        "articles": list(story.article_ids),
+        "size": len(story.article_ids),
+        "sources": list(story.sources),
+        "languages": list(story.languages),
+        "first_published": story.first_published,
+        "last_published": story.last_published,
+        "merged_from": list(story.merged_from),
+    }
+
+
+def copy_link_row(link: CopyLink) -> dict[str, Any]:
+    """A copy link: which article repeats which, how, how sure, and why."""
+    return {
+        "copy": link.copy,
+        "original": link.original,
+        "type": str(link.type),
+        "score": link.score,
+        "evidence": link.evidence,
+    }
+
+
+def story_detail(
+    story: Story,
+    memberships: Iterable[Membership],
+    articles: Mapping[str, Article],
+    links: Sequence[CopyLink],
+    history: Sequence[dict[str, Any]],
+) -> dict[str, Any]:
+    """One story as ``storyline show --json`` prints it: :func:`story_row` with its ``members``
+    (each with the evidence that put it there), its ``copies`` and its ``history``."""
+    members = {m.article_id: m for m in memberships}
+    row = story_row(story)
+    row["members"] = [
+        {
+            "article": a,
+            "title": articles[a].headline,
+            "source": articles[a].source,
+            "published": articles[a].published,
+            "language": articles[a].language,
+            "score": members[a].score,
+            "evidence": members[a].evidence,
+        }
+        for a in story.article_ids
+    ]
+    row["copies"] = [copy_link_row(c) for c in links]
+    row["history"] = list(history)
+    return row
+
+
+def show_story(store: Store, story_id: str) -> dict[str, Any]:
+    """:func:`story_detail` of the story ``story_id`` names (an id, a unique prefix, an absorbed id)."""
+    story = store.get_story(story_id)
+    return story_detail(
+        story,
+        store.memberships(story.id),
+        {a.id: a for a in store.iter_articles(story.article_ids)},
+        store.copies(story.article_ids),
+        store.story_events(story.id),
+    )
+
+
+def copies_between(store: Store, article_ids: Iterable[str]) -> list[CopyLink]:
+    """The copy links the store holds between these articles (both ends among them)."""
+    ids = set(article_ids)
+    return [c for c in store.copies(ids) if c.copy in ids and c.original in ids]
+
+
+def comparison(result: Comparison, articles: Sequence[Article] = ()) -> dict[str, Any]:
+    """A comparison of versions as ``storyline compare --json`` prints it."""
+    from .compare import comparison_to_json
+
+    return comparison_to_json(result, articles)
+
+
+def report_context(
+    story: Story | None, articles: Sequence[Article], result: Comparison, copies: Sequence[CopyLink] = ()
+) -> dict[str, Any]:
+    """What the HTML report of a story (or of compared versions) renders."""
+    from .report import report_context as context
+
+    return context(story, articles, result, copies)
