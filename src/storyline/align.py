@@ -609,12 +609,15 @@ def story_candidates(
     clause_sim = sim if clause_sim is None else clause_sim
     weights = weights if weights is not None else story_weights([*units_a, *units_b])
     row_mean, row_std = sim.mean(axis=1), sim.std(axis=1) + 0.05
+    total_a = [sum(weights.get(w, 1.0) for w in u.content) for u in units_a]
+    total_b = [sum(weights.get(w, 1.0) for w in u.content) for u in units_b]
     out = []
     candidates = np.maximum(sim, clause_sim - 0.1) >= STORY_CANDIDATE_COSINE
     for i, j in zip(*np.nonzero(candidates), strict=True):
         a, b, cos = units_a[i], units_b[j], float(sim[i, j])
         verdict = judge_pair(a, b, cos, tau, cross=cross or cos < CANDIDATE_COSINE)
         shared_names = len(a.names & b.names)
+        shared_weights = [weights.get(w, 1.0) for w in a.content & b.content]
         shared = len(a.content & b.content)
         recall_a, recall_b = shared / max(1, len(a.content)), shared / max(1, len(b.content))
         features = [
@@ -642,9 +645,8 @@ def story_candidates(
             float(cross),
             float(clause_sim[i, j]),
             float(clause_sim[i, j]) - cos,
-            sum(weights.get(w, 1.0) for w in a.content & b.content)
-            / max(1e-6, min(sum(weights.get(w, 1.0) for w in u.content) for u in (a, b))),
-            max((weights.get(w, 1.0) for w in a.content & b.content), default=0.0),
+            sum(shared_weights) / max(1e-6, min(total_a[i], total_b[j])),
+            max(shared_weights, default=0.0),
             (cos - float(row_mean[i])) / float(row_std[i]),
         ]
         out.append(Candidate(int(i), int(j), cos, features, verdict))
