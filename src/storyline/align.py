@@ -515,6 +515,7 @@ class Candidate:
     verdict: Verdict
 
 
+_CLAUSE_WORD = re.compile(r"\s+(?=(?:and|but|that|which|while|after|because|when)\s)")
 _CLAUSE_BREAK = re.compile(r"\s*(?:[;:]|,(?=\s)|\s[—–-]\s|[\"“”«»])\s*")
 
 
@@ -524,8 +525,12 @@ def clauses(text: str) -> list[str]:
     else [] (a short sentence is one clause)."""
     if len(text.split()) < 12:
         return []
-    parts: list[str] = []
+    pieces = []
     for piece in _CLAUSE_BREAK.split(text):
+        # a long stretch without punctuation splits where a clause starts ("... and offer his thoughts")
+        pieces += _CLAUSE_WORD.split(piece) if len(piece.split()) >= 10 else [piece]
+    parts: list[str] = []
+    for piece in pieces:
         piece = piece.strip()
         if not piece:
             continue
