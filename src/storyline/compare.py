@@ -205,7 +205,6 @@ def compare_articles(
                 start += len(cs)
                 pairs.extend(found)
                 related_conflicts.extend(unaligned)
-    groups = _groups(pairs)
     # A passage is told elsewhere when it is some version's counterpart (a core pair: the one-to-one
     # matching of two versions). One that only shares a part of itself with a sentence whose
     # counterpart is another (a partial pair outside the core) still tells its own fact alone.
@@ -213,6 +212,9 @@ def compare_articles(
     told = _covered(pairs, units, weights, languages)
     unique = tuple(p for p in everything if p not in told and p.kind != "title")
     closest = _closest_candidates(unique, passages, units, sims, candidate_probs, settings)
+    # facts are groups of counterparts (core pairs whose passages are told by each other); the
+    # partial pairs around them stay pairs (shown word by word, listed under "shared")
+    groups = _groups([p for p in pairs if p.evidence.get("core", True) and p.a in told and p.b in told])
     for pair in pairs:
         for mine, other in ((pair.a, pair.b), (pair.b, pair.a)):
             if mine in closest:
