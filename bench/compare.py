@@ -117,7 +117,8 @@ def bench_msrp(args: argparse.Namespace) -> None:
 
 
 def refit(rows: list[tuple[int, str, str]], cos: np.ndarray, gold: np.ndarray, fit: Any, test: Any) -> None:
-    """Fit the same-fact model on half A and print its weights (to paste into storyline.compare)."""
+    """Fit the same-fact model on half A and print its weights (scripts/train_fact_model.py fits the
+    same and writes them to resources/fact_model.json)."""
     from sklearn.linear_model import LogisticRegression
 
     feats = np.array(

@@ -59,6 +59,17 @@ def test_text_without_date_or_title(tmp_path: Path) -> None:
     assert article.text == BODY
 
 
+def test_one_line_brief_is_its_own_text(tmp_path: Path) -> None:
+    # a text that is only a title-like line (no final full stop) is a one-sentence brief, not a title
+    path = tmp_path / "brief.txt"
+    line = "Magnitude 5.1 earthquake shakes the Wessel valley on Tuesday, no damage reported"
+    path.write_text(f"{line}\n\n", encoding="utf-8")
+    [article] = list(read_paths([path]))
+    assert isinstance(article, Article)
+    assert article.title == ""
+    assert article.text == line
+
+
 def test_bad_date_line_is_quarantined(tmp_path: Path) -> None:
     path = tmp_path / "c.txt"
     path.write_text("date 2024-13-45\n\n" + BODY, encoding="utf-8")

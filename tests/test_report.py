@@ -143,3 +143,16 @@ def test_copy_links_name_the_versions(html: str) -> None:
     copies = html[html.index("<h2>Copy links</h2>") :]
     assert "<td>B</td><td>A</td>" in copies and "built-in method" not in html
     assert "&lt;b&gt;x&lt;/b&gt;" in copies  # the link's evidence is escaped too
+
+
+def test_facts_section_shows_each_fact_once_with_every_wording(comparison: Comparison, html: str) -> None:
+    context = report_context(None, [HOSTILE, PLAIN], comparison)
+    assert context["facts"], "no fact listed"
+    opening = next(f for f in context["facts"] if any("opened" in w["text"] for w in f["wording"]))
+    assert sorted(w["label"] for w in opening["wording"]) == ["A", "B"]
+    assert opening["status"] in {"shared", "partly shared", "conflicting"}
+    facts = html[
+        html.index("<h2>Facts told by several versions</h2>") : html.index("<h2>What each version changed")
+    ]
+    assert "Mayor Lena Hartwig opened the new harbour bridge on Monday." in facts
+    assert "<script" not in facts.lower() and "&lt;b&gt;harbour&lt;/b&gt;" in facts  # escaped wording

@@ -1,21 +1,30 @@
-"""Sentence alignment across the versions of a story: which sentences report the same fact.
+"""Fact alignment across the versions of a story: which sentences report the same fact.
 
 Every sentence gets a :class:`SentenceProfile` (words, content words, numbers with their
-units, dates, capitalised names, character 4-grams). A pair of sentences is scored by the
-*same-fact model*, a logistic regression over the multilingual USE cosine and lexical
-evidence (:data:`PAIR_FEATURES`), fitted on paraphrase pairs (``bench/compare.py msrp --fit``:
-half A of MSRP; across languages only the cosine and the numbers carry over). Two sentences
-that would be the same fact but for a number or a date (same unit, other value) are the same
-fact *with conflicting values*, never an agreeing pair. Inside a story there is context too:
-two sentences that are each other's best match, clearly ahead of the runner-up and sharing
-a name (or a word, at a higher cosine) also align, since independent reports of one fact
-word it differently (thresholds calibrated by ``bench/compare.py context``).
+units, dates, capitalised names, character 4-grams). Two models decide, both read from
+``resources/fact_model.json`` (trained by ``scripts/train_fact_model.py``):
+
+* the **pairwise** (paraphrase) model, a logistic regression over the multilingual USE cosine
+  and lexical evidence (:data:`PAIR_FEATURES`), fitted on half A of MSRP (``bench/compare.py
+  msrp`` reports half B; across languages only the cosine and the numbers carry over);
+* the **in-story fact model**, gradient-boosted trees over :data:`STORY_FEATURES`: the sentence
+  cosine and the best cosine between their clauses (:func:`clauses`), where the pair ranks in
+  its row and column (the same fact is told about once per version), the paraphrase model's
+  log-odds, shared names and content words weighted by how rare they are in the story, numbers
+  and dates, how central each sentence is to the story, positions; trained on ECB+
+  cross-document event coreference (odd topics; ``bench/facts.py`` reports even topics held out).
+
+Pairs are many to many; the strongest one-to-one matching of two versions is their *core*.
+Two sentences that would be the same fact but for a number or a date (same unit, other value)
+are the same fact *with conflicting values*, never an agreeing pair.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,8 +38,10 @@ from rapidfuzz.distance import Indel
 
 from .dates import find_dates
 from .entities import fold
+from .errors import StorylineError
 from .models import AlignedPair, Conflict, DateMention, Passage
 from .settings import DEFAULT_SETTINGS, Settings
+from .trees import Trees
 from .types import Embedder
 
 STOPWORDS = frozenset(
@@ -62,27 +73,6 @@ PAIR_FEATURES = (
     "partial_ratio",
     "cosine_squared",
 )
-# Fitted by `bench/compare.py msrp --fit` (logistic regression on half A of the MSRP training pairs;
-# reported on half B). Across languages only the cosine and the numbers carry over.
-SAME_FACT_WEIGHTS = (
-    0.81,
-    0.052,
-    0.378,
-    -0.018,
-    -0.917,
-    -0.337,
-    -1.672,
-    2.274,
-    2.092,
-    -0.569,
-    2.926,
-    1.922,
-    -2.777,
-    1.954,
-)
-SAME_FACT_BIAS = -2.025
-CROSS_WEIGHTS = (6.384, -0.605)  # cosine, numbers_differ: the same fit on those two alone
-CROSS_BIAS = -3.876
 #: a pair of versions' sentences are only scored from this cosine up
 CANDIDATE_COSINE = 0.45
 #: in-story alignment by context: mutual best matches this far ahead of the runner-up align from
@@ -275,13 +265,121 @@ def pair_features(a: SentenceProfile, b: SentenceProfile, cosine: float) -> list
     ]
 
 
+def same_fact_logit(features: Sequence[float], *, cross_language: bool = False) -> float:
+    """The same-fact (paraphrase) model's log-odds for one pair's :func:`pair_features`."""
+    model = fact_models().pairwise
+    if cross_language:
+        return model.cross_bias + model.cross_weights[0] * features[0] + model.cross_weights[1] * features[5]
+    return model.bias + sum(w * x for w, x in zip(model.weights, features, strict=True))
+
+
 def same_fact_probability(features: Sequence[float], *, cross_language: bool = False) -> float:
     """The same-fact model's probability for one pair's :func:`pair_features`."""
-    if cross_language:
-        z = CROSS_BIAS + CROSS_WEIGHTS[0] * features[0] + CROSS_WEIGHTS[1] * features[5]
-    else:
-        z = SAME_FACT_BIAS + sum(w * x for w, x in zip(SAME_FACT_WEIGHTS, features, strict=True))
-    return float(1.0 / (1.0 + np.exp(-z)))
+    return float(1.0 / (1.0 + np.exp(-same_fact_logit(features, cross_language=cross_language))))
+
+
+#: features of the in-story fact model, in the order the trees read them
+STORY_FEATURES = (
+    "cosine",
+    "below_row_best",
+    "below_col_best",
+    "row_rank",
+    "col_rank",
+    "mutual_best",
+    "pair_logit",
+    "shared_names",
+    "names_jaccard",
+    "shared_content",
+    "content_recall_min",
+    "content_recall_max",
+    "numbers_shared",
+    "numbers_conflict",
+    "date_conflict",
+    "centrality_min",
+    "centrality_max",
+    "position_min",
+    "position_max",
+    "words_min",
+    "words_max",
+    "cross_language",
+    "clause_cosine",
+    "clause_gain",
+    "shared_weight",
+    "shared_rarest",
+    "cosine_z",
+)
+#: in-story candidates: pairs of sentences of two versions from this cosine up
+STORY_CANDIDATE_COSINE = 0.3
+FACT_MODEL = "fact_model.json"
+#: a pair that is neither the paraphrase model's nor a mutual best match is a counterpart (core)
+#: only from this fact probability up
+CORE_PROBABILITY = 0.9
+
+
+@dataclass(frozen=True, slots=True)
+class PairwiseModel:
+    """The paraphrase model: logistic regression over :data:`PAIR_FEATURES` (same language) and
+    over the cosine and ``numbers_differ`` alone (across languages)."""
+
+    weights: tuple[float, ...]
+    bias: float
+    cross_weights: tuple[float, float]
+    cross_bias: float
+
+
+@dataclass(frozen=True, slots=True)
+class FactModels:
+    """The models of ``resources/fact_model.json`` (``scripts/train_fact_model.py``): the pairwise
+    paraphrase model and the in-story fact model (boosted trees over :data:`STORY_FEATURES`)
+    with the probability it needs to call two sentences one fact."""
+
+    pairwise: PairwiseModel
+    story: Trees
+    story_threshold: float
+    evidence: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+def read_fact_models(text: str, origin: str) -> FactModels:
+    """The fact models from the JSON text of ``origin``; a malformed file is a StorylineError naming it."""
+    try:
+        spec = json.loads(text)
+        pairwise, story = spec["pairwise"], spec["story"]
+        if tuple(pairwise["features"]) != PAIR_FEATURES or tuple(story["features"]) != STORY_FEATURES:
+            raise StorylineError(
+                f"{origin}: the fact model was trained on other features than this storyline computes; "
+                "retrain it with scripts/train_fact_model.py"
+            )
+        return FactModels(
+            PairwiseModel(
+                tuple(float(w) for w in pairwise["weights"]),
+                float(pairwise["bias"]),
+                (float(pairwise["cross_weights"][0]), float(pairwise["cross_weights"][1])),
+                float(pairwise["cross_bias"]),
+            ),
+            Trees.from_json(story),
+            float(story["threshold"]),
+            {
+                "pairwise": pairwise.get("trained_on", ""),
+                "story": story.get("trained_on", ""),
+                "story_threshold": story["threshold"],
+            },
+        )
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        raise StorylineError(f"{origin}: not a fact model ({type(exc).__name__}: {exc})") from exc
+
+
+@functools.lru_cache(maxsize=1)
+def fact_models() -> FactModels:
+    """The fact models shipped with storyline (read once per process)."""
+    from importlib import resources
+
+    resource = resources.files("storyline") / "resources" / FACT_MODEL
+    return read_fact_models(resource.read_text(encoding="utf-8"), f"storyline/resources/{FACT_MODEL}")
+
+
+def story_threshold(settings: Settings = DEFAULT_SETTINGS) -> float:
+    """The in-story fact probability two sentences need to be one fact; moves with ``settings.precision``."""
+    return min(0.99, max(0.05, fact_models().story_threshold + 0.4 * (settings.precision - 0.5)))
 
 
 def same_fact_threshold(settings: Settings = DEFAULT_SETTINGS) -> float:
@@ -342,19 +440,24 @@ class Verdict:
     probability: float
     numbers: list[tuple[str, str, str]]
     dates: tuple[str, str] | None
+    logit: float = 0.0
 
 
 def judge_pair(a: SentenceProfile, b: SentenceProfile, cosine: float, tau: float, *, cross: bool) -> Verdict:
     """Same fact? Two sentences that would be the same but for a number or a date are the same
     fact with conflicting values: the model then scores them with the numbers set aside."""
-    features = pair_features(a, b, cosine)
-    prob = same_fact_probability(features, cross_language=cross)
+    if cross:  # the cross-language model reads the cosine and numbers_differ alone
+        features = [cosine, 0.0, 0.0, 0.0, 0.0, float(bool(a.numbers ^ b.numbers))]
+    else:
+        features = pair_features(a, b, cosine)
     numbers = [*number_conflicts(a, b), *[(u, y, x) for u, x, y in number_conflicts(b, a)]]
     numbers = list(dict.fromkeys(numbers))
     dates = date_conflict(a, b)
     if numbers or dates:
-        prob = same_fact_probability([*features[:5], 0.0, *features[6:]], cross_language=cross)
-    return Verdict(prob >= tau, prob, numbers, dates)
+        features = [*features[:5], 0.0, *features[6:]]
+    logit = same_fact_logit(features, cross_language=cross)
+    prob = float(1.0 / (1.0 + np.exp(-logit)))
+    return Verdict(prob >= tau, prob, numbers, dates, logit)
 
 
 def decide_pairs(
@@ -393,11 +496,177 @@ def decide_pairs(
 # --------------------------------------------------------------------------- alignment
 
 
-def context_evidence(a: SentenceProfile, b: SentenceProfile, cosine: float, *, cross: bool) -> bool:
-    """Enough for a mutual best match to align: a shared name, or a shared word at a high cosine."""
-    if a.names & b.names and cosine >= CONTEXT_NAMED_COSINE:
-        return True
-    return not cross and cosine >= CONTEXT_COSINE and bool(a.content & b.content or a.numbers & b.numbers)
+_MUTUAL = STORY_FEATURES.index("mutual_best")
+
+
+def _position(p: Passage) -> float:
+    """Where a passage stands in its version: 0 for the title, then 1, 2, ... (capped at 30)."""
+    return 0.0 if p.kind == "title" else float(min(30, p.index + 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A sentence pair of two versions scored by the in-story fact model."""
+
+    i: int
+    j: int
+    cosine: float
+    features: list[float]
+    verdict: Verdict
+
+
+_CLAUSE_WORD = re.compile(r"\s+(?=(?:and|but|that|which|while|after|because|when)\s)")
+_CLAUSE_BREAK = re.compile(r"\s*(?:[;:]|,(?=\s)|\s[—–-]\s|[\"“”«»])\s*")
+
+
+def clauses(text: str) -> list[str]:
+    """The clause-like parts of a sentence of 12 words or more (split at commas, semicolons, colons,
+    dashes and quotes; parts under four words join the part before), when there are two or more;
+    else [] (a short sentence is one clause)."""
+    if len(text.split()) < 12:
+        return []
+    pieces = []
+    for piece in _CLAUSE_BREAK.split(text):
+        # a long stretch without punctuation splits where a clause starts ("... and offer his thoughts")
+        pieces += _CLAUSE_WORD.split(piece) if len(piece.split()) >= 10 else [piece]
+    parts: list[str] = []
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        if parts and (len(piece.split()) < 4 or len(parts[-1].split()) < 4):
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    return parts if len(parts) > 1 else []
+
+
+def clause_similarity(
+    vectors_a: npt.NDArray[np.float32],
+    owners_a: npt.NDArray[np.int64],
+    vectors_b: npt.NDArray[np.float32],
+    owners_b: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float32]:
+    """Per sentence pair, the best cosine between a part of one and a part of the other (each
+    sentence's parts are its clauses and itself; ``owners_*`` give each row's sentence, in order)."""
+    sim = vectors_a @ vectors_b.T
+    starts_a = np.flatnonzero(np.r_[True, owners_a[1:] != owners_a[:-1]])
+    starts_b = np.flatnonzero(np.r_[True, owners_b[1:] != owners_b[:-1]])
+    reduced = np.maximum.reduceat(np.maximum.reduceat(sim, starts_a, axis=0), starts_b, axis=1)
+    return np.asarray(reduced, dtype=np.float32)
+
+
+def story_texts(passages: dict[str, list[Passage]]) -> list[str]:
+    """Every text a story's comparison embeds: its passages and their clauses, each once."""
+    return list(dict.fromkeys(t for ps in passages.values() for p in ps for t in (p.text, *clauses(p.text))))
+
+
+FloatMatrix = npt.NDArray[np.float32]
+
+
+def story_vectors(
+    passages: dict[str, list[Passage]], matrix: FloatMatrix, row: dict[str, int]
+) -> tuple[dict[str, FloatMatrix], dict[str, tuple[FloatMatrix, npt.NDArray[np.int64]]]]:
+    """Per version, its passages' vectors and (for :func:`clause_similarity`) the stacked vectors of
+    each passage and its clauses with the passage each row belongs to; ``matrix[row[text]]`` is a
+    text's vector (from :func:`story_texts`)."""
+    vectors, parts = {}, {}
+    for i, ps in passages.items():
+        vectors[i] = matrix[[row[p.text] for p in ps]]
+        rows = [(k, row[t]) for k, p in enumerate(ps) for t in (p.text, *clauses(p.text))]
+        owners = np.array([k for k, _ in rows], dtype=np.int64)
+        parts[i] = (matrix[[r for _, r in rows]], owners)
+    return vectors, parts
+
+
+def story_weights(units: Sequence[SentenceProfile]) -> dict[str, float]:
+    """How telling each content word is in this story: log inverse of the share of passages that
+    use it, scaled to 0-1 (a name in every sentence tells nothing about which fact a sentence is)."""
+    from collections import Counter
+
+    df = Counter(w for u in units for w in u.content)
+    top = float(np.log(len(units) + 1))
+    return {w: float(np.log((len(units) + 1) / c)) / top for w, c in df.items()}
+
+
+def story_candidates(
+    units_a: Sequence[SentenceProfile],
+    units_b: Sequence[SentenceProfile],
+    sim: npt.NDArray[np.float32],
+    central_a: npt.NDArray[np.float32],
+    central_b: npt.NDArray[np.float32],
+    settings: Settings = DEFAULT_SETTINGS,
+    *,
+    clause_sim: npt.NDArray[np.float32] | None = None,
+    weights: dict[str, float] | None = None,
+) -> list[Candidate]:
+    """Every sentence pair of two versions from :data:`STORY_CANDIDATE_COSINE` up, with its
+    :data:`STORY_FEATURES` (``central_*``: each passage's cosine to the story's centroid) and the
+    paraphrase model's verdict (below :data:`CANDIDATE_COSINE`, for speed, its cosine-and-numbers
+    form, as across languages)."""
+    if not len(units_a) or not len(units_b):
+        return []
+    cross = bool(units_a[0].language and units_b[0].language and units_a[0].language != units_b[0].language)
+    tau = same_fact_threshold(settings)
+    row_best, col_best = sim.max(axis=1), sim.max(axis=0)
+    row_rank = (-sim).argsort(axis=1).argsort(axis=1)
+    col_rank = (-sim).argsort(axis=0).argsort(axis=0)
+    clause_sim = sim if clause_sim is None else clause_sim
+    weights = weights if weights is not None else story_weights([*units_a, *units_b])
+    row_mean, row_std = sim.mean(axis=1), sim.std(axis=1) + 0.05
+    total_a = [sum(weights.get(w, 1.0) for w in u.content) for u in units_a]
+    total_b = [sum(weights.get(w, 1.0) for w in u.content) for u in units_b]
+    out = []
+    candidates = np.maximum(sim, clause_sim - 0.1) >= STORY_CANDIDATE_COSINE
+    for i, j in zip(*np.nonzero(candidates), strict=True):
+        a, b, cos = units_a[i], units_b[j], float(sim[i, j])
+        verdict = judge_pair(a, b, cos, tau, cross=cross or cos < CANDIDATE_COSINE)
+        shared_names = len(a.names & b.names)
+        shared_weights = [weights.get(w, 1.0) for w in a.content & b.content]
+        shared = len(a.content & b.content)
+        recall_a, recall_b = shared / max(1, len(a.content)), shared / max(1, len(b.content))
+        features = [
+            cos,
+            cos - float(row_best[i]),
+            cos - float(col_best[j]),
+            float(min(row_rank[i, j], 5)),
+            float(min(col_rank[i, j], 5)),
+            float(row_rank[i, j] == 0 and col_rank[i, j] == 0),
+            max(-10.0, min(10.0, verdict.logit)),
+            float(min(shared_names, 5)),
+            shared_names / max(1, len(a.names | b.names)),
+            float(min(shared, 10)),
+            min(recall_a, recall_b),
+            max(recall_a, recall_b),
+            float(bool(a.numbers & b.numbers)),
+            float(bool(verdict.numbers)),
+            float(verdict.dates is not None),
+            float(min(central_a[i], central_b[j])),
+            float(max(central_a[i], central_b[j])),
+            min(_position(a.passage), _position(b.passage)),
+            max(_position(a.passage), _position(b.passage)),
+            float(min(len(a.words), len(b.words), 60)),
+            float(min(max(len(a.words), len(b.words)), 60)),
+            float(cross),
+            float(clause_sim[i, j]),
+            float(clause_sim[i, j]) - cos,
+            sum(shared_weights) / max(1e-6, min(total_a[i], total_b[j])),
+            max(shared_weights, default=0.0),
+            (cos - float(row_mean[i])) / float(row_std[i]),
+        ]
+        out.append(Candidate(int(i), int(j), cos, features, verdict))
+    return out
+
+
+def centrality(vectors: Sequence[npt.NDArray[np.float32]]) -> list[npt.NDArray[np.float32]]:
+    """Per version, each passage's cosine to the centroid of all versions' passages, each version
+    weighing the same (what most versions tell most is the story's main fact)."""
+    means = [v.mean(axis=0) for v in vectors if len(v)]
+    if not means:
+        return [np.zeros(len(v), dtype=np.float32) for v in vectors]
+    centre = np.mean(means, axis=0)
+    centre = centre / max(float(np.linalg.norm(centre)), 1e-9)
+    return [(v @ centre).astype(np.float32) if len(v) else np.zeros(0, dtype=np.float32) for v in vectors]
 
 
 def align_versions(
@@ -407,67 +676,103 @@ def align_versions(
     settings: Settings,
     *,
     linked: bool = False,
+    central: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None = None,
 ) -> tuple[list[AlignedPair], list[Conflict]]:
-    """One-to-one same-fact pairs between two versions, best first, with their relation and evidence;
-    and the number conflicts of related sentences that did not align.
+    """The same-fact pairs between two versions, many to many, best first, with their relation and
+    evidence; and the number conflicts of related sentences that did not align.
 
-    How sure an alignment is decides which differing numbers count as a conflict: any unit
-    for a pair the model aligns or of versions with a copy link (``linked``), only a unit
-    naming what is counted for a pair aligned by context; related sentences that did not
-    align are compared on tolls alone (the dead, the injured).
+    A pair is one fact when the in-story fact model (:data:`STORY_FEATURES`) or the paraphrase
+    model says so. Within the pairs, the strongest one-to-one matching is the *core*: its pairs'
+    differing numbers and dates are conflicts (any unit when the paraphrase model aligns the pair
+    or the versions have a copy link, ``linked``; else only a unit naming what is counted). A
+    pair outside the core, or a core pair whose sides each hold content the other lacks, is
+    ``partial``: one fact of one sentence told in the other. Related sentences that did not align
+    are compared on tolls alone (the dead, the injured).
     """
     if not units_a or not units_b:
         return [], []
+    if central is None:
+        central = (sim.max(axis=1), sim.max(axis=0))
+    candidates = story_candidates(units_a, units_b, sim, central[0], central[1], settings)
+    return decide_alignment(
+        units_a, units_b, candidates, fact_probabilities(candidates), settings, linked=linked
+    )
+
+
+def fact_probabilities(candidates: Sequence[Candidate]) -> npt.NDArray[np.float64]:
+    """The in-story fact model's probability for each candidate (one batch: the trees are walked
+    once for all of them)."""
+    if not candidates:
+        return np.zeros(0)
+    return 1.0 / (1.0 + np.exp(-fact_models().story.predict([c.features for c in candidates])))
+
+
+def decide_alignment(
+    units_a: Sequence[SentenceProfile],
+    units_b: Sequence[SentenceProfile],
+    candidates: Sequence[Candidate],
+    probs: npt.NDArray[np.float64],
+    settings: Settings,
+    *,
+    linked: bool = False,
+) -> tuple[list[AlignedPair], list[Conflict]]:
+    """:func:`align_versions` from candidates already scored (``probs`` from :func:`fact_probabilities`)."""
+    if not units_a or not units_b:
+        return [], []
     cross = bool(units_a[0].language and units_b[0].language and units_a[0].language != units_b[0].language)
-    tau = same_fact_threshold(settings)
-    shift = 0.1 * (settings.precision - 0.5)
-    best_col, best_row = sim.argmax(axis=1), sim.argmax(axis=0)
-    top2_row = np.sort(sim, axis=1)[:, -2] if sim.shape[1] > 1 else np.zeros(sim.shape[0])
-    top2_col = np.sort(sim, axis=0)[-2, :] if sim.shape[0] > 1 else np.zeros(sim.shape[1])
-    found: list[tuple[float, int, int, dict[str, Any]]] = []
+    tau_story = story_threshold(settings)
+    found: list[tuple[float, Candidate, float]] = []
     related: list[tuple[float, int, int, list[tuple[str, str, str]]]] = []
-    for i, j in zip(*np.nonzero(sim >= CANDIDATE_COSINE), strict=True):
-        a, b, cos = units_a[i], units_b[j], float(sim[i, j])
-        verdict = judge_pair(a, b, cos, tau, cross=cross)
-        margin = cos - max(float(top2_row[i]), float(top2_col[j]))
-        mutual = best_col[i] == j and best_row[j] == i
-        by_context = bool(mutual and margin >= CONTEXT_MARGIN) and context_evidence(
-            a, b, cos - shift, cross=cross
-        )
-        if not (verdict.aligned or by_context):
-            if cos >= CONTEXT_NAMED_COSINE and any(_is_toll(u) for u, _, _ in verdict.numbers):
-                related.append((cos, i, j, verdict.numbers))
+    for c, prob in zip(candidates, probs, strict=True):
+        if not (c.verdict.aligned or prob >= tau_story):
+            if c.cosine >= CONTEXT_NAMED_COSINE and any(_is_toll(u) for u, _, _ in c.verdict.numbers):
+                related.append((c.cosine, c.i, c.j, c.verdict.numbers))
             continue
-        prob, conflicts, clash = verdict.probability, verdict.numbers, verdict.dates
-        if not (verdict.aligned or linked or cos >= CONTEXT_COSINE):
+        found.append((float(prob) + (1.0 if c.verdict.aligned else 0.0), c, float(prob)))
+    pairs: list[AlignedPair] = []
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    for strength, c, prob in sorted(found, key=lambda f: (-f[0], f[1].i, f[1].j)):
+        # a counterpart is the paraphrase model's pair, a mutual best match, or a near-certain one:
+        # what is left over once the better pairs are taken is no counterpart
+        sure = c.verdict.aligned or bool(c.features[_MUTUAL]) or prob >= CORE_PROBABILITY
+        core = sure and c.i not in used_a and c.j not in used_b
+        if core:
+            used_a.add(c.i)
+            used_b.add(c.j)
+        ua, ub = units_a[c.i], units_b[c.j]
+        conflicts, clash = c.verdict.numbers, c.verdict.dates
+        if not (c.verdict.aligned or linked or c.cosine >= CONTEXT_COSINE):
             clash = None  # a date may belong to any clause: only a close pair's dates are compared
-            conflicts = [c for c in conflicts if specific_unit(c[0])]
+            conflicts = [n for n in conflicts if specific_unit(n[0])]
+        if not core:  # a partial pair: only tolls are compared, as for related sentences
+            conflicts, clash = [n for n in conflicts if _is_toll(n[0])], None
         evidence: dict[str, Any] = {
-            "decided_by": "model" if verdict.aligned else "context",
-            "probability": round(prob, 3),
-            "threshold": round(tau, 3),
-            "mutual_best": bool(mutual),
-            "margin": round(margin, 3),
-            "shared_words": sorted(a.content & b.content)[:12],
+            "decided_by": "paraphrase model" if c.verdict.aligned else "fact model",
+            "probability": round(c.verdict.probability, 3),
+            "fact_probability": round(prob, 3),
+            "threshold": round(tau_story, 3),
+            "mutual_best": bool(c.features[STORY_FEATURES.index("mutual_best")]),
+            "core": core,
+            "shared_words": sorted(ua.content & ub.content)[:12],
         }
         if conflicts:
             evidence["numbers"] = [{"unit": u, "a": x, "b": y} for u, x, y in conflicts]
         if clash:
             evidence["dates"] = {"a": clash[0], "b": clash[1]}
-        found.append((prob + cos, int(i), int(j), evidence))
-    pairs: list[AlignedPair] = []
-    used_a: set[int] = set()
-    used_b: set[int] = set()
-    for strength, i, j, evidence in sorted(found, key=lambda f: -f[0]):
-        if i in used_a or j in used_b:
-            continue
-        used_a.add(i)
-        used_b.add(j)
-        a, b = units_a[i].passage, units_b[j].passage
-        relation = "conflict" if "numbers" in evidence or "dates" in evidence else "same"
+        relation = "conflict" if conflicts or clash else "same"
+        if relation == "same" and not cross:
+            only_a, only_b = sorted(ua.content - ub.content), sorted(ub.content - ua.content)
+            shared = len(ua.content & ub.content)
+            if not core or min(shared / max(1, len(ua.content)), shared / max(1, len(ub.content))) < 0.5:
+                relation = "partial"
+                evidence["only_a"], evidence["only_b"] = only_a[:12], only_b[:12]
+        elif relation == "same" and not core:
+            relation = "partial"
+        a, b = ua.passage, ub.passage
         diff = () if cross else word_diff(a.text, b.text)
-        similarity = round(float(sim[i, j]), 4)
-        pairs.append(AlignedPair(a, b, relation, round(strength - similarity, 4), similarity, diff, evidence))
+        similarity = round(c.cosine, 4)
+        pairs.append(AlignedPair(a, b, relation, round(strength, 4), similarity, diff, evidence))
     unaligned = [
         Conflict(
             "number",

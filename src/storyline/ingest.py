@@ -354,10 +354,12 @@ def _text_article(text: str, origin: str, position: str = "") -> Article:
     while i < len(lines) and not lines[i].strip():
         i += 1
     title = ""
-    # A title is a short first line standing alone, not ending like a sentence.
+    # A title is a short first line standing alone, not ending like a sentence, with text after it
+    # (a text that is only a title-like line is a one-sentence brief: that line is its text).
     if (
         i + 1 < len(lines)
         and not lines[i + 1].strip()
+        and any(line.strip() for line in lines[i + 2 :])
         and 0 < len(lines[i].strip()) <= 200
         and not lines[i].rstrip().endswith((".", "!", "?", ":", ";", ",", "]", "”", '"'))
         and not lines[i].lstrip().startswith("[")

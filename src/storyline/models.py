@@ -313,6 +313,10 @@ class Comparison:
     #: per article id, the date relative expressions were resolved against and where it came from
     references: dict[str, dict[str, Any]] = field(default_factory=dict, hash=False, compare=False)
     evidence: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    #: per passage in ``unique``: the closest sentence of each other version and why it is not the same fact
+    unique_evidence: dict[Passage, tuple[dict[str, Any], ...]] = field(
+        default_factory=dict, hash=False, compare=False
+    )
 
     def agreed(self) -> tuple[tuple[Passage, ...], ...]:
         """The facts every version reports."""

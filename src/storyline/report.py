@@ -65,6 +65,8 @@ def report_context(
     story: Story | None, articles: Sequence[Article], comparison: Comparison, copies: Sequence[CopyLink] = ()
 ) -> dict[str, Any]:
     """Everything the template shows, as plain values (tested apart from the HTML)."""
+    from .compare import facts_to_json
+
     by_id = {a.id: a for a in articles}
     ids = list(comparison.article_ids)
     label = {i: version_label(k) for k, i in enumerate(ids)}
@@ -95,7 +97,8 @@ def report_context(
     for i in ids:
         article = by_id.get(i)
         rows = []
-        for p in (p for p in comparison.passages if p.article_id == i):
+        # a title is in the version's header; its alignments are in the facts
+        for p in (p for p in comparison.passages if p.article_id == i and p.kind != "title"):
             group = comparison.groups[group_of[p] - 1] if p in group_of else ()
             others = sorted({label[q.article_id] for q in group if q.article_id != i})
             status = "conflict" if p in conflicting else "unique" if p in unique else "shared"
@@ -109,6 +112,10 @@ def report_context(
                     "fact": group_of.get(p),
                     "also_in": others,
                     "why": ", ".join(dict.fromkeys(why.get((p.article_id, p.index), []))),
+                    "closest": "; ".join(
+                        f"closest in {label.get(c['article'], c['article'])}: {c['why_not']}"
+                        for c in comparison.unique_evidence.get(p, ())
+                    ),
                 }
             )
         reference = comparison.references.get(i, {})
@@ -167,6 +174,7 @@ def report_context(
     many = len(versions) > PICK_ABOVE
     for k, v in enumerate(versions):
         v["picked"] = not many or k < SHOWN_VERSIONS
+    by_key = {(p.article_id, p.index): p for p in comparison.passages}
     return {
         "many_versions": many,
         "title": (story.title if story else "") or (versions[0]["title"] if versions else "Comparison"),
@@ -217,6 +225,26 @@ def report_context(
         ],
         "timeline": [{"date": d, "entries": timeline[d]} for d in sorted(timeline, key=date_sort_key)],
         "pair_groups": [{"a": a, "b": b, "pairs": ps} for (a, b), ps in pair_groups.items()],
+        "facts": [
+            {
+                "number": f["fact"],
+                "status": f["status"],
+                "everyone": f["everyone"],
+                "wording": [ref(by_key[(w["article"], w["index"])]) for w in f["wording"]],
+                "differs": [
+                    {
+                        "a": label[d["a"]["article"]],
+                        "b": label[d["b"]["article"]],
+                        "only_a": ", ".join(d.get("only_a", [])),
+                        "only_b": ", ".join(d.get("only_b", [])),
+                        "value_diff": "; ".join(f"{n['unit']}: {n['a']} / {n['b']}" for n in d.get("numbers", []))
+                        + (f"date: {d['dates']['a']} / {d['dates']['b']}" if "dates" in d else ""),
+                    }
+                    for d in f["differs"]
+                ],
+            }
+            for f in facts_to_json(comparison)
+        ],
         "copies": [
             {
                 "copy": label.get(c.copy, c.copy),
