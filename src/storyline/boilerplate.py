@@ -32,8 +32,8 @@ writes only its own keys (committed with the batch), and keys seen once whose la
 ``Settings.boilerplate_horizon`` articles old are pruned (a scan each time the store grows by half a
 horizon), so the table holds the distinct edge sentences of the last ``horizon`` articles plus the
 recurring ones; a key seen once has a corpus row only, its site row is made at its second sighting.
-First sightings wait in memory (at most ``FIRST_SIGHTINGS``, 100,000 keys, about 25 MB) and are written
-together: a batch's random keys would otherwise dirty most pages of the table at every commit. An
+First sightings wait in memory (at most ``FIRST_SIGHTINGS``, 20,000 keys, about 2 MB) and are written
+together in key order: a batch's random keys would otherwise dirty most pages of the table at every commit. An
 ingest that dies loses those (they only delay learning by one sighting). Each
 key remembers at most 4 unrelated holders (to test relatedness against) and 16 holders (to re-clean
 when the key becomes boilerplate); the relatedness test reads at most 800 words of an article.
@@ -83,8 +83,8 @@ LONG_TOKENS = 20
 EDGE_SENTENCES = 4
 #: stored articles whose inner sentences one batch counts late (see BoilerplateLearner.learn)
 MAX_BACKFILL = 200
-#: first sightings kept in memory before they are written together (bounded: about 250 bytes each)
-FIRST_SIGHTINGS = 100_000
+#: first sightings kept in memory before they are written together, sorted (about 100 bytes each)
+FIRST_SIGHTINGS = 20_000
 #: unrelated holders remembered per key (to test a new holder against), and holders (to re-clean)
 MAX_REPS = 4
 MAX_HOLDERS = 16

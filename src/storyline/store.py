@@ -231,9 +231,6 @@ class SQLiteStore(Store):
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 self._db.execute("PRAGMA foreign_keys=ON")
-                # 16 MB of page cache (default 2 MB): the boilerplate counts are looked up and
-                # written at random keys, batch by batch
-                self._db.execute("PRAGMA cache_size=-16384")
                 self._migrate()
                 return
             except (sqlite3.OperationalError, StoreError) as exc:
