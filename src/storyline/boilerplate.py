@@ -124,8 +124,8 @@ def countable(sentence: str) -> bool:
     return _countable(sentence, " ".join(toks), len(toks))
 
 
-def _countable(sentence: str, norm: str, n_tokens: int) -> bool:
-    cjk = bool(_CJK.search(norm))
+def _countable(sentence: str, norm: str, n_tokens: int, ascii_text: bool = False) -> bool:
+    cjk = not ascii_text and bool(_CJK.search(norm))
     if len(norm) < (MIN_CHARS_CJK if cjk else MIN_CHARS) or (n_tokens < MIN_TOKENS and not cjk):
         return False
     if '"' not in sentence:
@@ -201,9 +201,10 @@ def article_units(article: Article, *, edges: int | None = None) -> Units:
         picked = [*picked, *range(len(sentences) - edges, len(sentences))]  # type: ignore[assignment]
     chosen = [sentences[i] for i in picked]
     out: list[_Unit] = []
+    ascii_text = all(s.isascii() for s in chosen)  # then no CJK to look for
     for i, sentence, norm in zip(picked, chosen, _normalised(chosen), strict=True):
         n_tokens = norm.count(" ") + 1 if norm else 0
-        if not _countable(sentence, norm, n_tokens):
+        if not _countable(sentence, norm, n_tokens, ascii_text):
             continue
         out.append(_Unit(i, _hash(norm), "sentence", n_tokens))
         if i == 0 and n_tokens >= SUFFIX_TOKENS + 3:
