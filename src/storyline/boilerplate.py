@@ -32,8 +32,8 @@ writes only its own keys (committed with the batch), and keys seen once whose la
 ``Settings.boilerplate_horizon`` articles old are pruned (a scan each time the store grows by half a
 horizon), so the table holds the distinct edge sentences of the last ``horizon`` articles plus the
 recurring ones; a key seen once has a corpus row only, its site row is made at its second sighting.
-First sightings wait in memory (at most ``FIRST_SIGHTINGS``, 100,000 keys, about 25 MB) and are written
-together: a batch's random keys would otherwise dirty most pages of the table at every commit. An
+First sightings wait in memory (at most ``FIRST_SIGHTINGS``, 20,000 keys, about 2 MB) and are written
+together in key order: a batch's random keys would otherwise dirty most pages of the table at every commit. An
 ingest that dies loses those (they only delay learning by one sighting). Each
 key remembers at most 4 unrelated holders (to test relatedness against) and 16 holders (to re-clean
 when the key becomes boilerplate); the relatedness test reads at most 800 words of an article.
@@ -57,7 +57,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import NotFoundError
 from .models import Article, RemovedSpan
@@ -83,8 +83,8 @@ LONG_TOKENS = 20
 EDGE_SENTENCES = 4
 #: stored articles whose inner sentences one batch counts late (see BoilerplateLearner.learn)
 MAX_BACKFILL = 200
-#: first sightings kept in memory before they are written together (bounded: about 250 bytes each)
-FIRST_SIGHTINGS = 100_000
+#: first sightings kept in memory before they are written together, sorted (about 100 bytes each)
+FIRST_SIGHTINGS = 20_000
 #: unrelated holders remembered per key (to test a new holder against), and holders (to re-clean)
 MAX_REPS = 4
 MAX_HOLDERS = 16
@@ -124,8 +124,8 @@ def countable(sentence: str) -> bool:
     return _countable(sentence, " ".join(toks), len(toks))
 
 
-def _countable(sentence: str, norm: str, n_tokens: int) -> bool:
-    cjk = bool(_CJK.search(norm))
+def _countable(sentence: str, norm: str, n_tokens: int, ascii_text: bool = False) -> bool:
+    cjk = not ascii_text and bool(_CJK.search(norm))
     if len(norm) < (MIN_CHARS_CJK if cjk else MIN_CHARS) or (n_tokens < MIN_TOKENS and not cjk):
         return False
     if '"' not in sentence:
@@ -134,20 +134,31 @@ def _countable(sentence: str, norm: str, n_tokens: int) -> bool:
     return quoted < 0.5 * len(sentence.strip())
 
 
-@dataclass(frozen=True, slots=True)
-class _Unit:
-    index: int  # sentence index in the article
+class _Unit(NamedTuple):
+    at: int  # sentence index in the article
     key: int
     kind: str  # "sentence" or "suffix"
     n_tokens: int
 
     def sample(self, article: Article) -> str:
         """The sentence as the store keeps it for people to read (a suffix key: its end)."""
-        sentence = article.sentences[self.index]
+        sentence = article.sentences[self.at]
         return sentence[-300:] if self.kind == "suffix" else sentence[:300]
 
 
 Units = tuple[_Unit, ...]
+#: units as plain tuples, the form worker processes send them in (a named tuple pickles ten times slower)
+PackedUnits = tuple[tuple[int, int, str, int], ...]
+
+
+def pack_units(units: Units) -> PackedUnits:
+    """``units`` as plain tuples, cheap to send between processes (see :func:`unpack_units`)."""
+    return tuple(map(tuple, units))  # type: ignore[arg-type]
+
+
+def unpack_units(packed: PackedUnits) -> Units:
+    """The units :func:`pack_units` packed."""
+    return tuple(map(_Unit._make, packed))
 
 
 # ASCII text takes a byte-level path (one translate, C-speed splits): letters lower-cased, digits to "0",
@@ -190,9 +201,10 @@ def article_units(article: Article, *, edges: int | None = None) -> Units:
         picked = [*picked, *range(len(sentences) - edges, len(sentences))]  # type: ignore[assignment]
     chosen = [sentences[i] for i in picked]
     out: list[_Unit] = []
+    ascii_text = all(s.isascii() for s in chosen)  # then no CJK to look for
     for i, sentence, norm in zip(picked, chosen, _normalised(chosen), strict=True):
         n_tokens = norm.count(" ") + 1 if norm else 0
-        if not _countable(sentence, norm, n_tokens):
+        if not _countable(sentence, norm, n_tokens, ascii_text):
             continue
         out.append(_Unit(i, _hash(norm), "sentence", n_tokens))
         if i == 0 and n_tokens >= SUFFIX_TOKENS + 3:
@@ -341,7 +353,7 @@ def decide(
         return {}  # the usual case: nothing of this article recurs
     by_index: dict[int, dict[str, _Unit]] = {}
     for u in units:
-        by_index.setdefault(u.index, {})[u.kind] = u
+        by_index.setdefault(u.at, {})[u.kind] = u
     last = len(article.sentences) - 1
     need = settings.boilerplate_corpus_min
     recurring = sum(
@@ -495,9 +507,14 @@ class BoilerplateLearner:
         self.store = store
         self.settings = settings
         self.pending: CountsUpdate | None = None
-        #: corpus keys seen once, not yet written: key -> row. A batch's random keys would dirty most
-        #: pages of the table at every commit; buffered, they are written FIRST_SIGHTINGS at a time.
-        self.first_sightings: dict[int, tuple[object, ...]] = {}
+        #: corpus keys seen once, not yet written: key -> its holder (an index into ``_holders``, one
+        #: int object shared by the keys of an article). A batch's random keys would dirty most pages of
+        #: the table at every commit; buffered, they are written FIRST_SIGHTINGS at a time, sorted.
+        self.first_sightings: dict[int, int] = {}
+        #: (article id, storing number) of the holders of first sightings
+        self._holders: list[tuple[str, int]] = []
+        #: the samples of the suffix keys among first sightings (a sentence key keeps none until seen twice)
+        self._suffixes: dict[int, str] = {}
 
     def learn(
         self, articles: Sequence[Article], units: Mapping[str, Units] | None = None
@@ -515,13 +532,14 @@ class BoilerplateLearner:
         batch_ids = {a.id for a in articles}
         stored_before = self.store.stored_ids([a.id for a in articles])
         fresh = [a for a in articles if a.id not in stored_before]  # duplicates were counted when stored
-        counts = self._lookup({("", u.key) for a in fresh for u in given[a.id]})
+        counts = self._lookup_corpus({u.key for a in fresh for u in given[a.id]})
         # An article whose edges recur (or repeat within the batch) is read whole: its inner sentences
         # may continue the banner. Most articles share nothing and cost their edge sentences only.
         in_batch = Counter(u.key for a in fresh for u in given[a.id])
+        hot = {k for _, k in counts} | {k for k, n in in_batch.items() if n > 1}
         touched: set[str] = set()
         for a in fresh:
-            if any(("", u.key) in counts or in_batch[u.key] > 1 for u in given[a.id]):
+            if hot and not hot.isdisjoint([u.key for u in given[a.id]]):
                 touched.add(a.id)
                 if len(a.sentences) > 2 * EDGE_SENTENCES:
                     given[a.id] = article_units(a)
@@ -618,27 +636,26 @@ class BoilerplateLearner:
                 reclean.update(h for h in count.holders if h not in batch)
 
         first_rows: list[tuple[object, ...]] = []  # keys seen for the first time: rows written as they are
+        sightings, holders, suffixes = self.first_sightings, self._holders, self._suffixes
         for n, article in enumerate([*backfill, *fresh]):
             when = seq + max(1, n + 1 - len(backfill))
             done: set[int] = set()
+            slot = -1  # its holder slot, made at its first new key (one int object for all of them)
+            is_touched = article.id in touched
             for unit in given[article.id]:
                 if unit.key in done:
                     continue
                 done.add(unit.key)
                 corpus = counts.get(("", unit.key))
-                if corpus is None and (article.id not in touched or in_batch.get(unit.key, 0) <= 1):
-                    sample = unit.sample(article) if unit.kind == "suffix" else ""
-                    self.first_sightings[unit.key] = (
-                        "",
-                        unit.key,
-                        unit.kind,
-                        1,
-                        1,
-                        article.id,
-                        article.id,
-                        sample,
-                        when,
-                    )
+                if corpus is None and (not is_touched or in_batch.get(unit.key, 0) <= 1):
+                    if slot < 0:
+                        slot = len(holders)
+                        holders.append((article.id, when))
+                    sightings[unit.key] = slot
+                    if unit.kind == "suffix":
+                        suffixes[unit.key] = unit.sample(article)
+                    else:
+                        suffixes.pop(unit.key, None)
                     continue
                 if article.source and corpus is not None:
                     site = counts.get((article.source, unit.key))
@@ -653,12 +670,14 @@ class BoilerplateLearner:
         step = max(1, self.settings.boilerplate_horizon // 2)
         prune = seq - self.settings.boilerplate_horizon if seq // step != (seq + len(fresh)) // step else None
         for k in changed:
-            if k[0] == "":
-                self.first_sightings.pop(k[1], None)  # seen again: written with the batch below
+            if k[0] == "" and sightings.pop(k[1], None) is not None:  # seen again: written with the batch
+                suffixes.pop(k[1], None)
         if prune is not None:  # the same horizon for first sightings still in memory
-            self.first_sightings = {k: r for k, r in self.first_sightings.items() if int(r[8]) >= prune}  # type: ignore[call-overload]
-        if len(self.first_sightings) >= FIRST_SIGHTINGS:
-            first_rows, self.first_sightings = list(self.first_sightings.values()), {}
+            alive = {i for i, (_, w) in enumerate(holders) if w >= prune}
+            self.first_sightings = {k: i for k, i in sightings.items() if i in alive}
+            self._suffixes = {k: t for k, t in suffixes.items() if k in self.first_sightings}
+        if len(self.first_sightings) >= FIRST_SIGHTINGS or len(self._holders) >= FIRST_SIGHTINGS:
+            first_rows = self._take_first_sightings()
         self.pending = CountsUpdate(
             [*first_rows, *(counts_to_row(c) for k, c in changed.items() if k not in existing)],
             [c for k, c in changed.items() if k in existing],
@@ -671,32 +690,50 @@ class BoilerplateLearner:
         ]
         return cleaned, reclean
 
+    def _buffered(self, key: int) -> Count:
+        """The count of a first sighting still in memory."""
+        holder, when = self._holders[self.first_sightings[key]]
+        sample = self._suffixes.get(key)
+        kind = "sentence" if sample is None else "suffix"
+        return Count("", key, kind, 1, 1, [holder], [holder], sample or "", when)
+
+    def _lookup_corpus(self, keys: set[int]) -> dict[tuple[str, int], Count]:
+        """Counts of the corpus scope's ``keys``, from the first sightings not written yet and the store."""
+        in_memory = keys & self.first_sightings.keys()
+        out = {("", k): self._buffered(k) for k in in_memory}
+        if len(in_memory) < len(keys):
+            out.update(self.store.boilerplate_counts(("", k) for k in keys - in_memory))
+        return out
+
     def _lookup(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Count]:
         """Counts of ``keys`` from the store and from the first sightings not written yet."""
         keys = set(keys)
-        out: dict[tuple[str, int], Count] = {}
-        for scope, key in keys:
-            row = self.first_sightings.get(key) if scope == "" else None
-            if row is not None:
-                out[(scope, key)] = Count(
-                    "",
-                    key,
-                    str(row[2]),
-                    1,
-                    1,
-                    [str(row[5])],
-                    [str(row[6])],
-                    str(row[7]),
-                    int(row[8]),  # type: ignore[call-overload]
-                )
+        out: dict[tuple[str, int], Count] = {
+            (scope, key): self._buffered(key)
+            for scope, key in keys
+            if scope == "" and key in self.first_sightings
+        }
         out.update(self.store.boilerplate_counts(keys - out.keys()))
         return out
+
+    def _take_first_sightings(self) -> list[tuple[object, ...]]:
+        """The first sightings in memory as rows, in key order (written in order, they fill the
+        table's pages one after another), and the buffer emptied."""
+        holders, suffixes = self._holders, self._suffixes
+        rows: list[tuple[object, ...]] = []
+        for key in sorted(self.first_sightings):
+            holder, when = holders[self.first_sightings[key]]
+            sample = suffixes.get(key)
+            kind = "sentence" if sample is None else "suffix"
+            rows.append(("", key, kind, 1, 1, holder, holder, sample or "", when))
+        self.first_sightings, self._holders, self._suffixes = {}, [], {}
+        return rows
 
     def flush(self) -> None:
         """Write the first sightings still in memory (at the end of an ingest)."""
         if self.first_sightings:
-            self.store.write_boilerplate_counts(CountsUpdate(list(self.first_sightings.values()), []))
-            self.first_sightings = {}
+            self.store.write_boilerplate_counts(CountsUpdate(self._take_first_sightings(), []))
+        self._holders = []
 
     def take_pending(self) -> CountsUpdate | None:
         """What the last :meth:`learn` counted, for the store to write with the batch (then cleared)."""

@@ -21,9 +21,11 @@ from .boilerplate import (
     EDGE_SENTENCES,
     REASONS,
     BoilerplateLearner,
-    Units,
+    PackedUnits,
     article_units,
     is_boilerplate_only,
+    pack_units,
+    unpack_units,
 )
 from .clean import clean_article
 from .errors import InputError, StorylineError
@@ -63,14 +65,16 @@ def prepare_record(record: Record, *, settings: Settings = DEFAULT_SETTINGS) -> 
     return prepare_article(record, settings=settings)
 
 
-def _prepare_chunk(args: tuple[list[Record], Settings]) -> list[tuple[Article | Quarantined, Units | None]]:
+def _prepare_chunk(
+    args: tuple[list[Record], Settings],
+) -> list[tuple[Article | Quarantined, PackedUnits | None]]:
     records, settings = args
-    out: list[tuple[Article | Quarantined, Units | None]] = []
+    out: list[tuple[Article | Quarantined, PackedUnits | None]] = []
     for record in records:
         prepared = prepare_record(record, settings=settings)
         # the sentence keys of learned boilerplate are computed here, in the worker processes
         units = (
-            article_units(prepared, edges=EDGE_SENTENCES)
+            pack_units(article_units(prepared, edges=EDGE_SENTENCES))
             if settings.boilerplate and isinstance(prepared, Article)
             else None
         )
@@ -113,10 +117,12 @@ def ingest(
     pool = None
     learner = _learner(store, settings)
 
-    def finish(batch: tuple[Record, ...], done: list[tuple[Article | Quarantined, Units | None]]) -> None:
+    def finish(
+        batch: tuple[Record, ...], done: list[tuple[Article | Quarantined, PackedUnits | None]]
+    ) -> None:
         """Learn from, clean and store one prepared batch."""
         prepared = [p for p, _ in done]
-        units = {p.id: u for p, u in done if isinstance(p, Article) and u is not None}
+        units = {p.id: unpack_units(u) for p, u in done if isinstance(p, Article) and u is not None}
         articles = [p for p in prepared if isinstance(p, Article)]
         quarantined = [p for p in prepared if isinstance(p, Quarantined)]
         reclean: set[str] = set()

@@ -263,9 +263,6 @@ class SQLiteStore(Store):
         db.execute("PRAGMA busy_timeout=10000")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
-        # 16 MB of page cache (default 2 MB): the boilerplate counts are looked up and written at
-        # random keys, batch by batch
-        db.execute("PRAGMA cache_size=-16384")
         if self.read_only:
             db.execute("PRAGMA query_only=ON")  # SQLite itself refuses writes on this connection
         return db
