@@ -195,13 +195,21 @@ def lead_text(article: Article) -> str:
     return " ".join(parts)[: LEAD_CHARS + 200]
 
 
+#: a publication date more than this many days after the machine's clock is not believed: the
+#: story stage treats the article as undated (the store keeps the date as given)
+FUTURE_SLACK_DAYS = 2
+
+
 def _ordinal(published: str | None) -> int | None:
     if not published:
         return None
     try:
-        return date.fromisoformat(published[:10]).toordinal()
+        ordinal = date.fromisoformat(published[:10]).toordinal()
     except ValueError:
         return None
+    # A date far in the future (a typo, a placeholder year) would make every other article look
+    # stale and leave the search; treated as undated, the article still finds its story.
+    return None if ordinal > date.today().toordinal() + FUTURE_SLACK_DAYS else ordinal
 
 
 def _names(sentences: Iterable[str]) -> list[str]:
@@ -256,14 +264,22 @@ def profile_articles(articles: Sequence[Article], *, embedder: Embedder) -> list
 
 FEATURES = ("words", "names", "lead", "latest_year", "dates", "numbers")
 #: (at most this many days apart, added log-odds) for two dated articles; see PairModel.probability
-TIME_PRIOR = ((1, 1.5), (3, 0.75))
+TIME_PRIOR = ((0, 1.5), (1, 0.75), (3, 0.0))
+#: log-odds taken off per day beyond the last step of :data:`TIME_PRIOR`: reports of one event
+#: come out within days of each other; a report a week later on the same subject is mostly a
+#: new development (a thread, not the story)
+TIME_DECAY = 0.3
 
 
 def _time_bonus(days_apart: int | None) -> float:
-    """The log-odds :data:`TIME_PRIOR` adds for two articles this many days apart (0 if undated)."""
+    """The log-odds :data:`TIME_PRIOR` and :data:`TIME_DECAY` add for two articles this many
+    days apart (0 if undated)."""
     if days_apart is None:
         return 0.0
-    return next((bonus for days, bonus in TIME_PRIOR if days_apart <= days), 0.0)
+    step = next((bonus for days, bonus in TIME_PRIOR if days_apart <= days), None)
+    if step is not None:
+        return step
+    return -TIME_DECAY * (days_apart - TIME_PRIOR[-1][0])
 
 
 @dataclass(frozen=True, slots=True)
