@@ -500,10 +500,14 @@ def test_undated_articles_join_by_content_and_widen_no_story(embedder: FakeEmbed
     undated = article("", QUAKE_A[1][1] + " Aftershocks were felt.")
     assert not undated.published
     far = article("2024-03-20", QUAKE_A[0][1].replace("Tuesday", "Sunday"))
+    stories, _ = cluster_articles([*dated, undated], embedder=embedder)
+    assert sorted(map(len, stories.values())) == [4]
+    # the same event reported 36 days later: the undated report could bridge the two, but the
+    # dated members of one story stay within the bound
     stories, _ = cluster_articles([*dated, undated, far], embedder=embedder)
     story_of = {m: s for s, ms in stories.items() for m in ms}
-    assert story_of[undated.id] == story_of[dated[0].id]
     assert story_of[far.id] != story_of[dated[0].id]
+    assert story_of[undated.id] in {story_of[far.id], story_of[dated[0].id]}
 
 
 def test_an_article_dated_far_in_the_future_is_placed_as_undated(embedder: FakeEmbedder) -> None:

@@ -31,7 +31,7 @@ from . import __version__
 from .errors import StorylineError
 from .models import Article, IngestStats, Quarantined, Story, to_dict
 from .settings import Settings
-from .terminal import print_ingest_summary, print_similarity, print_stories
+from .terminal import clip, print_ingest_summary, print_similarity, print_stories
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -177,7 +177,7 @@ def _copies(db: Path, settings: Settings, article_ids: list[str] | None) -> int:
 
 
 def _assign(db: Path, settings: Settings, *, quiet: bool = False) -> int:
-    from .pipeline import assign_stories
+    from .pipeline import assign_stories, assign_threads
 
     with (
         _open(db) as store,
@@ -189,7 +189,27 @@ def _assign(db: Path, settings: Settings, *, quiet: bool = False) -> int:
             settings=settings,
             on_progress=lambda n, total: progress.update(task, completed=n, total=total),
         )
+        assign_threads(store)
     return len(done)
+
+
+def _threads(store: Any) -> list[Any]:
+    from .threads import stored_threads
+
+    return stored_threads(store.list_stories(), store.thread_memberships(), store.merged_threads())
+
+
+def _print_threads(threads: list[Any], *, limit: int | None = None) -> None:
+    table = Table(title="threads (stories on one developing subject)")
+    for col in ("thread", "stories", "first", "last", "title"):
+        table.add_column(col, overflow="fold")
+    shown = [t for t in threads if len(t.stories) > 1] if limit else threads
+    if not shown:
+        out.print("threads: no thread holds more than one story (each story is a thread of its own)")
+        return
+    for t in shown[:limit] if limit else shown:
+        table.add_row(t.id, str(len(t.stories)), t.first_published or "", t.last_published or "", Text(clip(t.title, 90)))
+    out.print(table)
 
 
 def _story_row(story: Story) -> dict[str, Any]:
@@ -222,10 +242,28 @@ def stories(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
     """List the stories: title, size, outlets, languages, time span."""
     with _open(db) as store:
         found = store.list_stories()
+        thread_of = {s: t.id for t in _threads(store) for s in t.stories}
     if json_out:
-        _print_json([_story_row(s) for s in found])
+        _print_json([_story_row(s) | {"thread": thread_of.get(s.id)} for s in found])
     else:
         print_stories(out, found, db)
+
+
+@app.command()
+def threads(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
+    """List the threads: chains of stories on one developing subject, with their time span."""
+    with _open(db) as store:
+        found = _threads(store)
+        rows = store.thread_memberships()
+    if json_out:
+        _print_json(
+            [
+                t.to_dict() | {"links": [{"story": s, **(rows[s][2] if s in rows else {})} for s in t.stories]}
+                for t in found
+            ]
+        )
+    else:
+        _print_threads(found)
 
 
 StoryArgument = Annotated[
@@ -246,7 +284,21 @@ def show(
         articles = {a.id: a for a in store.iter_articles(found.article_ids)}
         links = store.copies(found.article_ids)
         history = store.story_events(found.id)
+        thread = next(t for t in _threads(store) if found.id in t.stories)
+        titles = {s.id: s.title for s in store.list_stories() if s.id in thread.stories}
     row = _story_row(found)
+    at = thread.stories.index(found.id)
+    row["thread"] = {
+        "id": thread.id,
+        "title": thread.title,
+        "stories": len(thread.stories),
+        "previous": ({"id": thread.stories[at - 1], "title": titles.get(thread.stories[at - 1], "")} if at else None),
+        "next": (
+            {"id": thread.stories[at + 1], "title": titles.get(thread.stories[at + 1], "")}
+            if at + 1 < len(thread.stories)
+            else None
+        ),
+    }
     row["members"] = [
         {
             "article": a,
@@ -274,6 +326,11 @@ def show(
         _print_json(row)
         return
     out.print(Text(found.title, style="bold").append(f"  ({found.id})", style="not bold"))
+    line = Text(f"thread {thread.id} ({len(thread.stories)} stories): ").append(thread.title)
+    for label in ("previous", "next"):
+        if row["thread"][label]:
+            line.append(f"\n  {label}: {row['thread'][label]['id']} ").append(row["thread"][label]["title"])
+    out.print(line)
     table = Table(show_lines=False)
     for col in ("article", "published", "lang", "source", "score", "title"):
         table.add_column(col, overflow="fold")
@@ -515,9 +572,12 @@ def run(
     with _open(db) as store:
         found = store.list_stories()
         n_links = len(store.copies())
+        found_threads = _threads(store)
     print_stories(out, found, db, limit=30)
+    _print_threads(found_threads, limit=20)
     console.print(
-        f"{len(found)} stories; {n_links} copy links ({links} new): `storyline show STORY --db {db}`"
+        f"{len(found)} stories in {len(found_threads)} threads; {n_links} copy links ({links} new): "
+        f"`storyline show STORY --db {db}`, `storyline threads --db {db}`"
     )
     if not no_reports:
         index = _write("reports", reports, lambda: _reports(db, reports, settings, max_reports))

@@ -25,6 +25,7 @@ from .types import Embedder, Store
 
 if TYPE_CHECKING:
     from .store import SQLiteStore
+    from .threads import Thread
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +177,40 @@ def assign_stories(
         if on_progress is not None:
             on_progress(placed, len(todo))
     return done
+
+
+def assign_threads(store: SQLiteStore) -> list[Thread]:
+    """Put every story of the store that is in no thread yet into one, incrementally.
+
+    The threads stored are restored as they are (stable ids); the rows of stories merged away
+    since are dropped (their members are in the absorbing story, which keeps or gets a thread);
+    new stories join in order of first publication. Returns the threads, largest first.
+    """
+    from .threads import ThreadIndex, build_threads, story_text
+
+    stories = store.list_stories()
+    texts = {}
+    for story in stories:
+        members = list(store.iter_articles(story.article_ids[:20]))
+        texts[story.id] = story_text(story.id, members)
+    stored = store.thread_memberships()
+    current = set(texts)
+    dropped = [s for s in stored if s not in current]
+    index = ThreadIndex()
+    merged = store.merged_threads()
+    for story_id in sorted(current & set(stored), key=lambda s: (texts[s].first_published or "", s)):
+        thread = stored[story_id][0]
+        seen = {thread}
+        while thread in merged and merged[thread] not in seen:
+            thread = merged[thread]
+            seen.add(thread)
+        index.restore(texts[story_id], thread)
+    index.merged_into.update(merged)
+    new = sorted(current - set(stored), key=lambda s: (texts[s].first_published or "", s))
+    links = [index.add(texts[s]) for s in new]
+    if links or dropped:
+        store.write_thread_links(links, dropped)
+    return build_threads(index, texts)
 
 
 def find_story_copies(
