@@ -95,3 +95,20 @@ def test_threads_are_stored_stable_and_shown(tmp_path: Path) -> None:
     assert shown["thread"]["id"] == big["id"]
     assert shown["thread"]["previous"]["id"] == big["stories"][0]
     assert shown["thread"]["next"]["id"] == big["stories"][2]
+
+
+def test_eval_stories_scores_threads_and_months(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    rows = [
+        {"doc_id": f"d{i}", "story": f"s{i}", "thread": "bridge" if i < 3 else "steel", "title": t, "text": x, "date": d}
+        for i, (d, t, x) in enumerate([*SUBJECT, OTHER])
+    ]
+    gold.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    code, out = invoke("eval", "stories", "--gold", str(gold), "--json", "--by-month")
+    assert code == EXIT_OK
+    scores = json.loads(out)
+    assert scores["threads"]["n_stories"] == 2 and scores["threads"]["bcubed"]["f1"] == 1.0
+    assert sorted(scores["months"]) == ["2024-05"]
+    assert scores["months"]["2024-05"]["n_articles"] == 4
+    code, out = invoke("eval", "stories", "--gold", str(gold), "--by-month")
+    assert code == EXIT_OK and "threads bcubed" in out and "2024-05" in out

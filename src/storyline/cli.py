@@ -364,11 +364,15 @@ def eval_stories(
     ],
     json_out: JsonOption = False,
     precision: PrecisionOption = 0.5,
+    by_month: Annotated[
+        bool, typer.Option("--by-month", help="Also score the articles of each publication month.")
+    ] = False,
 ) -> None:
-    """Cluster the gold file's articles from scratch, all together; print BCubed and pairwise P/R/F1."""
+    """Cluster the gold file's articles from scratch, all together; print BCubed and pairwise P/R/F1
+    (and of threads, when the gold rows have a ``thread`` field)."""
     from .evaluate import evaluate_stories
 
-    scores = evaluate_stories(str(gold), settings=Settings(precision=precision))
+    scores = evaluate_stories(str(gold), settings=Settings(precision=precision), by_month=by_month)
     if json_out:
         _print_json(scores)
         return
@@ -381,6 +385,15 @@ def eval_stories(
     for metric in ("bcubed", "pairwise"):
         m = scores[metric]
         table.add_row(metric, f"{m['p']:.4f}", f"{m['r']:.4f}", f"{m['f1']:.4f}")  # type: ignore[index]
+    threads: Any = scores.get("threads")
+    if threads:
+        for metric in ("bcubed", "pairwise"):
+            m = threads[metric]
+            table.add_row(f"threads {metric}", f"{m['p']:.4f}", f"{m['r']:.4f}", f"{m['f1']:.4f}")
+    months: Any = scores.get("months", {})
+    for month, ms in months.items():
+        m = ms["bcubed"]
+        table.add_row(f"{month} bcubed ({ms['n_articles']})", f"{m['p']:.4f}", f"{m['r']:.4f}", f"{m['f1']:.4f}")
     out.print(table)
 
 
