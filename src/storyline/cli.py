@@ -278,6 +278,8 @@ def show(
     json_out: JsonOption = False,
 ) -> None:
     """One story: its members with the evidence that put them there, its copy links, its history."""
+    from .kinds import article_kind
+
     with _open(db) as store:
         found = store.get_story(story)
         members = {m.article_id: m for m in store.memberships(found.id)}
@@ -306,6 +308,7 @@ def show(
             "source": articles[a].source,
             "published": articles[a].published,
             "language": articles[a].language,
+            "kind": article_kind(articles[a]),
             "score": members[a].score,
             "evidence": members[a].evidence,
         }
@@ -332,13 +335,14 @@ def show(
             line.append(f"\n  {label}: {row['thread'][label]['id']} ").append(row["thread"][label]["title"])
     out.print(line)
     table = Table(show_lines=False)
-    for col in ("article", "published", "lang", "source", "score", "title"):
+    for col in ("article", "published", "lang", "kind", "source", "score", "title"):
         table.add_column(col, overflow="fold")
     for m in row["members"]:
         table.add_row(
             m["article"],
             m["published"] or "",
             m["language"],
+            m["kind"],
             Text(m["source"]),
             f"{m['score']:.2f}",
             Text(m["title"]),
