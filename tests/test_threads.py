@@ -112,3 +112,22 @@ def test_eval_stories_scores_threads_and_months(tmp_path: Path) -> None:
     assert scores["months"]["2024-05"]["n_articles"] == 4
     code, out = invoke("eval", "stories", "--gold", str(gold), "--by-month")
     assert code == EXIT_OK and "threads bcubed" in out and "2024-05" in out
+
+
+def test_html_index_groups_stories_by_thread_with_a_timeline(tmp_path: Path) -> None:
+    corpus = tmp_path / "c.jsonl"
+    subject = [(d, t.replace("Ostin bridge reopens", "<b>Ostin</b> bridge reopens"), x) for d, t, x in SUBJECT]
+    rows = [
+        {"title": t, "text": x + " " + x, "date": d, "url": f"https://o{i}.example/{i}"}
+        for i, (d, t, x) in enumerate([*subject, OTHER])
+    ]
+    corpus.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    reports = tmp_path / "reports"
+    code, _ = invoke("run", str(corpus), "--db", str(tmp_path / "s.db"), "--reports", str(reports))
+    assert code == EXIT_OK
+    html = (reports / "index.html").read_text()
+    assert "Threads: stories on one developing subject (1)" in html
+    assert html.count('class="timeline"') == 1
+    assert "&lt;b&gt;Ostin&lt;/b&gt; bridge reopens" in html and "<b>Ostin</b>" not in html
+    assert "left:0.0%" in html and "left:100.0%" in html
+    assert "Kars Steel" not in html  # a thread of one story is not listed
