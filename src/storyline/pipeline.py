@@ -186,14 +186,31 @@ def assign_threads(store: SQLiteStore) -> list[Thread]:
     since are dropped (their members are in the absorbing story, which keeps or gets a thread);
     new stories join in order of first publication. Returns the threads, largest first.
     """
-    from .threads import ThreadIndex, build_threads, story_text
+    from datetime import date, timedelta
+
+    from .threads import THREAD_GAP_DAYS, StoryText, ThreadIndex, build_threads, story_text
 
     stories = store.list_stories()
-    texts = {}
-    for story in stories:
-        members = list(store.iter_articles(story.article_ids[:20]))
-        texts[story.id] = story_text(story.id, members)
     stored = store.thread_memberships()
+    new_ids = {s.id for s in stories if s.id not in stored}
+    starts = [s.first_published[:10] for s in stories if s.id in new_ids and s.first_published]
+    # Stories that ended well before the earliest new one can no longer be linked to: their
+    # words are not read (their dates still bound their threads' spans).
+    try:
+        horizon = (date.fromisoformat(min(starts)) - timedelta(days=THREAD_GAP_DAYS)).isoformat() if starts else None
+    except ValueError:
+        horizon = None
+    texts: dict[str, StoryText] = {}
+    readable: set[str] = set()
+    for story in stories:
+        if new_ids and (horizon is None or not story.last_published or story.last_published[:10] >= horizon):
+            members = list(store.iter_articles(story.article_ids[:20]))
+            texts[story.id] = story_text(story.id, members)
+            readable.add(story.id)
+        else:
+            texts[story.id] = StoryText(
+                story.id, story.title, (), story.first_published, story.last_published
+            )
     current = set(texts)
     dropped = [s for s in stored if s not in current]
     index = ThreadIndex()
@@ -204,7 +221,7 @@ def assign_threads(store: SQLiteStore) -> list[Thread]:
         while thread in merged and merged[thread] not in seen:
             thread = merged[thread]
             seen.add(thread)
-        index.restore(texts[story_id], thread)
+        index.restore(texts[story_id], thread, words=story_id in readable)
     index.merged_into.update(merged)
     new = sorted(current - set(stored), key=lambda s: (texts[s].first_published or "", s))
     links = [index.add(texts[s]) for s in new]

@@ -19,7 +19,7 @@ that opened it. Undated stories join on words alone (no gap applies to them).
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,6 +36,11 @@ THREAD_MAX_DAYS = 120
 THREAD_THRESHOLD = 0.3
 #: names weigh this much more than other words
 NAME_WEIGHT = 2.0
+#: the candidate search: each story is indexed under its rarest names and words; a new story
+#: is compared with the stories sharing most of its own (the most recent per key)
+INDEX_KEYS = 12
+MAX_POSTINGS = 300
+MAX_CANDIDATES = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +121,7 @@ class ThreadIndex:
         self._dates: dict[str, tuple[int | None, int | None]] = {}
         self._df: Counter[str] = Counter()
         self._n = 0
+        self._postings: dict[str, list[str]] = defaultdict(list)
 
     def _remember(self, story: StoryText) -> None:
         if story.story_id in self._bags:
@@ -123,12 +129,35 @@ class ThreadIndex:
         bag = story_words(story)
         self._bags[story.story_id] = bag
         self._dates[story.story_id] = (_ordinal(story.first_published), _ordinal(story.last_published))
-        self._df.update({f"n:{t}" for t in bag[0]} | {f"w:{t}" for t in bag[1]})
+        keys = {f"n:{t}" for t in bag[0]} | {f"w:{t}" for t in bag[1]}
+        self._df.update(keys)
         self._n += 1
+        for key in self._index_keys(story.story_id):
+            posting = self._postings[key]
+            posting.append(story.story_id)
+            if len(posting) > MAX_POSTINGS:
+                del posting[: len(posting) - MAX_POSTINGS]
 
-    def restore(self, story: StoryText, thread_id: str) -> None:
-        """Put back a story already in a thread."""
-        self._remember(story)
+    def _index_keys(self, story_id: str) -> list[str]:
+        """The story's rarest names and words (by the document frequencies so far): what the
+        candidate search looks up."""
+        vec = self._vector(story_id)
+        return sorted(vec, key=lambda t: -vec[t])[:INDEX_KEYS]
+
+    def _candidates(self, story_id: str) -> list[str]:
+        found: Counter[str] = Counter()
+        for key in self._index_keys(story_id):
+            found.update(self._postings.get(key, ()))
+        found.pop(story_id, None)
+        return [s for s, _ in found.most_common(MAX_CANDIDATES) if s in self.thread_of]
+
+    def restore(self, story: StoryText, thread_id: str, *, words: bool = True) -> None:
+        """Put back a story already in a thread. ``words=False``: its dates only (a story too
+        old to be linked to again still bounds its thread's span)."""
+        if words:
+            self._remember(story)
+        else:
+            self._dates[story.story_id] = (_ordinal(story.first_published), _ordinal(story.last_published))
         self.thread_of[story.story_id] = thread_id
         self.members.setdefault(thread_id, []).append(story.story_id)
 
@@ -167,7 +196,10 @@ class ThreadIndex:
             return ThreadLink(sid, self.thread_of[sid], 1.0, False, evidence={"note": "already threaded"})
         self._remember(story)
         best: dict[str, tuple[float, str]] = {}
-        for other, thread in self.thread_of.items():
+        for other in self._candidates(sid):
+            thread = self.thread_of[other]
+            if other not in self._bags:
+                continue
             gap = self._gap(sid, other)
             if gap is not None and gap > THREAD_GAP_DAYS:
                 continue
