@@ -518,3 +518,17 @@ def test_an_article_dated_far_in_the_future_is_placed_as_undated(embedder: FakeE
     stories, _ = cluster_articles([*arts, typo], embedder=embedder)
     story_of = {m: s for s, ms in stories.items() for m in ms}
     assert story_of[typo.id] == story_of[arts[0].id]
+
+
+def test_evidence_against_a_join_from_the_first_sentences(embedder: FakeEmbedder) -> None:
+    from storyline.profiles import conflict_prior, conflicts
+
+    a0, a1, _, b0, _ = profile_articles([article(d, t) for d, t in QUAKE_A + QUAKE_B], embedder=embedder)
+    # another magnitude and toll, another official: two quakes
+    assert conflicts(a0, b0) == ["lead_numbers", "lead_names"]
+    assert conflict_prior(a0, b0) < 0
+    # two reports of one quake share the lead's numbers and names
+    assert conflicts(a0, a1) == []
+    assert Profile.from_bytes(b0.to_bytes()).lead_numbers == b0.lead_numbers
+    _, assignments = cluster_articles([article(d, t) for d, t in QUAKE_A], embedder=embedder)
+    assert all(c["against"] == [] for a in assignments for c in a.evidence.get("closest", []))

@@ -40,6 +40,8 @@ from .profiles import (
     Idf,
     PairModel,
     Profile,
+    conflict_prior,
+    conflicts,
     days_apart,
     default_pair_model,
     latest_year,
@@ -376,7 +378,10 @@ class StoryIndex:
             q = self.profiles[other]
             feats = pair_features(p, q, self.idf)
             probs[other] = self.model.probability(
-                feats, same_language=p.language == q.language, days_apart=days_apart(p, q)
+                feats,
+                same_language=p.language == q.language,
+                days_apart=days_apart(p, q),
+                prior=conflict_prior(p, q),
             )
             details[other] = feats
         scores = self._story_scores(p, probs)
@@ -412,7 +417,10 @@ class StoryIndex:
                         q = self.profiles[m]
                         feats = pair_features(p, q, self.idf)
                         probs[m] = self.model.probability(
-                            feats, same_language=p.language == q.language, days_apart=days_apart(p, q)
+                            feats,
+                same_language=p.language == q.language,
+                days_apart=days_apart(p, q),
+                prior=conflict_prior(p, q),
                         )
                         details[m] = feats
                 if recent and sum(probs[m] for m in recent) / len(recent) < WHOLE_STORY * threshold:
@@ -477,6 +485,7 @@ class StoryIndex:
             "shared_dates": sorted(p.dates & q.dates),
             "shared_numbers": sorted(p.numbers & q.numbers)[:10],
             "days_apart": gap,
+            "against": conflicts(p, q),
         }
 
     def _linkage(self, s1: str, s2: str) -> float:
@@ -490,7 +499,10 @@ class StoryIndex:
                 px, py = self.profiles[x], self.profiles[y]
                 feats = pair_features(px, py, self.idf)
                 total += self.model.probability(
-                    feats, same_language=px.language == py.language, days_apart=days_apart(px, py)
+                    feats,
+                    same_language=px.language == py.language,
+                    days_apart=days_apart(px, py),
+                    prior=conflict_prior(px, py),
                 )
         return total / (len(a) * len(b))
 
@@ -515,7 +527,11 @@ class StoryIndex:
         """Consolidation's P(same event) of many pairs, scored in one batch; 0 for a pair
         further apart than the story window."""
         out = np.zeros(len(pairs))
-        rows, feats, same, gaps = [], [], [], []
+        rows: list[int] = []
+        feats: list[list[float]] = []
+        same: list[bool] = []
+        gaps: list[int | None] = []
+        priors: list[float] = []
         for k, (x, y) in enumerate(pairs):
             px, py = self.profiles[x], self.profiles[y]
             gap = days_apart(px, py)
@@ -525,8 +541,9 @@ class StoryIndex:
             feats.append(pair_features(px, py, self.idf))
             same.append(px.language == py.language)
             gaps.append(gap)
+            priors.append(conflict_prior(px, py))
         if rows:
-            out[rows] = self.model.consolidation_probabilities(feats, same, gaps)
+            out[rows] = self.model.consolidation_probabilities(feats, same, gaps, priors)
         return out
 
     def _groups(self) -> list[list[str]]:
