@@ -180,6 +180,99 @@ def generate(n: int, path: Path, seed: int = 3) -> dict[str, str]:
     return gold
 
 
+#: the hard stream's cities: every kind of event happens in each of them
+CITIES = 20
+BOILERPLATE = (
+    "Subscribe to our newsletter for the latest regional news and analysis delivered every morning. "
+    "Follow us for updates as this story develops."
+)
+
+
+def generate_hard(n: int, path: Path, seed: int = 5) -> tuple[dict[str, str], dict[str, str]]:
+    """A dense stream that is hard the way real ones are; return (doc_id → gold story,
+    gold story → gold thread).
+
+    Events of ten kinds happen again and again in the same 20 cities (so a place and a kind
+    never identify an event alone), five reports each over two days; every outlet ends its
+    reports with the same boilerplate paragraph; and a third of the events get a follow-up
+    3 to 9 days later (the same place and people, new numbers and a new lead: a new story of
+    the same thread).
+    """
+    rng = random.Random(seed)
+    vocabulary = [name(rng, rng.randint(2, 3)).lower() for _ in range(4000)]
+    cum_weights = list(itertools.accumulate(1 / (i + 10) for i in range(len(vocabulary))))
+    cities = [name(rng, 3) for _ in range(CITIES)]
+    kinds = [*KINDS, "flood", "protest"]
+    extra = {
+        "flood": ("Floods in {place} forced {n3},000 people from their homes on {weekday}", ["river", "levee", "rain", "rescue", "water", "evacuation", "sandbags", "dam"]),
+        "protest": ("Thousands marched in {place} on {weekday} against plans by {org}, organiser {person} said", ["march", "crowd", "banners", "police", "rally", "slogans", "square", "petition"]),
+    }
+    gold: dict[str, str] = {}
+    thread: dict[str, str] = {}
+    start = date(2024, 1, 1)
+    pending: list[tuple[date, dict[str, object], str, str]] = []
+    event = 0
+    rows = []
+    while len(rows) < n:
+        event += 1
+        kind = rng.choice(kinds)
+        day = start + timedelta(days=rng.randrange(365))
+        facts: dict[str, object] = {
+            "n1": rng.randint(4, 7), "n2": rng.randint(0, 9), "n3": rng.randint(2, 90),
+            "place": rng.choice(cities),
+            "org": name(rng) + " " + rng.choice(["Group", "Industries", "Corp"]),
+            "org2": name(rng) + " Holdings",
+            "person": name(rng) + " " + name(rng, 3),
+            "weekday": WEEKDAYS[day.weekday()],
+        }
+        story = f"h{event}"
+        pending.append((day, facts, kind, story))
+        thread[story] = story
+        if rng.random() < 0.33:
+            later = day + timedelta(days=rng.randint(3, 9))
+            follow = dict(facts, n3=rng.randint(2, 90), weekday=WEEKDAYS[later.weekday()])
+            pending.append((later, follow, kind, story + "f"))
+            thread[story + "f"] = story
+        while pending and len(rows) < n:
+            day_, facts_, kind_, story_ = pending.pop(0)
+            lead, vocab = KINDS[kind_] if kind_ in KINDS else extra[kind_]
+            details = [name(rng, 3).lower() for _ in range(12)]
+            lead_text = lead.format(**facts_)
+            if story_.endswith("f"):
+                lead_text = f"Days after the {kind_} in {facts_['place']}, " + lead_text[0].lower() + lead_text[1:]
+            for k in range(5):
+                if len(rows) >= n:
+                    break
+                sentences = [lead_text + "."]
+                while sum(len(x.split()) for x in sentences) < 300:
+                    words = (
+                        rng.sample(vocab, 2) + rng.sample(details, 2) + rng.sample(FILLER, 3)
+                        + rng.choices(vocabulary, cum_weights=cum_weights, k=rng.randint(6, 12))
+                    )
+                    rng.shuffle(words)
+                    if rng.random() < 0.3:
+                        words.insert(0, str(facts_["person"] if rng.random() < 0.5 else facts_["place"]))
+                    sentences.append(" ".join(words).capitalize() + ".")
+                text = "\n\n".join(" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4))
+                doc = f"{story_}-{k}"
+                published = day_ + timedelta(days=rng.randint(0, 1))
+                rows.append(
+                    {
+                        "doc_id": doc,
+                        "title": f"{facts_['place']}: {kind_} report {k}",
+                        "text": text + "\n\n" + BOILERPLATE,
+                        "date": published.isoformat(),
+                        "url": f"https://outlet{k}.example/{doc}",
+                    }
+                )
+                gold[doc] = story_
+    rows.sort(key=lambda r: (r["date"], r["doc_id"]))
+    with path.open("w") as fh:
+        for r in rows:
+            fh.write(json.dumps(r) + "\n")
+    return gold, thread
+
+
 def run_storyline(corpus: str, db: str) -> dict[str, float]:
     """In a fresh process: the full pipeline, timed per stage."""
     from storyline.pipeline import assign_stories, ingest
@@ -194,6 +287,11 @@ def run_storyline(corpus: str, db: str) -> dict[str, float]:
         assign_stories(store)
         times["stories"] = time.perf_counter() - t
         t = time.perf_counter()
+        from storyline.pipeline import assign_threads
+
+        threads = assign_threads(store)
+        times["threads"] = time.perf_counter() - t
+        t = time.perf_counter()
         try:
             from storyline.pipeline import find_story_copies  # type: ignore[attr-defined]
         except ImportError:
@@ -202,7 +300,15 @@ def run_storyline(corpus: str, db: str) -> dict[str, float]:
             find_story_copies(store)
             times["copies"] = time.perf_counter() - t
         external = {a.id: a.external_id for a in store.iter_articles()}
-        predicted = {external[m]: s.id for s in store.list_stories() for m in s.article_ids}
+        found = store.list_stories()
+        predicted = {external[m]: s.id for s in found for m in s.article_ids}
+        spans = [
+            (date.fromisoformat(s.last_published[:10]) - date.fromisoformat(s.first_published[:10])).days
+            for s in found
+            if s.first_published and s.last_published
+        ]
+    times["widest_story_days"] = max(spans, default=0)
+    times["thread_of_story"] = {s: t.id for t in threads for s in t.stories}  # type: ignore[assignment]
     times["n"] = stats.stored
     times["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return times | {"predicted": predicted}  # type: ignore[dict-item]
@@ -267,6 +373,26 @@ def f1(predicted: dict[str, object], gold: dict[str, str]) -> float:
     return bcubed([predicted[i] for i in ids], [gold[i] for i in ids])["f1"]  # type: ignore[index]
 
 
+def thread_report(r: dict[str, object], gold: dict[str, str], gold_thread: dict[str, str]) -> None:
+    """Threads against the generator's gold threads (an event and its follow-up), and how many
+    predicted threads join stories of unrelated gold threads (swallowing)."""
+    from storyline.evaluate import bcubed
+
+    predicted: dict[str, str] = r["predicted"]  # type: ignore[assignment]
+    thread_of: dict[str, str] = r["thread_of_story"]  # type: ignore[assignment]
+    ids = sorted(gold)
+    b = bcubed([thread_of[predicted[i]] for i in ids], [gold_thread[gold[i]] for i in ids])
+    members: dict[str, set[str]] = {}
+    for i in ids:
+        members.setdefault(thread_of[predicted[i]], set()).add(gold_thread[gold[i]])
+    mixed = sum(1 for v in members.values() if len(v) > 1)
+    print(
+        f"          threads vs gold threads: BCubed P {b['p']:.3f} R {b['r']:.3f} F1 {b['f1']:.3f}; "
+        f"{mixed} of {len(members)} predicted threads hold articles of more than one gold thread, "
+        f"the largest {max(map(len, members.values()))}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -274,6 +400,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs=2, default=[10_000, 100_000])
     parser.add_argument("--baseline-python", default="", help="a Python with torch and sentence-transformers")
     parser.add_argument("--baseline-size", type=int, default=0, help="default: the smaller size")
+    parser.add_argument(
+        "--stream",
+        choices=["plain", "hard"],
+        default="plain",
+        help="plain: events with their own names and places; hard: the same kinds of event again and "
+        "again in 20 cities, shared boilerplate, follow-ups days later (gold threads too)",
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -284,22 +417,30 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="storyline-bench-") as d:
         rows = []
         golds = {}
+        gold_threads: dict[int, dict[str, str]] = {}
         for n in args.sizes:
             corpus = Path(d) / f"c{n}.jsonl"
-            golds[n] = generate(n, corpus)
+            if args.stream == "hard":
+                golds[n], gold_threads[n] = generate_hard(n, corpus)
+            else:
+                golds[n] = generate(n, corpus)
             r = sub(sys.executable, "storyline", str(corpus), str(Path(d) / f"s{n}.db"))
             rows.append((n, r))
         print(
             f"{'articles':>9} {'ingest/s':>9} {'stories/s':>10} {'copies/s':>9} {'overall/s':>10} "
-            f"{'ms/article':>11} {'peak MB':>8} {'BCubed F1':>10}"
+            f"{'ms/article':>11} {'peak MB':>8} {'BCubed F1':>10} {'widest story (days)':>20} "
+            f"{'threads/s':>9}"
         )
         for n, r in rows:
             total = r["ingest"] + r["stories"] + (0 if r["copies"] != r["copies"] else r["copies"])
             print(
                 f"{n:>9,} {n / r['ingest']:>9.0f} {n / r['stories']:>10.0f} {n / r['copies']:>9.0f} "
                 f"{n / total:>10.1f} {1000 * total / n:>11.2f} {r['peak_mb']:>8.0f} "
-                f"{f1(r['predicted'], golds[n]):>10.3f}"
+                f"{f1(r['predicted'], golds[n]):>10.3f} {r['widest_story_days']:>20} "
+                f"{n / r['threads']:>9.0f}"
             )  # type: ignore[arg-type]
+            if n in gold_threads:
+                thread_report(r, golds[n], gold_threads[n])
         (n1, _), (n2, _) = rows
         per = [(r["ingest"] + r["stories"]) / n for n, r in rows]
         print(f"time per article (ingest + stories) at {n2:,} vs {n1:,}: {per[1] / per[0]:.2f}x")

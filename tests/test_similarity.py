@@ -393,3 +393,21 @@ def test_real_model_scores_a_cross_script_pair_with_a_warning(use_embedder: Embe
     result = score_pair(article(FLOOD, language="en"), chinese, embedder=use_embedder)
     assert any("share no script" in w for w in result.warnings)
     assert 1.0 <= result.overall <= 4.0
+
+
+def test_evidence_names_only_places_both_texts_contain(fake: FakeEmbedder, model: SimilarityModel) -> None:
+    # One word in common ("San") is not a shared place: "San Ramón" is only in the first text.
+    first = article(
+        "The bell tower of the San Ramón church in Villa Alcántara collapsed when the earthquake hit Chile "
+        "on Tuesday, officials in Chile said.",
+        language="en",
+    )
+    second = article(
+        "Two people died in San Juan de Ccollpa when the earthquake hit Peru on Monday, officials in Peru "
+        "said. The church in Villa Alcántara was not damaged.",
+        language="en",
+    )
+    evidence = score_pair(first, second, embedder=fake, model=model).evidence
+    named = [*evidence["shared_places"], *evidence["shared_people"], *evidence["shared_organizations"]]
+    assert "San Ramón" not in named
+    assert "Villa Alcántara" in named

@@ -410,3 +410,31 @@ def test_a_read_only_open_of_an_older_store_migrates_it_first(tmp_path: Path) ->
     with pytest.raises(StoreError, match="no such file"):
         SQLiteStore(tmp_path / "missing.db", read_only=True)
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_thread_links_merges_and_reset(store: Store) -> None:
+    from storyline.threads import ThreadLink
+
+    store.write_thread_links(
+        [
+            ThreadLink("st-a", "th-a", 1.0, opened=True),
+            ThreadLink("st-b", "th-b", 1.0, opened=True),
+            ThreadLink("st-c", "th-a", 0.4, opened=False, evidence={"shared_names": ["Ostin"]}),
+        ]
+    )
+    assert store.thread_memberships()["st-c"] == ("th-a", 0.4, {"shared_names": ["Ostin"]})
+    assert store.merged_threads() == {}
+    # st-d binds the two threads: th-b is merged into th-a and its story moves with it
+    store.write_thread_links([ThreadLink("st-d", "th-a", 0.5, opened=False, merged=("th-b",))], ["st-gone"])
+    members = store.thread_memberships()
+    assert {s: t for s, (t, _, _) in members.items()} == {
+        "st-a": "th-a",
+        "st-b": "th-a",
+        "st-c": "th-a",
+        "st-d": "th-a",
+    }
+    assert store.merged_threads() == {"th-b": "th-a"}
+    store.write_thread_links([], ["st-d"])
+    assert "st-d" not in store.thread_memberships()
+    store.reset_stories()
+    assert store.thread_memberships() == {} and store.merged_threads() == {}

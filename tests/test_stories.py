@@ -465,3 +465,70 @@ def test_pairs_agree_on_the_latest_year_they_mention_not_on_any_shared_year(embe
     agreement = [pair_features(profiles[0], q, idf)[year] for q in profiles[1:]]
     # same year; a shared 1972 but years apart; a year apart; a plan for 2030 does not count
     assert agreement == [1.0, -1.0, 0.0, 1.0]
+
+
+def test_no_story_spans_more_than_the_window_however_alike_its_articles(embedder: FakeEmbedder) -> None:
+    # One outlet publishing the same text every day for two months: identical texts chain, but a
+    # story's first and last dated members stay within story_window_days; none is dropped.
+    from datetime import date, timedelta
+
+    text = "Daily market wrap from the Ostin exchange: shares of Valdora Mining and Kars Steel moved."
+    arts = [article((date(2024, 3, 1) + timedelta(days=i)).isoformat(), f"{text} No. {i}") for i in range(60)]
+    settings = Settings(story_window_days=5)
+    stories, _ = cluster_articles(arts, embedder=embedder, settings=settings)
+    by_id = {a.id: a for a in arts}
+    assert sum(len(m) for m in stories.values()) == 60
+    assert len(stories) >= 10
+    for members in stories.values():
+        days = [date.fromisoformat(by_id[m].published or "") for m in members]
+        assert (max(days) - min(days)).days <= 5
+
+
+def test_agglomerate_never_merges_past_the_span_bound() -> None:
+    prob = np.full((4, 4), 0.9)
+    np.fill_diagonal(prob, 1.0)
+    labels = agglomerate(prob, 0.5, published=[0, 1, 20, None], max_span=10)
+    assert labels[0] == labels[1] != labels[2]
+    unbounded = agglomerate(prob, 0.5)
+    assert len(set(unbounded)) == 1
+
+
+def test_undated_articles_join_by_content_and_widen_no_story(embedder: FakeEmbedder) -> None:
+    # Undated: no time bound, so an undated report joins the story it matches, whatever its dates;
+    # it widens nothing, so dated reports still obey the span bound.
+    dated = [article(d, t) for d, t in QUAKE_A]
+    undated = article("", QUAKE_A[1][1] + " Aftershocks were felt.")
+    assert not undated.published
+    far = article("2024-03-20", QUAKE_A[0][1].replace("Tuesday", "Sunday"))
+    stories, _ = cluster_articles([*dated, undated], embedder=embedder)
+    assert sorted(map(len, stories.values())) == [4]
+    # the same event reported 36 days later: the undated report could bridge the two, but the
+    # dated members of one story stay within the bound
+    stories, _ = cluster_articles([*dated, undated, far], embedder=embedder)
+    story_of = {m: s for s, ms in stories.items() for m in ms}
+    assert story_of[far.id] != story_of[dated[0].id]
+    assert story_of[undated.id] in {story_of[far.id], story_of[dated[0].id]}
+
+
+def test_an_article_dated_far_in_the_future_is_placed_as_undated(embedder: FakeEmbedder) -> None:
+    arts = [article(d, t) for d, t in QUAKE_A]
+    typo = article("2204-02-13", QUAKE_A[0][1].replace("Tuesday", "Wednesday"))
+    (p,) = profile_articles([typo], embedder=embedder)
+    assert p.published is None
+    stories, _ = cluster_articles([*arts, typo], embedder=embedder)
+    story_of = {m: s for s, ms in stories.items() for m in ms}
+    assert story_of[typo.id] == story_of[arts[0].id]
+
+
+def test_evidence_against_a_join_from_the_first_sentences(embedder: FakeEmbedder) -> None:
+    from storyline.profiles import conflict_prior, conflicts
+
+    a0, a1, _, b0, _ = profile_articles([article(d, t) for d, t in QUAKE_A + QUAKE_B], embedder=embedder)
+    # another magnitude and toll, another official: two quakes
+    assert conflicts(a0, b0) == ["lead_numbers", "lead_names"]
+    assert conflict_prior(a0, b0) < 0
+    # two reports of one quake share the lead's numbers and names
+    assert conflicts(a0, a1) == []
+    assert Profile.from_bytes(b0.to_bytes()).lead_numbers == b0.lead_numbers
+    _, assignments = cluster_articles([article(d, t) for d, t in QUAKE_A], embedder=embedder)
+    assert all(c["against"] == [] for a in assignments for c in a.evidence.get("closest", []))

@@ -387,6 +387,31 @@ def boilerplate(
         console.print("nothing recurring learned yet" + (f" for {site!r}" if site else ""))
 
 
+def _threads(store: Store) -> list[Any]:
+    from .threads import stored_threads
+
+    return stored_threads(store.list_stories(), store.thread_memberships(), store.merged_threads())
+
+
+def _print_threads(threads: list[Any], *, limit: int | None = None) -> None:
+    table = Table(title="threads (stories on one developing subject)")
+    for col in ("thread", "stories", "first", "last", "title"):
+        table.add_column(col, overflow="fold")
+    shown = [t for t in threads if len(t.stories) > 1] if limit else threads
+    if not shown:
+        out.print("threads: no thread holds more than one story (each story is a thread of its own)")
+        return
+    for t in shown[:limit] if limit else shown:
+        table.add_row(
+            t.id,
+            str(len(t.stories)),
+            t.first_published or "",
+            t.last_published or "",
+            Text(clip(t.title, 90)),
+        )
+    out.print(table)
+
+
 PrecisionOption = Annotated[
     float | None,
     typer.Option(
@@ -449,10 +474,11 @@ def stories(
             store.list_stories(), since=since, until=until, lang=lang, source=source, min_size=min_size
         )
         ungrouped = len(store.unassigned_ids())
+        thread_of = {s: t.id for t in _threads(store) for s in t.stories}
     rows = _page(limit, json_out)
     page = found[offset : None if rows is None else offset + rows]
     if json_out:
-        _print_json([story_row(s) for s in page])
+        _print_json([story_row(s) | {"thread": thread_of.get(s.id)} for s in page])
     else:
         print_stories(out, page, db)
         _paging_note(len(page), offset, len(found), "stories")
@@ -462,6 +488,24 @@ def stories(
                 f"note: {ungrouped} stored article(s) are in no story yet: `storyline run --db {db}` groups them"
             )
         )
+
+
+@app.command()
+def threads(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
+    """List the threads: chains of stories on one developing subject, with their time span."""
+    with _open(db, existing=True) as store:
+        found = _threads(store)
+        rows = store.thread_memberships()
+    if json_out:
+        _print_json(
+            [
+                t.to_dict()
+                | {"links": [{"story": s, **(rows[s][2] if s in rows else {})} for s in t.stories]}
+                for t in found
+            ]
+        )
+    else:
+        _print_threads(found)
 
 
 StoryArgument = Annotated[
@@ -482,14 +526,22 @@ def show(
         _print_json(row)
         return
     out.print(Text(row["title"], style="bold").append(f"  ({row['id']})", style="not bold"))
+    thread = row.get("thread")
+    if thread:
+        line = Text(f"thread {thread['id']} ({thread['stories']} stories): ").append(thread["title"])
+        for label in ("previous", "next"):
+            if thread[label]:
+                line.append(f"\n  {label}: {thread[label]['id']} ").append(thread[label]["title"])
+        out.print(line)
     table = Table(show_lines=False)
-    for col in ("article", "published", "lang", "source", "score", "title"):
+    for col in ("article", "published", "lang", "kind", "source", "score", "title"):
         table.add_column(col, overflow="fold")
     for m in row["members"]:
         table.add_row(
             m["article"],
             m["published"] or "",
             m["language"],
+            m["kind"],
             Text(m["source"]),
             f"{m['score']:.2f}",
             Text(m["title"]),
@@ -515,11 +567,15 @@ def eval_stories(
     ],
     json_out: JsonOption = False,
     precision: PrecisionOption = None,
+    by_month: Annotated[
+        bool, typer.Option("--by-month", help="Also score the articles of each publication month.")
+    ] = False,
 ) -> None:
-    """Cluster the gold file's articles from scratch, all together; print BCubed and pairwise P/R/F1."""
+    """Cluster the gold file's articles from scratch, all together; print BCubed and pairwise P/R/F1
+    (and of threads, when the gold rows have a ``thread`` field)."""
     from .evaluate import evaluate_stories
 
-    scores = evaluate_stories(str(gold), settings=_settings(precision=precision))
+    scores = evaluate_stories(str(gold), settings=_settings(precision=precision), by_month=by_month)
     if json_out:
         _print_json(scores)
         return
@@ -532,6 +588,17 @@ def eval_stories(
     for metric in ("bcubed", "pairwise"):
         m = scores[metric]
         table.add_row(metric, f"{m['p']:.4f}", f"{m['r']:.4f}", f"{m['f1']:.4f}")  # type: ignore[index]
+    threads: Any = scores.get("threads")
+    if threads:
+        for metric in ("bcubed", "pairwise"):
+            m = threads[metric]
+            table.add_row(f"threads {metric}", f"{m['p']:.4f}", f"{m['r']:.4f}", f"{m['f1']:.4f}")
+    months: Any = scores.get("months", {})
+    for month, ms in months.items():
+        m = ms["bcubed"]
+        table.add_row(
+            f"{month} bcubed ({ms['n_articles']})", f"{m['p']:.4f}", f"{m['r']:.4f}", f"{m['f1']:.4f}"
+        )
     out.print(table)
 
 
@@ -782,11 +849,14 @@ class _RunProgress(RunListener):
         elif stage == "copies":
             found = self.store.list_stories()
             n_links = len(self.store.copies())
+            found_threads = _threads(self.store)
             print_stories(out, found, self.db, limit=30)
+            _print_threads(found_threads, limit=20)
             console.print(
                 Text(
-                    f"{len(found)} stories; {n_links} copy links ({len(so_far.copy_links)} new): "
-                    f"`storyline show STORY --db {self.db}`"
+                    f"{len(found)} stories in {len(found_threads)} threads; {n_links} copy links "
+                    f"({len(so_far.copy_links)} new): `storyline show STORY --db {self.db}`, "
+                    f"`storyline threads --db {self.db}`"
                 )
             )
             n_multi = sum(1 for s in found if len(s.article_ids) >= 2)
@@ -836,7 +906,7 @@ def _copies(db: Path, settings: Settings, article_ids: list[str] | None) -> int:
 
 
 def _assign(db: Path, settings: Settings, *, quiet: bool = False) -> int:
-    from .pipeline import assign_stories
+    from .pipeline import assign_stories, assign_threads
 
     with (
         _open(db) as store,
@@ -848,6 +918,7 @@ def _assign(db: Path, settings: Settings, *, quiet: bool = False) -> int:
             settings=settings,
             on_progress=lambda n, total: progress.update(task, completed=n, total=total),
         )
+        assign_threads(store)
     return len(done)
 
 

@@ -115,16 +115,43 @@ def read_gold(path: str) -> tuple[list[Article], dict[str, dict[str, Any]]]:
 
 
 def evaluate_stories(
-    path: str, *, embedder: Embedder | None = None, settings: Settings = DEFAULT_SETTINGS
+    path: str,
+    *,
+    embedder: Embedder | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    by_month: bool = False,
 ) -> dict[str, object]:
-    """Cluster a gold file's articles from scratch, all together, and score against its ``story``."""
+    """Cluster a gold file's articles from scratch, all together, and score against its ``story``.
+
+    Where the gold rows have a ``thread`` field, the predicted stories are also threaded
+    (:mod:`storyline.threads`) and scored against it (``threads``: BCubed and pairwise over
+    articles). With ``by_month``, ``months`` holds the story scores of each publication month
+    (``YYYY-MM`` of the gold ``date``; ``undated``), from the one clustering of the whole file:
+    where a stream drifts.
+    """
     from .embed import default_embedder
     from .stories import cluster_articles
 
     articles, rows = read_gold(path)
     stories, _ = cluster_articles(articles, embedder=embedder or default_embedder(), settings=settings)
     predicted = {member: story for story, members in stories.items() for member in members}
-    return clustering_scores(predicted, {doc: row["story"] for doc, row in rows.items()})
+    gold = {doc: row["story"] for doc, row in rows.items()}
+    scores = clustering_scores(predicted, gold)
+    if any("thread" in row for row in rows.values()):
+        from .threads import thread_stories
+
+        by_id = {a.id: a for a in articles}
+        thread_of = {s: t.id for t in thread_stories(stories, by_id) for s in t.stories}
+        gold_threads = {doc: str(row.get("thread", "story:" + str(row["story"]))) for doc, row in rows.items()}
+        scores["threads"] = clustering_scores({d: thread_of[s] for d, s in predicted.items()}, gold_threads)
+    if by_month:
+        months: dict[str, list[str]] = defaultdict(list)
+        for doc, row in rows.items():
+            months[str(row.get("date") or "")[:7] or "undated"].append(doc)
+        scores["months"] = {
+            month: clustering_scores(predicted, {d: gold[d] for d in docs}) for month, docs in sorted(months.items())
+        }
+    return scores
 
 
 # --------------------------------------------------------------------------- similarity gold (STS22 CSV)

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .analyze import analyze_article
 from .boilerplate import (
@@ -34,6 +34,9 @@ from .ingest import Record, read_paths
 from .models import Article, Assignment, CopyLink, IngestStats, Quarantined
 from .settings import DEFAULT_SETTINGS, Settings
 from .types import Embedder, Store
+
+if TYPE_CHECKING:
+    from .threads import Thread
 
 log = logging.getLogger(__name__)
 
@@ -254,6 +257,61 @@ def assign_stories(
     return done
 
 
+def assign_threads(store: Store) -> list[Thread]:
+    """Put every story of the store that is in no thread yet into one, incrementally.
+
+    The threads stored are restored as they are (stable ids); the rows of stories merged away
+    since are dropped (their members are in the absorbing story, which keeps or gets a thread);
+    new stories join in order of first publication. Returns the threads, largest first.
+    """
+    from datetime import date, timedelta
+
+    from .threads import THREAD_GAP_DAYS, StoryText, ThreadIndex, build_threads, story_text
+
+    stories = store.list_stories()
+    stored = store.thread_memberships()
+    new_ids = {s.id for s in stories if s.id not in stored}
+    starts = [s.first_published[:10] for s in stories if s.id in new_ids and s.first_published]
+    # Stories that ended well before the earliest new one can no longer be linked to: their
+    # words are not read (their dates still bound their threads' spans).
+    try:
+        horizon = (
+            (date.fromisoformat(min(starts)) - timedelta(days=THREAD_GAP_DAYS)).isoformat()
+            if starts
+            else None
+        )
+    except ValueError:
+        horizon = None
+    texts: dict[str, StoryText] = {}
+    readable: set[str] = set()
+    for story in stories:
+        if new_ids and (horizon is None or not story.last_published or story.last_published[:10] >= horizon):
+            members = list(store.iter_articles(story.article_ids[:20]))
+            texts[story.id] = story_text(story.id, members)
+            readable.add(story.id)
+        else:
+            texts[story.id] = StoryText(
+                story.id, story.title, (), story.first_published, story.last_published
+            )
+    current = set(texts)
+    dropped = [s for s in stored if s not in current]
+    index = ThreadIndex()
+    merged = store.merged_threads()
+    for story_id in sorted(current & set(stored), key=lambda s: (texts[s].first_published or "", s)):
+        thread = stored[story_id][0]
+        seen = {thread}
+        while thread in merged and merged[thread] not in seen:
+            thread = merged[thread]
+            seen.add(thread)
+        index.restore(texts[story_id], thread, words=story_id in readable)
+    index.merged_into.update(merged)
+    new = sorted(current - set(stored), key=lambda s: (texts[s].first_published or "", s))
+    links = [index.add(texts[s]) for s in new]
+    if links or dropped:
+        store.write_thread_links(links, dropped)
+    return build_threads(index, texts)
+
+
 def find_story_copies(
     store: Store,
     *,
@@ -339,6 +397,8 @@ class RunResult:
     placed: int = 0
     #: the stories this run opened that still stand (not merged into another one), in opening order
     new_stories: tuple[str, ...] = ()
+    #: how many threads (storylines: chains of stories on one subject) the store holds after the run
+    threads: int = 0
     #: the copy links this run found (or found again for articles it looked at)
     copy_links: tuple[CopyLink, ...] = ()
     #: the HTML reports' index page, when reports were written
@@ -355,7 +415,7 @@ class RunListener:
     from it). Every hook does nothing here: override the ones you need."""
 
     def started(self, stage: str) -> None:
-        """A stage begins: ``ingest``, ``stories``, ``copies`` or ``reports``."""
+        """A stage begins: ``ingest``, ``stories`` (threads included), ``copies`` or ``reports``."""
 
     def advanced(self, stage: str, done: int, total: int | None = None, detail: str = "") -> None:
         """Progress inside a stage: records read (``detail``: the file being read), articles
@@ -378,7 +438,7 @@ def run(
 ) -> RunResult:
     """The main job: ingest ``paths`` (files, folders, globs, ``-``; one or several; none: work on
     what the store holds), put every article
-    that is in no story yet into one, find the copy links of the articles not checked yet, and,
+    that is in no story yet into one and every new story into a thread, find the copy links of the articles not checked yet, and,
     with ``reports`` (a folder), write the HTML reports of the ``max_reports`` largest stories
     with two or more versions.
 
@@ -419,7 +479,10 @@ def run(
     )
     merged = store.merged_stories()
     opened = (a.story_id for a in placed if a.opened and a.story_id not in merged)
-    result = replace(result, placed=len(placed), new_stories=tuple(dict.fromkeys(opened)))
+    threads = assign_threads(store)
+    result = replace(
+        result, placed=len(placed), new_stories=tuple(dict.fromkeys(opened)), threads=len(threads)
+    )
     hear.finished("stories", result)
 
     hear.started("copies")

@@ -351,7 +351,9 @@ def write_story_reports(
         if on_progress is not None:
             on_progress(len(written), len(stories))
     index = target / "index.html"
-    index.write_text(render_index(index_context(store, written)), encoding="utf-8")
+    context = index_context(store, written)
+    context["threads"] = thread_timelines(store, {sid: w["file"] for sid, w in written.items()})
+    index.write_text(render_index(context), encoding="utf-8")
     return index
 
 
@@ -425,3 +427,31 @@ def render_index(context: dict[str, Any]) -> str:
         loader=PackageLoader("storyline", "templates"), autoescape=True, undefined=StrictUndefined
     )
     return env.get_template("index.html.j2").render(**context)
+
+
+def thread_timelines(store: Store, files: dict[str, str]) -> list[dict[str, Any]]:
+    """The threads of more than one story, for the index: each story with its date, its place
+    on the thread's timeline (0-100) and its report file when one was written."""
+    from datetime import date
+
+    from .threads import stored_threads
+
+    all_stories = store.list_stories()
+    by_id = {s.id: s for s in all_stories}
+    out = []
+    for t in stored_threads(all_stories, store.thread_memberships(), store.merged_threads()):
+        if len(t.stories) < 2:
+            continue
+        first = date.fromisoformat(t.first_published[:10]).toordinal() if t.first_published else None
+        last = date.fromisoformat(t.last_published[:10]).toordinal() if t.last_published else None
+        span = max(1, (last or 0) - (first or 0))
+        rows = []
+        for sid in t.stories:
+            s = by_id[sid]
+            day = s.first_published[:10] if s.first_published else None
+            left = 100.0 * (date.fromisoformat(day).toordinal() - first) / span if day and first else 0.0
+            rows.append(
+                {"title": s.title, "date": day, "left": round(left, 1), "file": files.get(sid), "size": len(s.article_ids)}
+            )
+        out.append({"title": t.title, "first": t.first_published, "last": t.last_published, "stories": rows})
+    return out

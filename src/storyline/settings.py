@@ -48,8 +48,9 @@ class Settings:
     # --- stories and copies -------------------------------------------------
     #: one knob from 0 (recall: join and link generously) to 1 (precision: only sure links)
     precision: float = 0.5
-    #: articles further apart than this many days are not put in one story
-    story_window_days: int = 10
+    #: the hard bound on a story's time span: its dated articles lie at most this many days
+    #: apart, first to last (a story is one event; later developments go to its thread)
+    story_window_days: int = 4
 
     def __post_init__(self) -> None:
         for name in (

@@ -25,7 +25,7 @@ import logging
 import math
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -383,14 +383,27 @@ def _evidence(a: _Profile, b: _Profile, row: Sequence[float]) -> dict[str, Any]:
     ):
         if one.typed is not None:
             pool = other.typed[kind] if other.typed is not None else other.names
-            evidence[label] = sorted(
-                {one.typed[kind][t] for t in _matched(list(one.typed[kind]), list(pool))}
-            )
+            evidence[label] = _shared_entities(one.typed[kind], list(pool))
     evidence["shared_names"] = [a.names[t] for t in _matched(list(a.names), list(b.names))][:20]
     evidence["shared_numbers"] = sorted(a.numbers & b.numbers)[:20]
     evidence["shared_years"] = sorted(a.years & b.years)
     evidence["time_gap_days"] = _days_between(a.published, b.published)
     return evidence
+
+
+def _shared_entities(typed: dict[str, str], pool: list[str]) -> list[str]:
+    """The entities of ``typed`` (token -> entity text) that the other text holds whole: every
+    name word of the entity found there (exactly or as a close spelling), so one shared word
+    ("San" of San Juan) does not make "San Ramón" a shared place."""
+    entities: dict[str, list[str]] = defaultdict(list)
+    for token, entity in typed.items():
+        entities[entity].append(token)
+    shared = []
+    for entity in entities:
+        words = [_fold(m.group()) for m in _NAME.finditer(entity) if m.group()[0].isupper() and len(m.group()) > 1]
+        if words and len(_matched(words, pool)) == len(words):
+            shared.append(entity)
+    return sorted(shared)
 
 
 def _days_between(a: str | None, b: str | None) -> int | None:

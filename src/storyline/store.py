@@ -134,6 +134,23 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (scope, key)
     ) WITHOUT ROWID;
     """,
+    # 5 -> 6: threads (chains of stories on one subject), which story is in which, and why
+    """
+    CREATE TABLE IF NOT EXISTS threads (
+        id TEXT PRIMARY KEY,
+        opened_by TEXT NOT NULL,
+        opened_at REAL NOT NULL,
+        merged_into TEXT
+    );
+    CREATE TABLE IF NOT EXISTS thread_members (
+        story_id TEXT PRIMARY KEY,
+        thread_id TEXT NOT NULL,
+        score REAL NOT NULL,
+        evidence TEXT NOT NULL DEFAULT '{}',
+        joined_at REAL NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS thread_members_thread ON thread_members(thread_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -656,11 +673,20 @@ class SQLiteStore(Store):
         return int(cursor.rowcount)
 
     def reset_stories(self) -> int:
-        """Forget every story, membership, story event, profile, copy link and copy check (the
-        articles stay), so that grouping starts from scratch; returns the stories there were."""
+        """Forget every story, membership, story event, profile, copy link, copy check and thread
+        (the articles stay), so that grouping starts from scratch; returns the stories there were."""
         with self.transaction():
             n = int(self._db.execute("SELECT COUNT(DISTINCT story_id) FROM memberships").fetchone()[0])
-            for table in ("copies", "copy_checks", "memberships", "story_events", "profiles", "stories"):
+            for table in (
+                "copies",
+                "copy_checks",
+                "memberships",
+                "story_events",
+                "profiles",
+                "stories",
+                "thread_members",
+                "threads",
+            ):
                 self._db.execute(f"DELETE FROM {table}")
         return n
 
@@ -840,6 +866,45 @@ class SQLiteStore(Store):
             (story_id,),
         )
         return [{"kind": r[0], "article": r[1], "detail": json.loads(r[2]), "at": r[3]} for r in rows]
+
+    # ------------------------------------------------------------------ threads
+    def thread_memberships(self) -> dict[str, tuple[str, float, dict[str, Any]]]:
+        """Story id → (thread id, score, evidence) for every threaded story (merged ones too)."""
+        rows = self._db.execute("SELECT story_id, thread_id, score, evidence FROM thread_members")
+        return {r[0]: (r[1], r[2], json.loads(r[3])) for r in rows}
+
+    def merged_threads(self) -> dict[str, str]:
+        """Thread id → the thread it was merged into, for every merged thread."""
+        rows = self._db.execute("SELECT id, merged_into FROM threads WHERE merged_into IS NOT NULL")
+        return {r[0]: r[1] for r in rows}
+
+    def write_thread_links(self, links: Sequence[Any], dropped_stories: Iterable[str] = ()) -> None:
+        """Record where stories went (:class:`~storyline.threads.ThreadLink`), and forget the
+        thread rows of stories merged away, in one transaction."""
+        now = time.time()
+        with self.transaction():
+            self._db.executemany(
+                "DELETE FROM thread_members WHERE story_id = ?", [(s,) for s in dropped_stories]
+            )
+            for link in links:
+                if link.opened:
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO threads (id, opened_by, opened_at) VALUES (?, ?, ?)",
+                        (link.thread_id, link.story_id, now),
+                    )
+                for drop in link.merged:
+                    self._db.execute(
+                        "UPDATE thread_members SET thread_id = ? WHERE thread_id = ?", (link.thread_id, drop)
+                    )
+                    self._db.execute(
+                        "UPDATE threads SET merged_into = ? WHERE id = ? OR merged_into = ?",
+                        (link.thread_id, drop, drop),
+                    )
+                self._db.execute(
+                    "INSERT OR REPLACE INTO thread_members (story_id, thread_id, score, evidence, joined_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (link.story_id, link.thread_id, link.score, json.dumps(link.evidence, ensure_ascii=False), now),
+                )
 
     # ------------------------------------------------------------------ copies
     def articles_without_copy_check(self) -> list[str]:

@@ -40,6 +40,8 @@ from .profiles import (
     Idf,
     PairModel,
     Profile,
+    conflict_prior,
+    conflicts,
     days_apart,
     default_pair_model,
     latest_year,
@@ -63,8 +65,13 @@ HORIZON_WINDOWS = 2
 #: a pair at least this probable (or at the merge threshold, when that is lower) links two
 #: stories into one group re-clustered by consolidation
 LINK_FLOOR = 0.25
-#: groups larger than this are left as the online pass made them (the cost is quadratic)
+#: groups larger than this are re-clustered in slices of consecutive stories of about this
+#: many articles (the cost is quadratic in the slice)
 MAX_GROUP = 250
+#: members of a story (the most recent) that a joining article is also measured against as a
+#: whole: their average probability must reach :data:`WHOLE_STORY` times the join threshold
+WHOLE_MEMBERS = 20
+WHOLE_STORY = 0.5
 
 
 def connected_groups(links: Iterable[tuple[str, str]]) -> list[list[str]]:
@@ -94,6 +101,8 @@ def agglomerate(
     cohesion: float = 0.5,
     established: int = 1,
     fragment_cohesion: float = 0.0,
+    published: Sequence[int | None] | None = None,
+    max_span: int | None = None,
 ) -> list[int]:
     """Average-linkage clustering of a symmetric matrix of pair probabilities.
 
@@ -105,7 +114,9 @@ def agglomerate(
     is ``fragment_cohesion`` times the internal average of the looser one: a fragment joins a
     story it matches nearly as well as it holds together, and a single report (no cohesion
     of its own; a short brief matches everything weakly) joins on the threshold alone.
-    Returns a cluster label per row.
+    With ``published`` (a proleptic ordinal or None per row) and ``max_span``, two clusters never
+    merge when their dated members would then span more than ``max_span`` days (undated rows
+    widen nothing). Returns a cluster label per row.
     """
     n = len(prob)
     sums = prob.astype(np.float64).copy()
@@ -113,6 +124,9 @@ def agglomerate(
     sizes = np.ones(n)
     alive = np.ones(n, dtype=bool)
     label = list(range(n))
+    bounded = published is not None and max_span is not None
+    lo = np.array([np.inf if d is None else float(d) for d in published or [None] * n])
+    hi = np.array([-np.inf if d is None else float(d) for d in published or [None] * n])
     while True:
         pairs = np.outer(sizes, sizes)
         link = np.divide(sums, pairs, out=np.full_like(sums, -1.0), where=np.outer(alive, alive))
@@ -126,6 +140,10 @@ def agglomerate(
             threshold, np.where(established_pair, cohesion * tighter, fragment_cohesion * looser)
         )
         link = np.where(link >= bar, link, -1.0)
+        if bounded:
+            with np.errstate(invalid="ignore"):
+                span = np.maximum(hi[:, None], hi[None, :]) - np.minimum(lo[:, None], lo[None, :])
+            link = np.where(np.isfinite(span) & (span > float(max_span or 0)), -1.0, link)
         flat_a, flat_b = np.unravel_index(int(np.argmax(link)), link.shape)
         if link[flat_a, flat_b] < 0:
             break
@@ -138,6 +156,7 @@ def agglomerate(
         sums[:, b] = 0.0
         sizes[a] += sizes[b]
         sizes[b] = 0
+        lo[a], hi[a] = min(lo[a], lo[b]), max(hi[a], hi[b])
         alive[b] = False
         label = [a if x == b else x for x in label]
     return label
@@ -178,6 +197,26 @@ class StoryIndex:
         self._pending: dict[str, Assignment] = {}
         self._links: dict[str, dict[str, float]] = {}
         self._order: dict[str, int] = {}  # arrival order of added articles, for stable output
+        self._span: dict[str, tuple[int, int]] = {}  # story -> first and last publication ordinal
+
+    @property
+    def max_span(self) -> int:
+        """The hard bound on a story's time span: its dated members lie at most this many days
+        apart, first to last (``settings.story_window_days``). Undated members widen nothing."""
+        return self.settings.story_window_days
+
+    def _widen(self, story: str, published: int | None) -> None:
+        if published is None:
+            return
+        lo, hi = self._span.get(story, (published, published))
+        self._span[story] = (min(lo, published), max(hi, published))
+
+    def _fits(self, story: str, lo: int | None, hi: int | None) -> bool:
+        """Whether a story would stay within :attr:`max_span` with dated members from lo to hi."""
+        span = self._span.get(story)
+        if span is None or lo is None or hi is None:
+            return True
+        return max(span[1], hi) - min(span[0], lo) <= self.max_span
 
     def _knob(self, value: float, slope: float, low: float, high: float) -> float:
         """A model setting moved by the precision knob (unchanged at 0.5), kept in [low, high]."""
@@ -209,6 +248,7 @@ class StoryIndex:
         self._remember(profile)
         self.story_of[profile.article_id] = story_id
         self.members.setdefault(story_id, []).append(profile.article_id)
+        self._widen(story_id, profile.published)
         self._committed[profile.article_id] = story_id
         self._known.add(story_id)
 
@@ -324,12 +364,14 @@ class StoryIndex:
                 break
         return keep
 
-    def _story_scores(self, probs: dict[str, float]) -> dict[str, float]:
+    def _story_scores(self, p: Profile, probs: dict[str, float]) -> dict[str, float]:
         per_story: dict[str, list[float]] = defaultdict(list)
         for other, prob in probs.items():
             per_story[self.story_of[other]].append(prob)
         scores = {}
         for story, values in per_story.items():
+            if not self._fits(story, p.published, p.published):
+                continue  # joining would stretch the story past its bound
             k = min(TOP_MEMBERS, len(self.members[story]))
             top = sorted(values, reverse=True)[:k]
             scores[story] = sum(top) / k
@@ -346,12 +388,16 @@ class StoryIndex:
             q = self.profiles[other]
             feats = pair_features(p, q, self.idf)
             probs[other] = self.model.probability(
-                feats, same_language=p.language == q.language, days_apart=days_apart(p, q)
+                feats,
+                same_language=p.language == q.language,
+                days_apart=days_apart(p, q),
+                prior=conflict_prior(p, q),
             )
             details[other] = feats
-        scores = self._story_scores(probs)
+        scores = self._story_scores(p, probs)
         threshold = self.threshold
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+        ranked = self._whole_story(p, probs, details, ranked, threshold)
         # placed before it is remembered: remembering may let the oldest undated profile go,
         # and that may be a candidate the evidence below still reads
         assignment = self._place(p, probs, details, ranked, threshold)
@@ -360,6 +406,37 @@ class StoryIndex:
         self._order[p.article_id] = len(self._order)
         self._pending[p.article_id] = assignment
         return assignment
+
+    def _whole_story(
+        self,
+        p: Profile,
+        probs: dict[str, float],
+        details: dict[str, list[float]],
+        ranked: list[tuple[str, float]],
+        threshold: float,
+    ) -> list[tuple[str, float]]:
+        """Drop the stories the article clears the threshold with on its closest members but not
+        as a whole (the average over the story's recent members is under :data:`WHOLE_STORY`
+        times the threshold): joins by chaining through one near member."""
+        kept = []
+        for story, score in ranked:
+            if score >= threshold and len(self.members[story]) > TOP_MEMBERS:
+                recent = [m for m in self.members[story] if m in self.profiles][-WHOLE_MEMBERS:]
+                for m in recent:
+                    if m not in probs:
+                        q = self.profiles[m]
+                        feats = pair_features(p, q, self.idf)
+                        probs[m] = self.model.probability(
+                            feats,
+                same_language=p.language == q.language,
+                days_apart=days_apart(p, q),
+                prior=conflict_prior(p, q),
+                        )
+                        details[m] = feats
+                if recent and sum(probs[m] for m in recent) / len(recent) < WHOLE_STORY * threshold:
+                    continue
+            kept.append((story, score))
+        return kept
 
     def _place(
         self,
@@ -373,6 +450,7 @@ class StoryIndex:
             story = "st-" + p.article_id
             self.story_of[p.article_id] = story
             self.members[story] = [p.article_id]
+            self._widen(story, p.published)
             best = ranked[0] if ranked else None
             opened = {
                 "threshold": round(threshold, 4),
@@ -385,11 +463,17 @@ class StoryIndex:
         for other_story, other_score in ranked[1:]:
             # The article binds both stories; merge when the stories themselves are related too
             # (average linkage of their members at least half the join threshold).
-            if other_score >= threshold and self._linkage(story, other_story) >= threshold / 2:
+            other_span = self._span.get(other_story)
+            if (
+                other_score >= threshold
+                and self._fits(story, *(other_span or (None, None)))
+                and self._linkage(story, other_story) >= threshold / 2
+            ):
                 story, dropped = self._merge(story, other_story)
                 merged.append(dropped)
         self.story_of[p.article_id] = story
         self.members[story].append(p.article_id)
+        self._widen(story, p.published)
         closest = sorted(
             (o for o in probs if self.story_of.get(o) == story), key=probs.__getitem__, reverse=True
         )
@@ -411,6 +495,7 @@ class StoryIndex:
             "shared_dates": sorted(p.dates & q.dates),
             "shared_numbers": sorted(p.numbers & q.numbers)[:10],
             "days_apart": gap,
+            "against": conflicts(p, q),
         }
 
     def _linkage(self, s1: str, s2: str) -> float:
@@ -424,7 +509,10 @@ class StoryIndex:
                 px, py = self.profiles[x], self.profiles[y]
                 feats = pair_features(px, py, self.idf)
                 total += self.model.probability(
-                    feats, same_language=px.language == py.language, days_apart=days_apart(px, py)
+                    feats,
+                    same_language=px.language == py.language,
+                    days_apart=days_apart(px, py),
+                    prior=conflict_prior(px, py),
                 )
         return total / (len(a) * len(b))
 
@@ -434,6 +522,10 @@ class StoryIndex:
             self.story_of[member] = keep
             self.members[keep].append(member)
         self.merged_into[drop] = keep
+        dropped_span = self._span.pop(drop, None)
+        if dropped_span is not None:
+            self._widen(keep, dropped_span[0])
+            self._widen(keep, dropped_span[1])
         return keep, drop
 
     def stories(self) -> dict[str, list[str]]:
@@ -445,7 +537,11 @@ class StoryIndex:
         """Consolidation's P(same event) of many pairs, scored in one batch; 0 for a pair
         further apart than the story window."""
         out = np.zeros(len(pairs))
-        rows, feats, same, gaps = [], [], [], []
+        rows: list[int] = []
+        feats: list[list[float]] = []
+        same: list[bool] = []
+        gaps: list[int | None] = []
+        priors: list[float] = []
         for k, (x, y) in enumerate(pairs):
             px, py = self.profiles[x], self.profiles[y]
             gap = days_apart(px, py)
@@ -455,8 +551,9 @@ class StoryIndex:
             feats.append(pair_features(px, py, self.idf))
             same.append(px.language == py.language)
             gaps.append(gap)
+            priors.append(conflict_prior(px, py))
         if rows:
-            out[rows] = self.model.consolidation_probabilities(feats, same, gaps)
+            out[rows] = self.model.consolidation_probabilities(feats, same, gaps, priors)
         return out
 
     def _groups(self) -> list[list[str]]:
@@ -489,19 +586,38 @@ class StoryIndex:
         (their profiles are gone) or larger than :data:`MAX_GROUP` are left as they are.
         """
         touched = set(self._pending)
-        for stories in self._groups():
-            members = [m for story in stories for m in self.members[story]]
-            if len(members) < 2 or len(members) > MAX_GROUP:
-                continue
-            if any(m not in self.profiles for m in members):
-                continue
-            self._recluster(stories, members)
-            touched.update(members)
+        for group in self._groups():
+            for stories in self._slices(group):
+                members = [m for story in stories for m in self.members[story]]
+                if len(members) < 2 or any(m not in self.profiles for m in members):
+                    continue
+                self._recluster(stories, members)
+                touched.update(members)
         out = self._changes(touched)
         self._links.clear()
         self._pending.clear()
         self._order.clear()
         return out
+
+    def _slices(self, stories: list[str]) -> list[list[str]]:
+        """A group as it is re-clustered: whole when it holds at most :data:`MAX_GROUP`
+        articles, else cut into runs of consecutive stories (by first publication date) of
+        about that many articles each; a story larger than that alone is left as it is."""
+        if sum(len(self.members[s]) for s in stories) <= MAX_GROUP:
+            return [stories]
+        ordered = sorted(stories, key=lambda s: (self._span.get(s, (0, 0))[0], s))
+        out: list[list[str]] = [[]]
+        size = 0
+        for story in ordered:
+            n = len(self.members[story])
+            if n > MAX_GROUP:
+                continue
+            if size + n > MAX_GROUP and out[-1]:
+                out.append([])
+                size = 0
+            out[-1].append(story)
+            size += n
+        return [s for s in out if s]
 
     def _recluster(self, stories: list[str], members: list[str]) -> None:
         n = len(members)
@@ -517,6 +633,8 @@ class StoryIndex:
             cohesion=self.cohesion,
             established=self.model.established,
             fragment_cohesion=self.fragment_cohesion,
+            published=[self.profiles[m].published for m in members],
+            max_span=self.max_span,
         )
         clusters: dict[int, list[str]] = defaultdict(list)
         for member, label in zip(members, labels, strict=True):
@@ -538,13 +656,16 @@ class StoryIndex:
                     counts[sid] += sum(1 for m in cluster if old[m] == story)
                 self.merged_into[story] = max(counts, key=lambda sid: (counts[sid], sid))
                 del self.members[story]
+                self._span.pop(story, None)
         for story, cluster in taken.items():
             ordered = [m for m in self.members.get(story, []) if m in cluster]
             ordered += [m for m in cluster if m not in ordered]
             self.members[story] = ordered
             self.merged_into.pop(story, None)
+            self._span.pop(story, None)
             for m in cluster:
                 self.story_of[m] = story
+                self._widen(story, self.profiles[m].published)
 
     def _fresh_id(self, first: str, taken: dict[str, list[str]]) -> str:
         base = "st-" + first
@@ -640,11 +761,24 @@ def cluster_articles(
     settings: Settings = DEFAULT_SETTINGS,
     model: PairModel | None = None,
 ) -> tuple[dict[str, list[str]], list[Assignment]]:
-    """Cluster a batch from scratch, in publication order (undated articles keep their place)."""
+    """Cluster a batch from scratch, in publication order (undated articles keep their place).
+
+    Consolidation runs each time the stream has moved a story window on, as it would when a
+    long stream arrives in daily batches: the articles it settles still have their profiles.
+    The assignments returned are the last ones of each article."""
     profiles = profile_articles(articles, embedder=embedder)
     order = sorted(range(len(articles)), key=lambda i: (articles[i].published or "", i))
     index = StoryIndex(model=model, settings=settings)
+    latest: dict[str, Assignment] = {}
+    settled: int | None = None
     for i in order:
-        index.add(profiles[i])
-    assignments = index.consolidate()
-    return index.stories(), assignments
+        p = profiles[i]
+        if p.published is not None:
+            if settled is None:
+                settled = p.published
+            elif p.published - settled > max(settings.story_window_days, 1):
+                latest.update((a.article_id, a) for a in index.consolidate())
+                settled = p.published
+        index.add(p)
+    latest.update((a.article_id, a) for a in index.consolidate())
+    return index.stories(), list(latest.values())

@@ -74,6 +74,8 @@ class MemoryStore(Store):
         self._profiles: dict[str, tuple[int | None, bytes]] = {}  # article → (published ordinal, data)
         self._copies: dict[tuple[str, str], tuple[str, float, str]] = {}  # (copy, original) → ...
         self._copy_checks: dict[str, None] = {}
+        self._threads: dict[str, str | None] = {}  # thread id → the thread it was merged into
+        self._thread_members: dict[str, tuple[str, float, str]] = {}  # story → (thread, score, evidence)
 
     # ------------------------------------------------------------------ plumbing
     def _write(self) -> threading.RLock:
@@ -270,7 +272,15 @@ class MemoryStore(Store):
         """Forget every story and what was derived for it; returns how many stories there were."""
         with self._write():
             n = len({story for story, _, _ in self._members.values()})
-            for table in (self._copies, self._copy_checks, self._members, self._profiles, self._stories):
+            for table in (
+                self._copies,
+                self._copy_checks,
+                self._members,
+                self._profiles,
+                self._stories,
+                self._threads,
+                self._thread_members,
+            ):
                 table.clear()
             self._events.clear()
             return n
@@ -394,6 +404,38 @@ class MemoryStore(Store):
         """Story id → the story it was merged into."""
         with self._reading():
             return {story: into for story, into in self._stories.items() if into is not None}
+
+    def thread_memberships(self) -> dict[str, tuple[str, float, dict[str, Any]]]:
+        """Story id → (thread id, score, evidence)."""
+        with self._reading():
+            return {s: (t, score, json.loads(ev)) for s, (t, score, ev) in self._thread_members.items()}
+
+    def merged_threads(self) -> dict[str, str]:
+        """Thread id → the thread it was merged into."""
+        with self._reading():
+            return {t: into for t, into in self._threads.items() if into is not None}
+
+    def write_thread_links(self, links: Sequence[Any], dropped_stories: Iterable[str] = ()) -> None:
+        """Record where stories went and forget the rows of ``dropped_stories``, atomically."""
+        with self._write():
+            for story in dropped_stories:
+                self._thread_members.pop(story, None)
+            for link in links:
+                if link.opened:
+                    self._threads.setdefault(link.thread_id, None)
+                for drop in link.merged:
+                    for story, (thread, score, ev) in list(self._thread_members.items()):
+                        if thread == drop:
+                            self._thread_members[story] = (link.thread_id, score, ev)
+                    for thread, into in list(self._threads.items()):
+                        if thread == drop or into == drop:
+                            self._threads[thread] = link.thread_id
+                self._thread_members.pop(link.story_id, None)  # INSERT OR REPLACE moves it to the end
+                self._thread_members[link.story_id] = (
+                    link.thread_id,
+                    float(link.score),
+                    json.dumps(link.evidence, ensure_ascii=False),
+                )
 
     def members_of(self, story_ids: Iterable[str]) -> dict[str, list[str]]:
         """Story id → its member article ids in joining order."""

@@ -210,6 +210,19 @@ class Store(abc.ABC):
         """Story id → the story it was merged into, for every merged story."""
 
     @abc.abstractmethod
+    def thread_memberships(self) -> dict[str, tuple[str, float, dict[str, Any]]]:
+        """Story id → (thread id, score, evidence) for every threaded story."""
+
+    @abc.abstractmethod
+    def merged_threads(self) -> dict[str, str]:
+        """Thread id → the thread it was merged into, for every merged thread."""
+
+    @abc.abstractmethod
+    def write_thread_links(self, links: Sequence[Any], dropped_stories: Iterable[str] = ()) -> None:
+        """Record where stories went (:class:`~storyline.threads.ThreadLink`: opened threads,
+        merges, score and evidence) and forget the thread rows of ``dropped_stories``, atomically."""
+
+    @abc.abstractmethod
     def members_of(self, story_ids: Iterable[str]) -> dict[str, list[str]]:
         """Story id → its member article ids in joining order, for the given stories."""
 

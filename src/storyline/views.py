@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .kinds import article_kind
 from .models import Article, CopyLink, Membership, Quarantined, Story, to_dict
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def story_detail(
             "source": articles[a].source,
             "published": articles[a].published,
             "language": articles[a].language,
+            "kind": article_kind(articles[a]),
             "score": members[a].score,
             "evidence": members[a].evidence,
         }
@@ -88,16 +90,54 @@ def story_detail(
     return row
 
 
+def thread_place(store: Store, story: Story) -> dict[str, Any] | None:
+    """The thread a story belongs to, for ``show``: its id, title, size, and the stories just
+    before and after this one in it (None at an end); None when the story is in no thread yet."""
+    from .threads import stored_threads
+
+    found = store.list_stories()
+    thread = next(
+        (
+            t
+            for t in stored_threads(found, store.thread_memberships(), store.merged_threads())
+            if story.id in t.stories
+        ),
+        None,
+    )
+    if thread is None:
+        return None
+    titles = {s.id: s.title for s in found if s.id in thread.stories}
+    at = thread.stories.index(story.id)
+
+    def neighbour(k: int) -> dict[str, str] | None:
+        return (
+            {"id": thread.stories[k], "title": titles.get(thread.stories[k], "")}
+            if 0 <= k < len(thread.stories)
+            else None
+        )
+
+    return {
+        "id": thread.id,
+        "title": thread.title,
+        "stories": len(thread.stories),
+        "previous": neighbour(at - 1),
+        "next": neighbour(at + 1),
+    }
+
+
 def show_story(store: Store, story_id: str) -> dict[str, Any]:
-    """:func:`story_detail` of the story ``story_id`` names (an id, a unique prefix, an absorbed id)."""
+    """:func:`story_detail` of the story ``story_id`` names (an id, a unique prefix, an absorbed id),
+    with its ``thread`` (:func:`thread_place`)."""
     story = store.get_story(story_id)
-    return story_detail(
+    row = story_detail(
         story,
         store.memberships(story.id),
         {a.id: a for a in store.iter_articles(story.article_ids)},
         store.copies(story.article_ids),
         store.story_events(story.id),
     )
+    row["thread"] = thread_place(store, story)
+    return row
 
 
 def copies_between(store: Store, article_ids: Iterable[str]) -> list[CopyLink]:

@@ -1,0 +1,135 @@
+"""Threads: stories of one developing subject chained, unrelated ones kept apart, stored, shown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from storyline.cli import EXIT_OK, app
+from storyline.threads import THREAD_MAX_DAYS, StoryText, ThreadIndex, story_text, thread_stories
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout
+
+
+class _A:
+    def __init__(self, title: str, text: str, published: str) -> None:
+        self.title, self.text, self.published = title, text, published
+
+
+SUBJECT = [
+    ("2024-05-01", "Marrow Vale council votes on Ostin bridge closure", "The Marrow Vale council under mayor Ilse Brandt voted to close the Ostin bridge over cracks."),
+    ("2024-05-15", "Ostin bridge repairs: Marrow Vale hires engineers", "Mayor Ilse Brandt said Marrow Vale hired engineers to repair the Ostin bridge cracks."),
+    ("2024-05-29", "Ostin bridge reopens in Marrow Vale", "The Ostin bridge reopened after repairs, mayor Ilse Brandt of Marrow Vale said."),
+]
+OTHER = ("2024-05-10", "Kars Steel profits rise", "Kars Steel said quarterly profits rose on strong demand from carmakers in Yenikoy.")
+
+
+def _stories() -> tuple[dict[str, list[str]], dict[str, _A]]:
+    arts = {f"a{i}": _A(t, x, d) for i, (d, t, x) in enumerate([*SUBJECT, OTHER])}
+    return {f"s{i}": [f"a{i}"] for i in range(len(arts))}, arts
+
+
+def test_stories_of_one_subject_share_a_thread_and_an_unrelated_one_does_not() -> None:
+    groups, arts = _stories()
+    threads = thread_stories(groups, arts)
+    of = {s: t.id for t in threads for s in t.stories}
+    assert of["s0"] == of["s1"] == of["s2"] != of["s3"]
+    assert sorted(s for t in threads for s in t.stories) == sorted(groups)  # each story in exactly one
+    chain = next(t for t in threads if "s0" in t.stories)
+    assert chain.id == "th-s0" and chain.first_published == "2024-05-01" and chain.last_published == "2024-05-29"
+
+
+def test_every_link_carries_evidence_of_what_both_stories_contain() -> None:
+    groups, arts = _stories()
+    index = ThreadIndex()
+    links = [index.add(story_text(s, [arts[m] for m in groups[s]])) for s in ("s0", "s1")]
+    ev = links[1].evidence
+    assert links[0].opened and not links[1].opened
+    assert ev["linked_to"] == "s0" and ev["days_apart"] == 14 and ev["score"] >= ev["threshold"]
+    assert {"ostin", "brandt"} <= set(ev["shared_names"])
+    assert "kars" not in ev["shared_names"]
+
+
+def test_a_thread_never_spans_more_than_its_bound() -> None:
+    from datetime import date, timedelta
+
+    index = ThreadIndex()
+    start = date(2024, 1, 1)
+    for week in range(60):  # the same subject every week for more than a year
+        day = (start + timedelta(days=7 * week)).isoformat()
+        index.add(StoryText(f"s{week}", "Ostin bridge works", (f"Ostin bridge works in Marrow Vale, week {week}.",), day, day))
+    assert len(index.members) >= 3
+    for members in index.members.values():
+        days = [index._dates[s][0] for s in members]
+        assert max(days) - min(days) <= THREAD_MAX_DAYS  # type: ignore[operator]
+
+
+def test_threads_are_stored_stable_and_shown(tmp_path: Path) -> None:
+    corpus = tmp_path / "c.jsonl"
+    rows = [{"title": t, "text": x + " " + x, "date": d, "url": f"https://o{i}.example/{i}"} for i, (d, t, x) in enumerate([*SUBJECT, OTHER])]
+    corpus.write_text("\n".join(json.dumps(r) for r in rows[:2]) + "\n")
+    db = str(tmp_path / "s.db")
+    assert invoke("run", str(corpus), "--db", db, "--no-reports")[0] == EXIT_OK
+    code, out = invoke("threads", "--db", db, "--json")
+    first = json.loads(out)
+    assert code == EXIT_OK and len(first) == 1
+    corpus.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    code, out = invoke("run", str(corpus), "--db", db, "--no-reports")
+    assert code == EXIT_OK and "threads" in out
+    threads = json.loads(invoke("threads", "--db", db, "--json")[1])
+    for key in ("id", "title", "stories", "first_published", "last_published"):
+        assert all(key in t for t in threads)
+    big = max(threads, key=lambda t: len(t["stories"]))
+    assert big["id"] == first[0]["id"] and len(big["stories"]) == 3  # stable id, grown incrementally
+    assert len(threads) == 2
+    stories = json.loads(invoke("stories", "--db", db, "--json")[1])
+    assert all(s["thread"] in {t["id"] for t in threads} for s in stories)
+    shown = json.loads(invoke("show", big["stories"][1], "--db", db, "--json")[1])
+    assert shown["thread"]["id"] == big["id"]
+    assert shown["thread"]["previous"]["id"] == big["stories"][0]
+    assert shown["thread"]["next"]["id"] == big["stories"][2]
+
+
+def test_eval_stories_scores_threads_and_months(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    rows = [
+        {"doc_id": f"d{i}", "story": f"s{i}", "thread": "bridge" if i < 3 else "steel", "title": t, "text": x, "date": d}
+        for i, (d, t, x) in enumerate([*SUBJECT, OTHER])
+    ]
+    gold.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    code, out = invoke("eval", "stories", "--gold", str(gold), "--json", "--by-month")
+    assert code == EXIT_OK
+    scores = json.loads(out)
+    assert scores["threads"]["n_stories"] == 2 and scores["threads"]["bcubed"]["f1"] == 1.0
+    assert sorted(scores["months"]) == ["2024-05"]
+    assert scores["months"]["2024-05"]["n_articles"] == 4
+    code, out = invoke("eval", "stories", "--gold", str(gold), "--by-month")
+    assert code == EXIT_OK and "threads bcubed" in out and "2024-05" in out
+
+
+def test_html_index_groups_stories_by_thread_with_a_timeline(tmp_path: Path) -> None:
+    corpus = tmp_path / "c.jsonl"
+    subject = [(d, t.replace("Ostin bridge reopens", "<b>Ostin</b> bridge reopens"), x) for d, t, x in SUBJECT]
+    rows = [
+        {"title": t, "text": x + " " + x, "date": d, "url": f"https://o{i}.example/{i}"}
+        for i, (d, t, x) in enumerate([*subject, OTHER])
+    ]
+    corpus.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    reports = tmp_path / "reports"
+    code, _ = invoke("run", str(corpus), "--db", str(tmp_path / "s.db"), "--reports", str(reports))
+    assert code == EXIT_OK
+    html = (reports / "index.html").read_text()
+    assert "Threads: stories on one developing subject (1)" in html
+    assert html.count('class="timeline"') == 1
+    assert "&lt;b&gt;Ostin&lt;/b&gt; bridge reopens" in html and "<b>Ostin</b>" not in html
+    assert "left:0.0%" in html and "left:100.0%" in html
+    # a thread of one story is not listed among the threads (the story list above still has it)
+    threads_section = html.split("Threads: stories on one developing subject", 1)[1]
+    assert "Kars Steel" not in threads_section and "Kars Steel" in html
