@@ -32,7 +32,7 @@ def test_the_readme_library_example_runs() -> None:
         exec(compile(code, "README.md", "exec"), {})  # our own README
     lines = printed.getvalue().splitlines()
     assert re.fullmatch(r"48 articles stored, 0 quarantined", lines[0]), lines
-    assert re.fullmatch(r"\d+ new stories, \d+ copy links", lines[1]), lines
+    assert re.fullmatch(r"\d+ new stories in \d+ threads, \d+ copy links", lines[1]), lines
     assert len(lines) == 5
 
 

@@ -2,7 +2,7 @@
 
 Importing the package is light: models, settings and errors only. The library's
 front door (:func:`open_store`, :func:`run`) and the stage functions (:func:`ingest`,
-:func:`assign_stories`, :func:`find_story_copies`, :func:`find_copies`,
+:func:`assign_stories`, :func:`assign_threads`, :func:`find_story_copies`, :func:`find_copies`,
 :func:`compare_story`, :func:`compare_articles`, :func:`score_pair`, :func:`evaluate`)
 are imported on first use, and each imports its heavy libraries when first called.
 """
@@ -44,7 +44,15 @@ if typing.TYPE_CHECKING:  # what the lazy names below are, for type checkers
     from .compare import compare_articles
     from .copies import find_copies
     from .evaluate import evaluate, evaluate_similarity, evaluate_stories
-    from .pipeline import RunListener, RunResult, assign_stories, find_story_copies, ingest, run
+    from .pipeline import (
+        RunListener,
+        RunResult,
+        assign_stories,
+        assign_threads,
+        find_story_copies,
+        ingest,
+        run,
+    )
     from .report import compare_story
     from .similarity import score_pair
     from .store import open_store
@@ -57,6 +65,7 @@ _LAZY = {
     "RunResult": "pipeline",
     "Store": "types",
     "assign_stories": "pipeline",
+    "assign_threads": "pipeline",
     "compare_articles": "compare",
     "compare_story": "report",
     "evaluate": "evaluate",
@@ -128,6 +137,7 @@ __all__ = [
     "StorylineError",
     "__version__",
     "assign_stories",
+    "assign_threads",
     "compare_articles",
     "compare_story",
     "evaluate",
