@@ -48,7 +48,7 @@ from .align import (
 )
 from .dates import date_sort_key, find_dates, reference_dates, reference_of
 from .entities import fold, merge_mentions
-from .mentions import Tagger, find_mentions, verb_starts
+from .mentions import Tagger, default_tagger, find_mentions, verb_starts
 from .models import (
     AlignedPair,
     Article,
@@ -181,8 +181,10 @@ def compare_articles(
         if encoding is not None:
             matrix = encoding.result()
             row = {t: k for k, t in enumerate(texts)}
-            # the clauses' predicates need the part-of-speech tags, known once the tagging is done
-            verbs = {p.text: verb_starts(p.text) for p in everything}
+            # the clauses' predicates need spaCy's part-of-speech tags, known once its tagging is
+            # done (another tagger gives none: a result never hangs on what this process tagged before)
+            spacy_tagged = tagger is None or tagger is default_tagger
+            verbs = {p.text: verb_starts(p.text) for p in everything} if spacy_tagged else {}
             extra = [t for t in story_texts(passages, verbs) if t not in row]
             if extra:
                 assert embedder is not None
