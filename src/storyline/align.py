@@ -576,7 +576,7 @@ def predicates(text: str, verbs: Sequence[int] | None) -> list[str]:
         first = next((v for v in verbs if pos < v < end), None)
         if first is None or not text[pos:first].strip():
             continue
-        predicate = text[first:end].strip().rstrip(",;:—–-\"“”«» ").strip()
+        predicate = text[first:end].strip().rstrip(',;:—–-"“”«» ').strip()
         if len(predicate.split()) >= 3 and predicate not in out:
             out.append(predicate)
     return out
