@@ -262,7 +262,19 @@ def test_export_to_stdout_and_bad_arguments(db: str) -> None:
 def test_json_outputs_match_their_shipped_schemas(db: str, tmp_path: Path) -> None:
     from storyline.schemas import schema_names
 
-    assert set(schema_names()) >= {"ingest", "articles", "quarantine", "stories", "show"}
+    assert set(schema_names()) >= {"ingest", "articles", "quarantine", "stories", "show", "threads"}
+    code, out, _ = invoke("threads", "--db", db, "--json")  # threads not run yet: links name the story only
+    assert code == EXIT_OK
+    _validate("threads", json.loads(out))
+    from storyline.pipeline import assign_threads
+
+    with SQLiteStore(db) as store:
+        assign_threads(store)
+    code, out, _ = invoke("threads", "--db", db, "--json")
+    assert code == EXIT_OK
+    threaded = json.loads(out)
+    _validate("threads", threaded)
+    assert any("threshold" in link for t in threaded for link in t["links"])  # checked with evidence
     (tmp_path / "in.jsonl").write_text(json.dumps({"text": GOOD + " new"}) + "\n{bad\n")
     _, out, _ = invoke("ingest", str(tmp_path / "in.jsonl"), "--db", db, "--json")
     _validate("ingest", json.loads(out))
@@ -276,6 +288,7 @@ def test_json_outputs_match_their_shipped_schemas(db: str, tmp_path: Path) -> No
     assert code == EXIT_OK
     shown = json.loads(out)
     _validate("show", shown)
+    assert shown["thread"] and all(m["kind"] for m in shown["members"])
     assert shown["copies"]  # the schema was checked on a story with copy links
     _, out, _ = invoke("quarantine", "--db", db, "--clear", "--json")
     _validate("quarantine-clear", json.loads(out))
