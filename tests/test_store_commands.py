@@ -373,3 +373,9 @@ def test_paging_streams_past_a_thousand_rows(tmp_path: Path) -> None:
         found, total = store.find_articles(source="b.example", limit=5, offset=1290)
         assert [a.id for a in found] == b[1290:1295] and total == 1300
         assert list(store.iter_found(offset=5000)) == []
+
+
+def test_an_empty_quarantine_says_so(db: str) -> None:
+    assert invoke("quarantine", "--db", db, "--clear")[0] == EXIT_OK
+    code, out, err = invoke("quarantine", "--db", db)
+    assert code == EXIT_OK and "nothing quarantined in" in err and "source" not in out
