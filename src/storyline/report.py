@@ -428,15 +428,36 @@ def thread_timelines(store: Store, files: dict[str, str]) -> list[dict[str, Any]
         first = date.fromisoformat(t.first_published[:10]).toordinal() if t.first_published else None
         last = date.fromisoformat(t.last_published[:10]).toordinal() if t.last_published else None
         span = max(1, (last or 0) - (first or 0))
-        rows = []
-        for sid in t.stories:
+        rows: list[dict[str, Any]] = []
+        placed: list[float] = []
+        for number, sid in enumerate(t.stories, 1):
             s = by_id[sid]
             day = s.first_published[:10] if s.first_published else None
-            left = 100.0 * (date.fromisoformat(day).toordinal() - first) / span if day and first else 0.0
-            rows.append(
-                {"title": s.title, "date": day, "left": round(left, 1), "file": files.get(sid), "size": len(s.article_ids)}
-            )
-        out.append({"title": t.title, "first": t.first_published, "last": t.last_published, "stories": rows})
+            row: dict[str, Any] = {
+                "number": number,
+                "title": s.title,
+                "date": day,
+                "left": None,  # an undated story has no place on the timeline
+                "level": 0,
+                "file": files.get(sid),
+                "size": len(s.article_ids),
+            }
+            if day and first is not None:
+                left = round(100.0 * (date.fromisoformat(day).toordinal() - first) / span, 1)
+                # dots closer than their own width stack upwards instead of hiding each other
+                row["left"], row["level"] = left, sum(1 for p in placed if abs(p - left) < 2.5)
+                placed.append(left)
+            rows.append(row)
+        levels = max((r["level"] for r in rows), default=0) + 1
+        out.append(
+            {
+                "title": t.title,
+                "first": t.first_published,
+                "last": t.last_published,
+                "stories": rows,
+                "height": 18 * levels + 4,
+            }
+        )
     return out
 
 
