@@ -195,3 +195,14 @@ def test_a_fact_lists_a_shared_wording_once_and_pairs_that_differ_alike_together
         ("A / B", "hurt: 12 / 14"),
         ("B / C, B / D", "hurt: 14 / 12"),
     ]
+
+
+def test_a_conflict_shows_a_sentence_worded_alike_once_with_every_badge() -> None:
+    from storyline.report import _with_sayings
+
+    rows = [
+        {"label": label, "text": text, "value": value, "consensus": False}
+        for label, text, value in [("A", "14 hurt.", "14"), ("B", "12 hurt.", "12"), ("C", "14 hurt.", "14")]
+    ]
+    sayings = _with_sayings({"sentences": rows})["sayings"]
+    assert [([b["label"] for b in s["badges"]], s["value"]) for s in sayings] == [(["A", "C"], "14"), (["B"], "12")]

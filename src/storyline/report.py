@@ -191,7 +191,7 @@ def report_context(
             "entities": len(comparison.entities),
         },
         "conflicts": [
-            {
+            _with_sayings({
                 "kind": c.kind,
                 "subject": c.subject,
                 "rule": str(c.evidence.get("rule", "")),
@@ -202,7 +202,7 @@ def report_context(
                     ),
                     key=lambda r: (not r["consensus"], len(r["label"]), r["label"]),
                 ),
-            }
+            })
             for c in comparison.conflicts
         ],
         "entities": [
@@ -531,3 +531,13 @@ def _fact_view(
             for (value_diff, only_a, only_b), pairs in differs.items()
         ],
     }
+
+
+def _with_sayings(conflict: dict[str, Any]) -> dict[str, Any]:
+    """A conflict with ``sayings``: its sentences, the ones several versions word alike with the
+    same value once, with all their badges (twelve copies of one sentence are one line)."""
+    sayings: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in conflict["sentences"]:
+        key = (str(r["value"]), r["text"], r["consensus"])
+        sayings.setdefault(key, {**r, "badges": []})["badges"].append(r)
+    return {**conflict, "sayings": list(sayings.values())}
