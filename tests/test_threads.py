@@ -89,6 +89,8 @@ def test_threads_are_stored_stable_and_shown(tmp_path: Path) -> None:
     big = max(threads, key=lambda t: len(t["stories"]))
     assert big["id"] == first[0]["id"] and len(big["stories"]) == 3  # stable id, grown incrementally
     assert len(threads) == 2
+    chains = json.loads(invoke("threads", "--db", db, "--json", "--min-size", "2")[1])
+    assert [t["id"] for t in chains] == [big["id"]]  # the one-story thread is left out
     stories = json.loads(invoke("stories", "--db", db, "--json")[1])
     assert all(s["thread"] in {t["id"] for t in threads} for s in stories)
     shown = json.loads(invoke("show", big["stories"][1], "--db", db, "--json")[1])

@@ -499,10 +499,16 @@ def stories(
 
 
 @app.command()
-def threads(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
+def threads(
+    db: DbOption = DEFAULT_DB,
+    json_out: JsonOption = False,
+    min_size: Annotated[
+        int, typer.Option("--min-size", min=1, help="Only threads of this many stories or more.")
+    ] = 1,
+) -> None:
     """List the threads: chains of stories on one developing subject, with their time span."""
     with _open(db, existing=True) as store:
-        found = _threads(store)
+        found = [t for t in _threads(store) if len(t.stories) >= min_size]
         rows = store.thread_memberships()
     if json_out:
         _print_json(
@@ -512,6 +518,8 @@ def threads(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
                 for t in found
             ]
         )
+    elif not found:
+        out.print(f"threads: none of {min_size} stories or more")
     else:
         _print_threads(found)
 
