@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -156,3 +157,52 @@ def test_facts_section_shows_each_fact_once_with_every_wording(comparison: Compa
     ]
     assert "Mayor Lena Hartwig opened the new harbour bridge on Monday." in facts
     assert "<script" not in facts.lower() and "&lt;b&gt;harbour&lt;/b&gt;" in facts  # escaped wording
+
+
+def test_a_fact_lists_a_shared_wording_once_and_pairs_that_differ_alike_together() -> None:
+    from storyline.report import _fact_view
+
+    texts = {"a": "Twelve hurt.", "b": "Fourteen hurt.", "c": "Twelve hurt.", "d": "Twelve hurt."}
+    label = {"a": "A", "b": "B", "c": "C", "d": "D"}
+
+    def ref(p: Any) -> dict[str, Any]:
+        return {"label": label[p.article_id], "text": p.text, "kind": "sentence"}
+
+    class P:
+        def __init__(self, article_id: str) -> None:
+            self.article_id, self.text = article_id, texts[article_id]
+
+    by_key = {(k, 0): P(k) for k in texts}
+    fact = {
+        "fact": 1,
+        "status": "conflicting",
+        "everyone": True,
+        "wording": [{"article": k, "index": 0} for k in ("c", "b", "d", "a")],
+        "differs": [
+            {"a": {"article": "a"}, "b": {"article": "b"}, "numbers": [{"unit": "hurt", "a": 12, "b": 14}]},
+            {"a": {"article": "b"}, "b": {"article": "c"}, "numbers": [{"unit": "hurt", "a": 14, "b": 12}]},
+            {"a": {"article": "d"}, "b": {"article": "b"}, "numbers": [{"unit": "hurt", "a": 12, "b": 14}]},
+        ],
+    }
+    view = _fact_view(fact, label, by_key, ref)  # type: ignore[arg-type]
+    assert [w["label"] for w in view["wording"]] == ["A", "B", "C", "D"]  # version order
+    assert [([r["label"] for r in w["refs"]], w["text"]) for w in view["wordings"]] == [
+        (["A", "C", "D"], "Twelve hurt."),
+        (["B"], "Fourteen hurt."),
+    ]
+    # D / B is read as B / D (14 / 12), the same difference as B / C
+    assert [(d["pairs"], d["value_diff"]) for d in view["differs"]] == [
+        ("A / B", "hurt: 12 / 14"),
+        ("B / C, B / D", "hurt: 14 / 12"),
+    ]
+
+
+def test_a_conflict_shows_a_sentence_worded_alike_once_with_every_badge() -> None:
+    from storyline.report import _with_sayings
+
+    rows = [
+        {"label": label, "text": text, "value": value, "consensus": False}
+        for label, text, value in [("A", "14 hurt.", "14"), ("B", "12 hurt.", "12"), ("C", "14 hurt.", "14")]
+    ]
+    sayings = _with_sayings({"sentences": rows})["sayings"]
+    assert [([b["label"] for b in s["badges"]], s["value"]) for s in sayings] == [(["A", "C"], "14"), (["B"], "12")]

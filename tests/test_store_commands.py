@@ -262,7 +262,19 @@ def test_export_to_stdout_and_bad_arguments(db: str) -> None:
 def test_json_outputs_match_their_shipped_schemas(db: str, tmp_path: Path) -> None:
     from storyline.schemas import schema_names
 
-    assert set(schema_names()) >= {"ingest", "articles", "quarantine", "stories", "show"}
+    assert set(schema_names()) >= {"ingest", "articles", "quarantine", "stories", "show", "threads"}
+    code, out, _ = invoke("threads", "--db", db, "--json")  # threads not run yet: links name the story only
+    assert code == EXIT_OK
+    _validate("threads", json.loads(out))
+    from storyline.pipeline import assign_threads
+
+    with SQLiteStore(db) as store:
+        assign_threads(store)
+    code, out, _ = invoke("threads", "--db", db, "--json")
+    assert code == EXIT_OK
+    threaded = json.loads(out)
+    _validate("threads", threaded)
+    assert any("threshold" in link for t in threaded for link in t["links"])  # checked with evidence
     (tmp_path / "in.jsonl").write_text(json.dumps({"text": GOOD + " new"}) + "\n{bad\n")
     _, out, _ = invoke("ingest", str(tmp_path / "in.jsonl"), "--db", db, "--json")
     _validate("ingest", json.loads(out))
@@ -276,6 +288,7 @@ def test_json_outputs_match_their_shipped_schemas(db: str, tmp_path: Path) -> No
     assert code == EXIT_OK
     shown = json.loads(out)
     _validate("show", shown)
+    assert shown["thread"] and all(m["kind"] for m in shown["members"])
     assert shown["copies"]  # the schema was checked on a story with copy links
     _, out, _ = invoke("quarantine", "--db", db, "--clear", "--json")
     _validate("quarantine-clear", json.loads(out))
@@ -360,3 +373,9 @@ def test_paging_streams_past_a_thousand_rows(tmp_path: Path) -> None:
         found, total = store.find_articles(source="b.example", limit=5, offset=1290)
         assert [a.id for a in found] == b[1290:1295] and total == 1300
         assert list(store.iter_found(offset=5000)) == []
+
+
+def test_an_empty_quarantine_says_so(db: str) -> None:
+    assert invoke("quarantine", "--db", db, "--clear")[0] == EXIT_OK
+    code, out, err = invoke("quarantine", "--db", db)
+    assert code == EXIT_OK and "nothing quarantined in" in err and "source" not in out

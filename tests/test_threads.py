@@ -89,6 +89,8 @@ def test_threads_are_stored_stable_and_shown(tmp_path: Path) -> None:
     big = max(threads, key=lambda t: len(t["stories"]))
     assert big["id"] == first[0]["id"] and len(big["stories"]) == 3  # stable id, grown incrementally
     assert len(threads) == 2
+    chains = json.loads(invoke("threads", "--db", db, "--json", "--min-size", "2")[1])
+    assert [t["id"] for t in chains] == [big["id"]]  # the one-story thread is left out
     stories = json.loads(invoke("stories", "--db", db, "--json")[1])
     assert all(s["thread"] in {t["id"] for t in threads} for s in stories)
     shown = json.loads(invoke("show", big["stories"][1], "--db", db, "--json")[1])
@@ -133,3 +135,26 @@ def test_html_index_groups_stories_by_thread_with_a_timeline(tmp_path: Path) -> 
     # a thread of one story is not listed among the threads (the story list above still has it)
     threads_section = html.split("Threads: stories on one developing subject", 1)[1]
     assert "Kars Steel" not in threads_section and "Kars Steel" in html
+
+
+def test_index_timeline_stacks_dots_of_one_day_and_leaves_undated_stories_off() -> None:
+    from types import SimpleNamespace
+
+    from storyline.report import thread_timelines
+
+    def story(sid: str, day: str | None) -> SimpleNamespace:
+        return SimpleNamespace(id=sid, title=sid, first_published=day, last_published=day, article_ids=["x"])
+
+    stories = [story("a", "2024-05-01"), story("b", "2024-05-01"), story("c", None), story("d", "2024-05-11")]
+    store = SimpleNamespace(
+        list_stories=lambda: stories,
+        thread_memberships=lambda: {s.id: ("th-a", 1.0, {}) for s in stories},
+        merged_threads=lambda: {},
+    )
+    (thread,) = thread_timelines(store, {})  # type: ignore[arg-type]
+    place = {s["title"]: (s["left"], s["level"], s["number"]) for s in thread["stories"]}
+    assert place["a"][:2] == (0.0, 0) and place["b"][:2] == (0.0, 1)  # same day: stacked
+    assert sorted(p[2] for p in place.values()) == [1, 2, 3, 4]  # numbered as the list below
+    assert place["c"][0] is None  # undated: listed, but no dot at the start of the line
+    assert place["d"][:2] == (100.0, 0)
+    assert thread["height"] == 18 * 2 + 4

@@ -330,6 +330,9 @@ def quarantine(
     if json_out:
         _print_json(rows)
         return
+    if not total:
+        console.print(Text(f"nothing quarantined in {db}" + (f" from files matching {source!r}" if source else "")))
+        return
     table = Table(title=f"quarantine of {db}")
     for col in ("source", "position", "reason"):
         table.add_column(col, overflow="fold")
@@ -385,6 +388,11 @@ def boilerplate(
     out.print(table)
     if not rows:
         console.print("nothing recurring learned yet" + (f" for {site!r}" if site else ""))
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """``n`` and the noun, singular for one: "1 story", "3 stories"."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _threads(store: Store) -> list[Any]:
@@ -491,10 +499,16 @@ def stories(
 
 
 @app.command()
-def threads(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
+def threads(
+    db: DbOption = DEFAULT_DB,
+    json_out: JsonOption = False,
+    min_size: Annotated[
+        int, typer.Option("--min-size", min=1, help="Only threads of this many stories or more.")
+    ] = 1,
+) -> None:
     """List the threads: chains of stories on one developing subject, with their time span."""
     with _open(db, existing=True) as store:
-        found = _threads(store)
+        found = [t for t in _threads(store) if len(t.stories) >= min_size]
         rows = store.thread_memberships()
     if json_out:
         _print_json(
@@ -504,6 +518,8 @@ def threads(db: DbOption = DEFAULT_DB, json_out: JsonOption = False) -> None:
                 for t in found
             ]
         )
+    elif not found:
+        out.print(f"threads: none of {min_size} stories or more")
     else:
         _print_threads(found)
 
@@ -528,7 +544,8 @@ def show(
     out.print(Text(row["title"], style="bold").append(f"  ({row['id']})", style="not bold"))
     thread = row.get("thread")
     if thread:
-        line = Text(f"thread {thread['id']} ({thread['stories']} stories): ").append(thread["title"])
+        n = thread["stories"]
+        line = Text(f"thread {thread['id']} ({n} {'story' if n == 1 else 'stories'}): ").append(thread["title"])
         for label in ("previous", "next"):
             if thread[label]:
                 line.append(f"\n  {label}: {thread[label]['id']} ").append(thread[label]["title"])
@@ -854,7 +871,8 @@ class _RunProgress(RunListener):
             _print_threads(found_threads, limit=20)
             console.print(
                 Text(
-                    f"{len(found)} stories in {len(found_threads)} threads; {n_links} copy links "
+                    f"{_count(len(found), 'story', 'stories')} in {_count(len(found_threads), 'thread')}; "
+                    f"{_count(n_links, 'copy link')} "
                     f"({len(so_far.copy_links)} new): `storyline show STORY --db {self.db}`, "
                     f"`storyline threads --db {self.db}`"
                 )

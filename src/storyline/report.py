@@ -191,7 +191,7 @@ def report_context(
             "entities": len(comparison.entities),
         },
         "conflicts": [
-            {
+            _with_sayings({
                 "kind": c.kind,
                 "subject": c.subject,
                 "rule": str(c.evidence.get("rule", "")),
@@ -202,7 +202,7 @@ def report_context(
                     ),
                     key=lambda r: (not r["consensus"], len(r["label"]), r["label"]),
                 ),
-            }
+            })
             for c in comparison.conflicts
         ],
         "entities": [
@@ -223,28 +223,11 @@ def report_context(
             for e in comparison.entities
             if len(e.mentions) > 1 or e.flagged
         ],
-        "timeline": [{"date": d, "entries": timeline[d]} for d in sorted(timeline, key=date_sort_key)],
-        "pair_groups": [{"a": a, "b": b, "pairs": ps} for (a, b), ps in pair_groups.items()],
-        "facts": [
-            {
-                "number": f["fact"],
-                "status": f["status"],
-                "everyone": f["everyone"],
-                "wording": [ref(by_key[(w["article"], w["index"])]) for w in f["wording"]],
-                "differs": [
-                    {
-                        "a": label[d["a"]["article"]],
-                        "b": label[d["b"]["article"]],
-                        "only_a": ", ".join(d.get("only_a", [])),
-                        "only_b": ", ".join(d.get("only_b", [])),
-                        "value_diff": "; ".join(f"{n['unit']}: {n['a']} / {n['b']}" for n in d.get("numbers", []))
-                        + (f"date: {d['dates']['a']} / {d['dates']['b']}" if "dates" in d else ""),
-                    }
-                    for d in f["differs"]
-                ],
-            }
-            for f in facts_to_json(comparison)
+        "timeline": [
+            {"date": d, "entries": _same_rows(timeline[d])} for d in sorted(timeline, key=date_sort_key)
         ],
+        "pair_groups": [{"a": a, "b": b, "pairs": ps} for (a, b), ps in pair_groups.items()],
+        "facts": [_fact_view(f, label, by_key, ref) for f in facts_to_json(comparison)],
         "copies": [
             {
                 "copy": label.get(c.copy, c.copy),
@@ -445,13 +428,116 @@ def thread_timelines(store: Store, files: dict[str, str]) -> list[dict[str, Any]
         first = date.fromisoformat(t.first_published[:10]).toordinal() if t.first_published else None
         last = date.fromisoformat(t.last_published[:10]).toordinal() if t.last_published else None
         span = max(1, (last or 0) - (first or 0))
-        rows = []
-        for sid in t.stories:
+        rows: list[dict[str, Any]] = []
+        placed: list[float] = []
+        for number, sid in enumerate(t.stories, 1):
             s = by_id[sid]
             day = s.first_published[:10] if s.first_published else None
-            left = 100.0 * (date.fromisoformat(day).toordinal() - first) / span if day and first else 0.0
-            rows.append(
-                {"title": s.title, "date": day, "left": round(left, 1), "file": files.get(sid), "size": len(s.article_ids)}
-            )
-        out.append({"title": t.title, "first": t.first_published, "last": t.last_published, "stories": rows})
+            row: dict[str, Any] = {
+                "number": number,
+                "title": s.title,
+                "date": day,
+                "left": None,  # an undated story has no place on the timeline
+                "level": 0,
+                "file": files.get(sid),
+                "size": len(s.article_ids),
+            }
+            if day and first is not None:
+                left = round(100.0 * (date.fromisoformat(day).toordinal() - first) / span, 1)
+                # dots closer than their own width stack upwards instead of hiding each other
+                row["left"], row["level"] = left, sum(1 for p in placed if abs(p - left) < 2.5)
+                placed.append(left)
+            rows.append(row)
+        levels = max((r["level"] for r in rows), default=0) + 1
+        out.append(
+            {
+                "title": t.title,
+                "first": t.first_published,
+                "last": t.last_published,
+                "stories": rows,
+                "height": 18 * levels + 4,
+            }
+        )
     return out
+
+
+def _label_key(label: str) -> tuple[int, str]:
+    """Version labels in their order: A … Z, then AA …"""
+    return (len(label), label)
+
+
+def _pair_key(pair: tuple[str, str]) -> tuple[tuple[int, str], tuple[int, str]]:
+    return (_label_key(pair[0]), _label_key(pair[1]))
+
+
+def _same_rows(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Timeline entries of one date, the ones saying the same thing dated the same way (one
+    sentence told word for word by several versions) as one row with every version's badge."""
+    rows: dict[tuple[str, ...], dict[str, Any]] = {}
+    for e in entries:
+        key = (e["text"], e["kind"], e["expression"], e["rule"], e["reference_note"])
+        if key in rows:
+            rows[key]["badges"].append(e)
+        else:
+            rows[key] = {**e, "badges": [e]}
+    return list(rows.values())
+
+
+def _fact_view(
+    f: dict[str, Any],
+    label: dict[str, str],
+    by_key: dict[tuple[str, int], Passage],
+    ref: Callable[[Passage], dict[str, Any]],
+) -> dict[str, Any]:
+    """One fact for the report: its wordings in version order (a wording several versions share
+    word for word once, with all their badges), and its differences, the pairs of versions that
+    differ the same way on one line."""
+    wording = sorted(
+        (ref(by_key[(w["article"], w["index"])]) for w in f["wording"]), key=lambda r: _label_key(r["label"])
+    )
+    wordings: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in wording:
+        group = wordings.setdefault((r["text"], r["kind"]), {"text": r["text"], "kind": r["kind"], "refs": []})
+        group["refs"].append(r)
+    differs: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+    for d in f["differs"]:
+        a, b = label[d["a"]["article"]], label[d["b"]["article"]]
+        only_a, only_b = ", ".join(d.get("only_a", [])), ", ".join(d.get("only_b", []))
+        numbers = [(n["unit"], str(n["a"]), str(n["b"])) for n in d.get("numbers", [])]
+        dates = (d["dates"]["a"], d["dates"]["b"]) if "dates" in d else None
+        if _label_key(b) < _label_key(a):  # one orientation, so that 14 / 12 and 12 / 14 read alike
+            a, b, only_a, only_b = b, a, only_b, only_a
+            numbers = [(u, y, x) for u, x, y in numbers]
+            dates = (dates[1], dates[0]) if dates else None
+        value_diff = "; ".join(
+            [f"{u}: {x} / {y}" for u, x, y in numbers] + ([f"date: {dates[0]} / {dates[1]}"] if dates else [])
+        )
+        differs.setdefault((value_diff, only_a, only_b), []).append((a, b))
+    return {
+        "number": f["fact"],
+        "status": f["status"],
+        "everyone": f["everyone"],
+        "wording": wording,
+        "wordings": list(wordings.values()),
+        "differs": [
+            {
+                "pairs": ", ".join(f"{a} / {b}" for a, b in sorted(pairs, key=_pair_key)),
+                "a": pairs[0][0] if len(pairs) == 1 else "the first",
+                "b": pairs[0][1] if len(pairs) == 1 else "the second",
+                "value_diff": value_diff,
+                "only_a": only_a,
+                "only_b": only_b,
+            }
+            for (value_diff, only_a, only_b), pairs in differs.items()
+        ],
+    }
+
+
+def _with_sayings(conflict: dict[str, Any]) -> dict[str, Any]:
+    """A conflict with ``sayings``: its sentences, the ones several versions word alike with the
+    same value once, with all their badges (twelve copies of one sentence are one line)."""
+    sayings: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in conflict["sentences"]:
+        key = (str(r["value"]), r["text"], r["consensus"])
+        sayings.setdefault(key, {**r, "badges": []})["badges"].append(r)
+    return {**conflict, "sayings": list(sayings.values())}
