@@ -17,8 +17,9 @@ Independent reports of one event share facts, not structure: their sentences do 
 so in-order alignment coverage, not topical similarity, decides. The original is the earlier
 publication; on a tie or a missing date the evidence votes (scraper markers, agency datelines, credit
 lines, containment, the English side of a translation) and the vote is kept in ``evidence``.
-``settings.precision`` (0..1) moves every threshold at once (see :func:`copy_thresholds`, the table in :mod:`storyline.knob`): higher asks
-for more containment, more aligned sentences, closer sentence pairs and more shared words.
+``settings.precision`` (0..1) moves every threshold at once (see :func:`copy_thresholds` and the
+table in :mod:`storyline.knob`): higher asks for more containment, more aligned sentences, closer
+sentence pairs and more shared words.
 """
 
 from __future__ import annotations

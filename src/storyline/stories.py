@@ -58,8 +58,6 @@ TOP_MEMBERS = 5
 MAX_CANDIDATES = 60
 #: postings kept per word in the candidate index (the most recent)
 MAX_POSTINGS = 200
-#: undated articles kept in the candidate search (the oldest leave first)
-MAX_UNDATED = 50_000
 #: profiles published more than this many story windows before the newest article leave the
 #: candidate search (evicted in chunks of 256, so a few older ones may linger until the next chunk)
 HORIZON_WINDOWS = 2
@@ -291,7 +289,7 @@ class StoryIndex:
         self._lead_rows[p.article_id] = row
         if p.published is None:
             self._undated.append(p.article_id)
-            if len(self._undated) > MAX_UNDATED:
+            if len(self._undated) > self.settings.max_undated_profiles:
                 self._forget([self._undated.popleft()], prune=False)
         elif self._newest is None or p.published > self._newest:
             self._newest = p.published
