@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from storyline.embed import default_embedder
+from storyline.errors import ConfigError
 from storyline.ingest import make_article
 from storyline.models import Article, Assignment
 from storyline.pipeline import assign_stories, ingest, prepare_article
@@ -404,20 +405,17 @@ def test_members_outside_the_window_stay_put_after_a_restart(tmp_path: Path, emb
         assert homes[new.id] == homes[t1.id]
 
 
-def test_undated_articles_beyond_the_cap_are_placed_and_forgotten(
-    monkeypatch: pytest.MonkeyPatch, embedder: FakeEmbedder
-) -> None:
-    import storyline.stories as stories_module
-
-    monkeypatch.setattr(stories_module, "MAX_UNDATED", 3)
+def test_undated_articles_beyond_the_cap_are_placed_and_forgotten(embedder: FakeEmbedder) -> None:
     arts = [article("", text + f" Report {k}.") for k, (_, text) in enumerate(QUAKE_A * 4)]
-    index = StoryIndex()
+    index = StoryIndex(settings=Settings(max_undated_profiles=3))
     for p in profile_articles(arts, embedder=embedder):
         index.add(p)  # the oldest undated profile goes while a newcomer is scored against it
     out = index.consolidate()
     assert {a.article_id for a in out} == {a.id for a in arts}
     assert len(index.profiles) == 3
     assert len(index._lead_ids) <= 2 * len(index.profiles) + 1  # the lead matrix is compacted
+    with pytest.raises(ConfigError, match=r"settings\.max_undated_profiles must be positive"):
+        Settings(max_undated_profiles=0)
 
 
 def test_consolidation_scores_same_language_pairs_with_the_trees_and_cross_lingual_ones_with_the_regression() -> (

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from storyline.cli import EXIT_OK, app
-from storyline.threads import THREAD_MAX_DAYS, StoryText, ThreadIndex, story_text, thread_stories
+from storyline.errors import ConfigError
+from storyline.settings import DEFAULT_SETTINGS, Settings
+from storyline.threads import StoryText, ThreadIndex, story_text, thread_stories
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -46,6 +49,22 @@ def test_stories_of_one_subject_share_a_thread_and_an_unrelated_one_does_not() -
     assert chain.id == "th-s0" and chain.first_published == "2024-05-01" and chain.last_published == "2024-05-29"
 
 
+def test_the_thread_windows_are_settings() -> None:
+    """Two weeks apart: linked under the default gap (21 days), not under a 10-day one; a
+    20-day span bound keeps the third story (28 days after the first) out of the chain."""
+    groups, arts = _stories()
+
+    def chains(settings: Settings) -> list[list[str]]:
+        return sorted(sorted(t.stories) for t in thread_stories(groups, arts, settings=settings))
+
+    assert ["s0", "s1", "s2"] in chains(DEFAULT_SETTINGS)
+    assert all(len(c) == 1 for c in chains(Settings(thread_gap_days=10)))
+    assert ["s0", "s1"] in chains(Settings(thread_max_days=20))
+    for bad in ({"thread_gap_days": -1}, {"thread_max_days": -5}):
+        with pytest.raises(ConfigError, match=rf"settings\.{next(iter(bad))} must be >= 0"):
+            Settings(**bad)
+
+
 def test_every_link_carries_evidence_of_what_both_stories_contain() -> None:
     groups, arts = _stories()
     index = ThreadIndex()
@@ -68,7 +87,7 @@ def test_a_thread_never_spans_more_than_its_bound() -> None:
     assert len(index.members) >= 3
     for members in index.members.values():
         days = [index._dates[s][0] for s in members]
-        assert max(days) - min(days) <= THREAD_MAX_DAYS  # type: ignore[operator]
+        assert max(days) - min(days) <= DEFAULT_SETTINGS.thread_max_days  # type: ignore[operator]
 
 
 def test_threads_are_stored_stable_and_shown(tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
+from . import knob
 from .dates import find_dates
 from .entities import fold
 from .errors import StorylineError
@@ -379,12 +380,12 @@ def fact_models() -> FactModels:
 
 def story_threshold(settings: Settings = DEFAULT_SETTINGS) -> float:
     """The in-story fact probability two sentences need to be one fact; moves with ``settings.precision``."""
-    return min(0.99, max(0.05, fact_models().story_threshold + 0.4 * (settings.precision - 0.5)))
+    return knob.shift("align.story_fact", settings.precision, fact_models().story_threshold)
 
 
 def same_fact_threshold(settings: Settings = DEFAULT_SETTINGS) -> float:
     """The probability a pair needs to be called the same fact; moves with ``settings.precision``."""
-    return 0.35 + 0.3 * settings.precision
+    return knob.dial("align.same_fact", settings.precision)
 
 
 def _same_value(a: Quantity, b: Quantity) -> bool:

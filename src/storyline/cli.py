@@ -936,7 +936,7 @@ def _assign(db: Path, settings: Settings, *, quiet: bool = False) -> int:
             settings=settings,
             on_progress=lambda n, total: progress.update(task, completed=n, total=total),
         )
-        assign_threads(store)
+        assign_threads(store, settings=settings)
     return len(done)
 
 

@@ -17,8 +17,9 @@ Independent reports of one event share facts, not structure: their sentences do 
 so in-order alignment coverage, not topical similarity, decides. The original is the earlier
 publication; on a tie or a missing date the evidence votes (scraper markers, agency datelines, credit
 lines, containment, the English side of a translation) and the vote is kept in ``evidence``.
-``settings.precision`` (0..1) moves every threshold at once (see :func:`copy_thresholds`): higher asks
-for more containment, more aligned sentences, closer sentence pairs and more shared words.
+``settings.precision`` (0..1) moves every threshold at once (see :func:`copy_thresholds` and the
+table in :mod:`storyline.knob`): higher asks for more containment, more aligned sentences, closer
+sentence pairs and more shared words.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import numpy.typing as npt
 from rapidfuzz.distance import Indel
 from rapidfuzz.process import cdist
 
+from . import knob
 from .errors import StorylineError
 from .models import Article, CopyLink, CopyType
 from .settings import DEFAULT_SETTINGS, Settings
@@ -205,24 +207,25 @@ class CopyThresholds:
     min_aligned: int
 
 
-#: (lowest, highest) value of each threshold: precision 0 takes the first, 1 the second
-_RANGES: dict[str, tuple[float, float]] = {
-    "wire_containment": (0.60, 0.85),
-    "wire_jaccard": (0.25, 0.50),
-    "align_same": (0.60, 0.80),
-    "align_cross": (0.50, 0.70),
-    "coverage": (0.55, 0.85),
-    "spun_similarity": (0.75, 0.90),
-    "spun_lexical": (0.35, 0.60),
-    "translated_similarity": (0.65, 0.80),
-}
+#: the thresholds that are dials of the precision knob (``copies.<name>`` in :data:`storyline.knob.KNOB`)
+_DIALS = (
+    "wire_containment",
+    "wire_jaccard",
+    "align_same",
+    "align_cross",
+    "coverage",
+    "spun_similarity",
+    "spun_lexical",
+    "translated_similarity",
+)
 
 
 def copy_thresholds(settings: Settings = DEFAULT_SETTINGS) -> CopyThresholds:
-    """The thresholds in force for ``settings.precision`` (0 = link generously, 1 = only sure copies)."""
+    """The thresholds in force for ``settings.precision`` (0 = link generously, 1 = only sure copies),
+    read off the precision knob's table (:data:`storyline.knob.KNOB`, entries ``copies.*``)."""
     p = settings.precision
-    values = {name: round(lo + p * (hi - lo), 4) for name, (lo, hi) in _RANGES.items()}
-    return CopyThresholds(precision=p, min_aligned=2 + round(2 * p), **values)
+    values = {name: knob.dial(f"copies.{name}", p) for name in _DIALS}
+    return CopyThresholds(precision=p, min_aligned=knob.steps("copies.min_aligned", p), **values)
 
 
 # --------------------------------------------------------------------------- per-article features

@@ -141,7 +141,7 @@ def evaluate_stories(
         from .threads import thread_stories
 
         by_id = {a.id: a for a in articles}
-        thread_of = {s: t.id for t in thread_stories(stories, by_id) for s in t.stories}
+        thread_of = {s: t.id for t in thread_stories(stories, by_id, settings=settings) for s in t.stories}
         gold_threads = {doc: str(row.get("thread", "story:" + str(row["story"]))) for doc, row in rows.items()}
         scores["threads"] = clustering_scores({d: thread_of[s] for d, s in predicted.items()}, gold_threads)
     if by_month:

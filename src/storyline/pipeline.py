@@ -257,7 +257,7 @@ def assign_stories(
     return done
 
 
-def assign_threads(store: Store) -> list[Thread]:
+def assign_threads(store: Store, *, settings: Settings = DEFAULT_SETTINGS) -> list[Thread]:
     """Put every story of the store that is in no thread yet into one, incrementally.
 
     The threads stored are restored as they are (stable ids); the rows of stories merged away
@@ -266,7 +266,7 @@ def assign_threads(store: Store) -> list[Thread]:
     """
     from datetime import date, timedelta
 
-    from .threads import THREAD_GAP_DAYS, StoryText, ThreadIndex, build_threads, story_text
+    from .threads import StoryText, ThreadIndex, build_threads, story_text
 
     stories = store.list_stories()
     stored = store.thread_memberships()
@@ -276,7 +276,7 @@ def assign_threads(store: Store) -> list[Thread]:
     # words are not read (their dates still bound their threads' spans).
     try:
         horizon = (
-            (date.fromisoformat(min(starts)) - timedelta(days=THREAD_GAP_DAYS)).isoformat()
+            (date.fromisoformat(min(starts)) - timedelta(days=settings.thread_gap_days)).isoformat()
             if starts
             else None
         )
@@ -295,7 +295,7 @@ def assign_threads(store: Store) -> list[Thread]:
             )
     current = set(texts)
     dropped = [s for s in stored if s not in current]
-    index = ThreadIndex()
+    index = ThreadIndex(settings=settings)
     merged = store.merged_threads()
     for story_id in sorted(current & set(stored), key=lambda s: (texts[s].first_published or "", s)):
         thread = stored[story_id][0]
@@ -479,7 +479,7 @@ def run(
     )
     merged = store.merged_stories()
     opened = (a.story_id for a in placed if a.opened and a.story_id not in merged)
-    threads = assign_threads(store)
+    threads = assign_threads(store, settings=settings)
     result = replace(
         result, placed=len(placed), new_stories=tuple(dict.fromkeys(opened)), threads=len(threads)
     )

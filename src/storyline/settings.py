@@ -51,6 +51,15 @@ class Settings:
     #: the hard bound on a story's time span: its dated articles lie at most this many days
     #: apart, first to last (a story is one event; later developments go to its thread)
     story_window_days: int = 4
+    #: undated articles kept in the story candidate search (the oldest leave first): bounds memory
+    max_undated_profiles: int = 50_000
+
+    # --- threads (see storyline.threads) -------------------------------------
+    #: a story links to thread stories published at most this many days before or after it
+    thread_gap_days: int = 21
+    #: a thread's first and last stories lie at most this many days apart; a story beyond opens
+    #: a new thread (a year-long subject is several threads, each of a season)
+    thread_max_days: int = 120
 
     def __post_init__(self) -> None:
         for name in (
@@ -61,6 +70,7 @@ class Settings:
             "boilerplate_site_min",
             "boilerplate_corpus_min",
             "boilerplate_horizon",
+            "max_undated_profiles",
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"settings.{name} must be positive, got {getattr(self, name)!r}")
@@ -70,6 +80,9 @@ class Settings:
             raise ConfigError(f"settings.workers must be >= 0 (0: one per core), got {self.workers!r}")
         if self.story_window_days < 0:
             raise ConfigError(f"settings.story_window_days must be >= 0, got {self.story_window_days!r}")
+        for name in ("thread_gap_days", "thread_max_days"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"settings.{name} must be >= 0, got {getattr(self, name)!r}")
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some options changed (validated like a new object)."""

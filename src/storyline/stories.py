@@ -22,7 +22,7 @@ onto story ids. Story ids are stable: ``st-`` and the id of the article that ope
 story; a merged story's id leads to the story that absorbed it.
 
 The one knob, ``settings.precision`` (0..1), moves the join and merge thresholds and the
-cohesion rule together.
+cohesion rule together (the table and its bounds: :mod:`storyline.knob`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from . import knob
 from .models import Article, Assignment
 from .profiles import (
     FEATURES,
@@ -57,8 +58,6 @@ TOP_MEMBERS = 5
 MAX_CANDIDATES = 60
 #: postings kept per word in the candidate index (the most recent)
 MAX_POSTINGS = 200
-#: undated articles kept in the candidate search (the oldest leave first)
-MAX_UNDATED = 50_000
 #: profiles published more than this many story windows before the newest article leave the
 #: candidate search (evicted in chunks of 256, so a few older ones may linger until the next chunk)
 HORIZON_WINDOWS = 2
@@ -218,29 +217,30 @@ class StoryIndex:
             return True
         return max(span[1], hi) - min(span[0], lo) <= self.max_span
 
-    def _knob(self, value: float, slope: float, low: float, high: float) -> float:
-        """A model setting moved by the precision knob (unchanged at 0.5), kept in [low, high]."""
-        return min(high, max(low, value + (self.settings.precision - 0.5) * slope))
+    def _knob(self, name: str, learned: float) -> float:
+        """A model setting moved by the precision knob (entry ``name`` of :data:`storyline.knob.KNOB`,
+        unchanged at 0.5)."""
+        return knob.shift(name, self.settings.precision, learned)
 
     @property
     def threshold(self) -> float:
         """The join threshold after the precision knob: the model's own at precision 0.5."""
-        return self._knob(self.model.threshold, 0.5, 0.05, 0.95)
+        return self._knob("stories.join", self.model.threshold)
 
     @property
     def merge_threshold(self) -> float:
         """The average linkage at which consolidation merges clusters, after the knob."""
-        return self._knob(self.model.merge_threshold, 0.5, 0.05, 0.95)
+        return self._knob("stories.merge", self.model.merge_threshold)
 
     @property
     def cohesion(self) -> float:
         """How much of their own cohesion two established clusters must match to merge, after the knob."""
-        return self._knob(self.model.cohesion, 0.6, 0.0, 0.9)
+        return self._knob("stories.cohesion", self.model.cohesion)
 
     @property
     def fragment_cohesion(self) -> float:
         """The share of its own cohesion a fragment must match to join, after the knob."""
-        return self._knob(self.model.fragment_cohesion, 0.6, 0.0, 0.9)
+        return self._knob("stories.fragment_cohesion", self.model.fragment_cohesion)
 
     # ------------------------------------------------------------------ state
     def restore(self, profile: Profile, story_id: str) -> None:
@@ -289,7 +289,7 @@ class StoryIndex:
         self._lead_rows[p.article_id] = row
         if p.published is None:
             self._undated.append(p.article_id)
-            if len(self._undated) > MAX_UNDATED:
+            if len(self._undated) > self.settings.max_undated_profiles:
                 self._forget([self._undated.popleft()], prune=False)
         elif self._newest is None or p.published > self._newest:
             self._newest = p.published
@@ -428,9 +428,9 @@ class StoryIndex:
                         feats = pair_features(p, q, self.idf)
                         probs[m] = self.model.probability(
                             feats,
-                same_language=p.language == q.language,
-                days_apart=days_apart(p, q),
-                prior=conflict_prior(p, q),
+                            same_language=p.language == q.language,
+                            days_apart=days_apart(p, q),
+                            prior=conflict_prior(p, q),
                         )
                         details[m] = feats
                 if recent and sum(probs[m] for m in recent) / len(recent) < WHOLE_STORY * threshold:

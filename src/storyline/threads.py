@@ -5,9 +5,9 @@ the fall of Kabul, the evacuation. Each story is summarised by the readable name
 (capitalised words) and content words of its members' titles and leads. A story joins the
 thread holding the story it resembles most (tf-idf cosine of those words, names counting
 double, idf over the stories seen) among the thread's stories published at most
-:data:`THREAD_GAP_DAYS` before or after it, when that similarity reaches
+``settings.thread_gap_days`` before or after it, when that similarity reaches
 :data:`THREAD_THRESHOLD` and the thread would not then span more than
-:data:`THREAD_MAX_DAYS`; else it opens a thread of its own (most threads hold one story).
+``settings.thread_max_days``; else it opens a thread of its own (most threads hold one story).
 When a story binds two threads that well, they merge: the one with more stories keeps its id,
 the other's id is kept as merged into it.
 
@@ -26,12 +26,8 @@ from datetime import date
 from typing import Any
 
 from .profiles import _STOPWORDS, _WORD, _names
+from .settings import DEFAULT_SETTINGS, Settings
 
-#: a story links to thread stories published at most this many days apart
-THREAD_GAP_DAYS = 21
-#: a thread's first and last stories are at most this many days apart; a story beyond opens a
-#: new thread (a year-long subject is several threads, each of a season)
-THREAD_MAX_DAYS = 120
 #: the similarity at which a story joins a thread (chosen on bench/allsides.py's thread gold)
 THREAD_THRESHOLD = 0.3
 #: names weigh this much more than other words
@@ -113,7 +109,8 @@ def story_words(story: StoryText) -> tuple[Counter[str], Counter[str]]:
 class ThreadIndex:
     """Incremental threading: restore the threads a store holds, add new stories one by one."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, settings: Settings = DEFAULT_SETTINGS) -> None:
+        self.settings = settings
         self.thread_of: dict[str, str] = {}
         self.members: dict[str, list[str]] = {}
         self.merged_into: dict[str, str] = {}
@@ -187,7 +184,7 @@ class ThreadIndex:
     def _span_ok(self, thread: str, story: str, other: str | None = None) -> bool:
         dated = [d for s in [*self.members[thread], story, *(self.members[other] if other else [])]
                  for d in self._dates[s] if d is not None]
-        return not dated or max(dated) - min(dated) <= THREAD_MAX_DAYS
+        return not dated or max(dated) - min(dated) <= self.settings.thread_max_days
 
     def add(self, story: StoryText) -> ThreadLink:
         """Put one new story into a thread (its own, a matching one, or two merged)."""
@@ -201,7 +198,7 @@ class ThreadIndex:
             if other not in self._bags:
                 continue
             gap = self._gap(sid, other)
-            if gap is not None and gap > THREAD_GAP_DAYS:
+            if gap is not None and gap > self.settings.thread_gap_days:
                 continue
             score = self.similarity(sid, other)[0]
             if score > best.get(thread, (-1.0, ""))[0]:
@@ -280,12 +277,12 @@ def build_threads(
 
 
 def thread_stories(
-    groups: Mapping[str, Sequence[str]], articles: Mapping[str, Any]
+    groups: Mapping[str, Sequence[str]], articles: Mapping[str, Any], *, settings: Settings = DEFAULT_SETTINGS
 ) -> list[Thread]:
     """Thread a batch of stories from scratch (story id → member article ids; articles by id,
     with ``title``, ``text`` and ``published``), in order of first publication."""
     texts = {sid: story_text(sid, [articles[m] for m in ms]) for sid, ms in groups.items()}
-    index = ThreadIndex()
+    index = ThreadIndex(settings=settings)
     for sid in sorted(texts, key=lambda s: (texts[s].first_published or "", s)):
         index.add(texts[sid])
     return build_threads(index, texts)
