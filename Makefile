@@ -19,6 +19,7 @@ run: setup
 
 lint: setup
 	$(VENV)/bin/ruff check
+	$(VENV)/bin/ruff format --check
 	$(VENV)/bin/mypy
 
 test: lint

@@ -37,7 +37,14 @@ def scores(predicted: dict[str, str], gold: dict[str, str], ids: list[str]) -> d
     p = [predicted[i] for i in ids]
     g = [gold[i] for i in ids]
     b, pw = bcubed(p, g), pairwise(p, g)
-    return {"b_p": b["p"], "b_r": b["r"], "b_f1": b["f1"], "pw_p": pw["p"], "pw_r": pw["r"], "pw_f1": pw["f1"]}
+    return {
+        "b_p": b["p"],
+        "b_r": b["r"],
+        "b_f1": b["f1"],
+        "pw_p": pw["p"],
+        "pw_r": pw["r"],
+        "pw_f1": pw["f1"],
+    }
 
 
 def baseline(rows: list[dict[str, str]], cut: float) -> dict[str, str]:
@@ -68,7 +75,9 @@ def line(name: str, s: dict[str, float]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("gold")
     parser.add_argument("--threads", help="thread gold: JSON lines {thread, stories: [story ids]}")
     parser.add_argument("--errors", type=int, default=0, help="print the N largest wrong merges")
@@ -101,7 +110,9 @@ def main() -> None:
     best = max(cut_f1, key=cut_f1.__getitem__)
     base = base_by_cut[best]
 
-    print(f"{len(ids)} articles, {len(set(gold.values()))} stories; storyline {elapsed:.1f} s (with embedding)")
+    print(
+        f"{len(ids)} articles, {len(set(gold.values()))} stories; storyline {elapsed:.1f} s (with embedding)"
+    )
     print(f"baseline cut (cosine distance) chosen on {'+'.join(TUNE_MONTHS)}: {best}")
     for label, subset in (("all", ids), ("tuning (Apr-May)", tune), ("held-out (Jun-Jul)", held)):
         print(line(f"storyline {label}", scores(ours, gold, subset)))
@@ -109,7 +120,9 @@ def main() -> None:
     for m in sorted(set(month.values())):
         subset = [i for i in ids if month[i] == m]
         o, b = scores(ours, gold, subset), scores(base, gold, subset)
-        print(f"  {m}: {len(subset):>4} articles  storyline BCubed F1 {o['b_f1']:.3f}  baseline {b['b_f1']:.3f}")
+        print(
+            f"  {m}: {len(subset):>4} articles  storyline BCubed F1 {o['b_f1']:.3f}  baseline {b['b_f1']:.3f}"
+        )
     print(f"widest predicted story: {span_days(ours, day)} days (gold: {span_days(gold, day)} days)")
 
     if args.errors:

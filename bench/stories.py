@@ -204,8 +204,14 @@ def generate_hard(n: int, path: Path, seed: int = 5) -> tuple[dict[str, str], di
     cities = [name(rng, 3) for _ in range(CITIES)]
     kinds = [*KINDS, "flood", "protest"]
     extra = {
-        "flood": ("Floods in {place} forced {n3},000 people from their homes on {weekday}", ["river", "levee", "rain", "rescue", "water", "evacuation", "sandbags", "dam"]),
-        "protest": ("Thousands marched in {place} on {weekday} against plans by {org}, organiser {person} said", ["march", "crowd", "banners", "police", "rally", "slogans", "square", "petition"]),
+        "flood": (
+            "Floods in {place} forced {n3},000 people from their homes on {weekday}",
+            ["river", "levee", "rain", "rescue", "water", "evacuation", "sandbags", "dam"],
+        ),
+        "protest": (
+            "Thousands marched in {place} on {weekday} against plans by {org}, organiser {person} said",
+            ["march", "crowd", "banners", "police", "rally", "slogans", "square", "petition"],
+        ),
     }
     gold: dict[str, str] = {}
     thread: dict[str, str] = {}
@@ -218,7 +224,9 @@ def generate_hard(n: int, path: Path, seed: int = 5) -> tuple[dict[str, str], di
         kind = rng.choice(kinds)
         day = start + timedelta(days=rng.randrange(365))
         facts: dict[str, object] = {
-            "n1": rng.randint(4, 7), "n2": rng.randint(0, 9), "n3": rng.randint(2, 90),
+            "n1": rng.randint(4, 7),
+            "n2": rng.randint(0, 9),
+            "n3": rng.randint(2, 90),
             "place": rng.choice(cities),
             "org": name(rng) + " " + rng.choice(["Group", "Industries", "Corp"]),
             "org2": name(rng) + " Holdings",
@@ -239,14 +247,18 @@ def generate_hard(n: int, path: Path, seed: int = 5) -> tuple[dict[str, str], di
             details = [name(rng, 3).lower() for _ in range(12)]
             lead_text = lead.format(**facts_)
             if story_.endswith("f"):
-                lead_text = f"Days after the {kind_} in {facts_['place']}, " + lead_text[0].lower() + lead_text[1:]
+                lead_text = (
+                    f"Days after the {kind_} in {facts_['place']}, " + lead_text[0].lower() + lead_text[1:]
+                )
             for k in range(5):
                 if len(rows) >= n:
                     break
                 sentences = [lead_text + "."]
                 while sum(len(x.split()) for x in sentences) < 300:
                     words = (
-                        rng.sample(vocab, 2) + rng.sample(details, 2) + rng.sample(FILLER, 3)
+                        rng.sample(vocab, 2)
+                        + rng.sample(details, 2)
+                        + rng.sample(FILLER, 3)
                         + rng.choices(vocabulary, cum_weights=cum_weights, k=rng.randint(6, 12))
                     )
                     rng.shuffle(words)

@@ -22,7 +22,12 @@ from storyline.kinds import article_kind
         ("", "ANALYSIS: what the flood means", "Text here.", "analysis"),
         ("", "Flood", "Analysis by Jo Doe: the flood shows", "analysis"),
         # a word inside a slug or title that is not a section or a label
-        ("https://news.example/2024/05/01/columnist-wins-prize", "Olivia, live at the arena", "Text.", "report"),
+        (
+            "https://news.example/2024/05/01/columnist-wins-prize",
+            "Olivia, live at the arena",
+            "Text.",
+            "report",
+        ),
         ("https://news.example/delivery-drones", "Delivery drones", "Text.", "report"),
     ],
 )

@@ -122,4 +122,3 @@ def test_the_graph_reads_every_kind_of_import(tmp_path: Path, source: str, expec
 def test_a_cycle_is_found() -> None:
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set(), "c": {"b"}}) is None
-

@@ -205,4 +205,7 @@ def test_a_conflict_shows_a_sentence_worded_alike_once_with_every_badge() -> Non
         for label, text, value in [("A", "14 hurt.", "14"), ("B", "12 hurt.", "12"), ("C", "14 hurt.", "14")]
     ]
     sayings = _with_sayings({"sentences": rows})["sayings"]
-    assert [([b["label"] for b in s["badges"]], s["value"]) for s in sayings] == [(["A", "C"], "14"), (["B"], "12")]
+    assert [([b["label"] for b in s["badges"]], s["value"]) for s in sayings] == [
+        (["A", "C"], "14"),
+        (["B"], "12"),
+    ]

@@ -27,11 +27,27 @@ class _A:
 
 
 SUBJECT = [
-    ("2024-05-01", "Marrow Vale council votes on Ostin bridge closure", "The Marrow Vale council under mayor Ilse Brandt voted to close the Ostin bridge over cracks."),
-    ("2024-05-15", "Ostin bridge repairs: Marrow Vale hires engineers", "Mayor Ilse Brandt said Marrow Vale hired engineers to repair the Ostin bridge cracks."),
-    ("2024-05-29", "Ostin bridge reopens in Marrow Vale", "The Ostin bridge reopened after repairs, mayor Ilse Brandt of Marrow Vale said."),
+    (
+        "2024-05-01",
+        "Marrow Vale council votes on Ostin bridge closure",
+        "The Marrow Vale council under mayor Ilse Brandt voted to close the Ostin bridge over cracks.",
+    ),
+    (
+        "2024-05-15",
+        "Ostin bridge repairs: Marrow Vale hires engineers",
+        "Mayor Ilse Brandt said Marrow Vale hired engineers to repair the Ostin bridge cracks.",
+    ),
+    (
+        "2024-05-29",
+        "Ostin bridge reopens in Marrow Vale",
+        "The Ostin bridge reopened after repairs, mayor Ilse Brandt of Marrow Vale said.",
+    ),
 ]
-OTHER = ("2024-05-10", "Kars Steel profits rise", "Kars Steel said quarterly profits rose on strong demand from carmakers in Yenikoy.")
+OTHER = (
+    "2024-05-10",
+    "Kars Steel profits rise",
+    "Kars Steel said quarterly profits rose on strong demand from carmakers in Yenikoy.",
+)
 
 
 def _stories() -> tuple[dict[str, list[str]], dict[str, _A]]:
@@ -46,7 +62,9 @@ def test_stories_of_one_subject_share_a_thread_and_an_unrelated_one_does_not() -
     assert of["s0"] == of["s1"] == of["s2"] != of["s3"]
     assert sorted(s for t in threads for s in t.stories) == sorted(groups)  # each story in exactly one
     chain = next(t for t in threads if "s0" in t.stories)
-    assert chain.id == "th-s0" and chain.first_published == "2024-05-01" and chain.last_published == "2024-05-29"
+    assert (
+        chain.id == "th-s0" and chain.first_published == "2024-05-01" and chain.last_published == "2024-05-29"
+    )
 
 
 def test_the_thread_windows_are_settings() -> None:
@@ -83,7 +101,15 @@ def test_a_thread_never_spans_more_than_its_bound() -> None:
     start = date(2024, 1, 1)
     for week in range(60):  # the same subject every week for more than a year
         day = (start + timedelta(days=7 * week)).isoformat()
-        index.add(StoryText(f"s{week}", "Ostin bridge works", (f"Ostin bridge works in Marrow Vale, week {week}.",), day, day))
+        index.add(
+            StoryText(
+                f"s{week}",
+                "Ostin bridge works",
+                (f"Ostin bridge works in Marrow Vale, week {week}.",),
+                day,
+                day,
+            )
+        )
     assert len(index.members) >= 3
     for members in index.members.values():
         days = [index._dates[s][0] for s in members]
@@ -92,7 +118,10 @@ def test_a_thread_never_spans_more_than_its_bound() -> None:
 
 def test_threads_are_stored_stable_and_shown(tmp_path: Path) -> None:
     corpus = tmp_path / "c.jsonl"
-    rows = [{"title": t, "text": x + " " + x, "date": d, "url": f"https://o{i}.example/{i}"} for i, (d, t, x) in enumerate([*SUBJECT, OTHER])]
+    rows = [
+        {"title": t, "text": x + " " + x, "date": d, "url": f"https://o{i}.example/{i}"}
+        for i, (d, t, x) in enumerate([*SUBJECT, OTHER])
+    ]
     corpus.write_text("\n".join(json.dumps(r) for r in rows[:2]) + "\n")
     db = str(tmp_path / "s.db")
     assert invoke("run", str(corpus), "--db", db, "--no-reports")[0] == EXIT_OK
@@ -121,7 +150,14 @@ def test_threads_are_stored_stable_and_shown(tmp_path: Path) -> None:
 def test_eval_stories_scores_threads_and_months(tmp_path: Path) -> None:
     gold = tmp_path / "gold.jsonl"
     rows = [
-        {"doc_id": f"d{i}", "story": f"s{i}", "thread": "bridge" if i < 3 else "steel", "title": t, "text": x, "date": d}
+        {
+            "doc_id": f"d{i}",
+            "story": f"s{i}",
+            "thread": "bridge" if i < 3 else "steel",
+            "title": t,
+            "text": x,
+            "date": d,
+        }
         for i, (d, t, x) in enumerate([*SUBJECT, OTHER])
     ]
     gold.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
@@ -137,7 +173,9 @@ def test_eval_stories_scores_threads_and_months(tmp_path: Path) -> None:
 
 def test_html_index_groups_stories_by_thread_with_a_timeline(tmp_path: Path) -> None:
     corpus = tmp_path / "c.jsonl"
-    subject = [(d, t.replace("Ostin bridge reopens", "<b>Ostin</b> bridge reopens"), x) for d, t, x in SUBJECT]
+    subject = [
+        (d, t.replace("Ostin bridge reopens", "<b>Ostin</b> bridge reopens"), x) for d, t, x in SUBJECT
+    ]
     rows = [
         {"title": t, "text": x + " " + x, "date": d, "url": f"https://o{i}.example/{i}"}
         for i, (d, t, x) in enumerate([*subject, OTHER])

@@ -331,7 +331,9 @@ def quarantine(
         _print_json(rows)
         return
     if not total:
-        console.print(Text(f"nothing quarantined in {db}" + (f" from files matching {source!r}" if source else "")))
+        console.print(
+            Text(f"nothing quarantined in {db}" + (f" from files matching {source!r}" if source else ""))
+        )
         return
     table = Table(title=f"quarantine of {db}")
     for col in ("source", "position", "reason"):
@@ -545,7 +547,9 @@ def show(
     thread = row.get("thread")
     if thread:
         n = thread["stories"]
-        line = Text(f"thread {thread['id']} ({n} {'story' if n == 1 else 'stories'}): ").append(thread["title"])
+        line = Text(f"thread {thread['id']} ({n} {'story' if n == 1 else 'stories'}): ").append(
+            thread["title"]
+        )
         for label in ("previous", "next"):
             if thread[label]:
                 line.append(f"\n  {label}: {thread[label]['id']} ").append(thread[label]["title"])

@@ -142,14 +142,17 @@ def evaluate_stories(
 
         by_id = {a.id: a for a in articles}
         thread_of = {s: t.id for t in thread_stories(stories, by_id, settings=settings) for s in t.stories}
-        gold_threads = {doc: str(row.get("thread", "story:" + str(row["story"]))) for doc, row in rows.items()}
+        gold_threads = {
+            doc: str(row.get("thread", "story:" + str(row["story"]))) for doc, row in rows.items()
+        }
         scores["threads"] = clustering_scores({d: thread_of[s] for d, s in predicted.items()}, gold_threads)
     if by_month:
         months: dict[str, list[str]] = defaultdict(list)
         for doc, row in rows.items():
             months[str(row.get("date") or "")[:7] or "undated"].append(doc)
         scores["months"] = {
-            month: clustering_scores(predicted, {d: gold[d] for d in docs}) for month, docs in sorted(months.items())
+            month: clustering_scores(predicted, {d: gold[d] for d in docs})
+            for month, docs in sorted(months.items())
         }
     return scores
 

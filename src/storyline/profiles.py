@@ -478,8 +478,11 @@ def conflicts(a: Profile, b: Profile) -> list[str]:
     out = []
     if a.lead_numbers and b.lead_numbers and not a.lead_numbers & b.lead_numbers:
         out.append("lead_numbers")
-    if a.lead_names and b.lead_names and _names_outside(a.lead_names, b.names) and _names_outside(
-        b.lead_names, a.names
+    if (
+        a.lead_names
+        and b.lead_names
+        and _names_outside(a.lead_names, b.names)
+        and _names_outside(b.lead_names, a.names)
     ):
         out.append("lead_names")
     return out

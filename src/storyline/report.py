@@ -191,18 +191,20 @@ def report_context(
             "entities": len(comparison.entities),
         },
         "conflicts": [
-            _with_sayings({
-                "kind": c.kind,
-                "subject": c.subject,
-                "rule": str(c.evidence.get("rule", "")),
-                "sentences": sorted(
-                    (
-                        {**ref(p), "value": v, "consensus": c.kind == "name" and k == 0}
-                        for k, (p, v) in enumerate(zip(c.sentences, c.values, strict=True))
+            _with_sayings(
+                {
+                    "kind": c.kind,
+                    "subject": c.subject,
+                    "rule": str(c.evidence.get("rule", "")),
+                    "sentences": sorted(
+                        (
+                            {**ref(p), "value": v, "consensus": c.kind == "name" and k == 0}
+                            for k, (p, v) in enumerate(zip(c.sentences, c.values, strict=True))
+                        ),
+                        key=lambda r: (not r["consensus"], len(r["label"]), r["label"]),
                     ),
-                    key=lambda r: (not r["consensus"], len(r["label"]), r["label"]),
-                ),
-            })
+                }
+            )
             for c in comparison.conflicts
         ],
         "entities": [
@@ -497,7 +499,9 @@ def _fact_view(
     )
     wordings: dict[tuple[str, str], dict[str, Any]] = {}
     for r in wording:
-        group = wordings.setdefault((r["text"], r["kind"]), {"text": r["text"], "kind": r["kind"], "refs": []})
+        group = wordings.setdefault(
+            (r["text"], r["kind"]), {"text": r["text"], "kind": r["kind"], "refs": []}
+        )
         group["refs"].append(r)
     differs: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
     for d in f["differs"]:

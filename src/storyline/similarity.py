@@ -400,7 +400,9 @@ def _shared_entities(typed: dict[str, str], pool: list[str]) -> list[str]:
         entities[entity].append(token)
     shared = []
     for entity in entities:
-        words = [_fold(m.group()) for m in _NAME.finditer(entity) if m.group()[0].isupper() and len(m.group()) > 1]
+        words = [
+            _fold(m.group()) for m in _NAME.finditer(entity) if m.group()[0].isupper() and len(m.group()) > 1
+        ]
         if words and len(_matched(words, pool)) == len(words):
             shared.append(entity)
     return sorted(shared)

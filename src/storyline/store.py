@@ -903,7 +903,13 @@ class SQLiteStore(Store):
                 self._db.execute(
                     "INSERT OR REPLACE INTO thread_members (story_id, thread_id, score, evidence, joined_at) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    (link.story_id, link.thread_id, link.score, json.dumps(link.evidence, ensure_ascii=False), now),
+                    (
+                        link.story_id,
+                        link.thread_id,
+                        link.score,
+                        json.dumps(link.evidence, ensure_ascii=False),
+                        now,
+                    ),
                 )
 
     # ------------------------------------------------------------------ copies

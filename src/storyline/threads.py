@@ -182,8 +182,12 @@ class ThreadIndex:
         return max(0, fa - lb, fb - la)
 
     def _span_ok(self, thread: str, story: str, other: str | None = None) -> bool:
-        dated = [d for s in [*self.members[thread], story, *(self.members[other] if other else [])]
-                 for d in self._dates[s] if d is not None]
+        dated = [
+            d
+            for s in [*self.members[thread], story, *(self.members[other] if other else [])]
+            for d in self._dates[s]
+            if d is not None
+        ]
         return not dated or max(dated) - min(dated) <= self.settings.thread_max_days
 
     def add(self, story: StoryText) -> ThreadLink:
@@ -226,7 +230,9 @@ class ThreadIndex:
         merged = []
         for t2, _s2, _o2 in ranked[1:]:
             if t2 in self.members and t2 != thread and self._span_ok(thread, sid, t2):
-                keep, drop = (thread, t2) if len(self.members[thread]) >= len(self.members[t2]) else (t2, thread)
+                keep, drop = (
+                    (thread, t2) if len(self.members[thread]) >= len(self.members[t2]) else (t2, thread)
+                )
                 for s in self.members.pop(drop):
                     self.thread_of[s] = keep
                     self.members[keep].append(s)
@@ -302,11 +308,13 @@ def story_text(story_id: str, members: Iterable[Any], *, lead_chars: int = 400) 
     )
 
 
-def stored_threads(stories: Sequence[Any], memberships: Mapping[str, tuple[str, float, Any]],
-                   merged: Mapping[str, str]) -> list[Thread]:
+def stored_threads(
+    stories: Sequence[Any], memberships: Mapping[str, tuple[str, float, Any]], merged: Mapping[str, str]
+) -> list[Thread]:
     """The threads of a store, read back: ``stories`` as ``list_stories`` gives them, the thread
     rows and the thread merges. A story with no thread row yet (threads not run since it
     appeared) is a thread of its own, ``th-`` and its id."""
+
     def current(thread: str) -> str:
         seen = {thread}
         while thread in merged and merged[thread] not in seen:
