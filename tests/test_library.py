@@ -104,3 +104,13 @@ def test_a_second_run_continues_and_writes_reports(tmp_path: Path) -> None:
     assert heard == [
         (e, s) for s in ("ingest", "stories", "copies", "reports") for e in ("started", "finished")
     ]
+
+
+def test_the_readme_names_every_setting() -> None:
+    import dataclasses
+
+    import storyline
+
+    section = README.read_text(encoding="utf-8").split("### Settings", 1)[1].split("\n## ", 1)[0]
+    missing = [f.name for f in dataclasses.fields(storyline.Settings) if f"`{f.name}`" not in section]
+    assert missing == [], f"README's Settings section does not name {missing}"
