@@ -295,6 +295,9 @@ def test_cli_lists_what_was_learned(tmp_path: Path) -> None:
     rows = json.loads(done.stdout)
     assert rows and all(r["scope"] == "example.com" for r in rows)
     assert any("cookies" in r["text"] and r["unrelated"] >= 3 for r in rows)
+    from test_store_commands import _validate
+
+    _validate("boilerplate", rows)
     table = runner.invoke(app, ["boilerplate", "--db", str(db)])
     assert table.exit_code == EXIT_OK and "(corpus)" in table.stdout
     missing = runner.invoke(app, ["boilerplate", "--db", str(tmp_path / "none.db")])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import shutil
@@ -184,6 +185,9 @@ def test_eval_stories_json() -> None:
     assert code == EXIT_OK
     assert set(scores) >= {"bcubed", "pairwise", "n_articles", "n_stories"}
     assert set(scores["bcubed"]) == {"p", "r", "f1"} and scores["n_articles"] == 48
+    from test_store_commands import _validate
+
+    _validate("eval-stories", scores)
     # the gold grouping exactly: the Peru quake (x02, a week later) is not in the Chile quake's story
     assert scores["bcubed"]["f1"] == 1.0 and scores["n_predicted"] == scores["n_stories"]
 
@@ -295,3 +299,46 @@ def test_compare_and_report_errors_name_the_culprit(
     assert proc.returncode == EXIT_ERROR and proc.stdout == ""
     (line,) = proc.stderr.strip().splitlines()
     assert line.startswith("error:") and named in line and "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_analysis_json_outputs_match_their_shipped_schemas(sample_db: str, tmp_path: Path) -> None:
+    """`compare`, `similarity`, `eval similarity` and `boilerplate` --json against their schemas
+    (`eval stories`: in test_eval_stories_json and tests/test_threads.py)."""
+    import jsonschema
+
+    from test_store_commands import _validate
+
+    code, out = invoke("compare", "s01-a", "s01-c", "s01-e", "--db", sample_db, "--json")
+    assert code == EXIT_OK
+    compared = json.loads(out)
+    _validate("compare", compared)
+    # checked on a comparison with every part filled: conflicts, partial facts, a copy link
+    assert compared["conflicts"] and compared["copies"] and compared["timeline"]
+    assert any(d.get("only_a") for f in compared["facts"] for d in f["differs"])
+    code, out = invoke("similarity", "s01-a", "s01-b", "--db", sample_db, "--json")
+    assert code == EXIT_OK
+    _validate("similarity", json.loads(out))
+    code, out = invoke("boilerplate", "--db", sample_db, "--json")
+    assert code == EXIT_OK
+    _validate("boilerplate", json.loads(out))
+    gold = tmp_path / "sts.csv"
+    pairs = [
+        ("The Sallow Bay ferry resumes on Monday.", "Ferries across Sallow Bay restart Monday.", 1.0),
+        ("The Sallow Bay ferry resumes on Monday.", "Oder valley farmers start the grape harvest.", 4.0),
+        ("Oder valley farmers start the grape harvest.", "Grape picking began early in the Oder.", 1.5),
+    ]
+    with gold.open("w", encoding="utf-8", newline="") as handle:
+        columns = ["pair_id", "lang1", "lang2", "text1", "text2"]
+        dims = ["Geography", "Entities", "Time", "Narrative", "Overall", "Style", "Tone"]
+        writer = csv.writer(handle)
+        writer.writerow(columns + dims)
+        for n, (one, two, score) in enumerate(pairs):
+            writer.writerow([f"p{n}", "en", "en", one, two] + [score] * len(dims))
+    code, out = invoke("eval", "similarity", "--gold", str(gold), "--json")
+    assert code == EXIT_OK
+    result = json.loads(out)
+    _validate("eval-similarity", result)
+    assert result["n_pairs"] == 3 and set(result["pearson"]) == {"all", "en-en"}
+    with pytest.raises(jsonschema.ValidationError, match="is not of type"):
+        _validate("eval-similarity", result | {"n_pairs": "3"})

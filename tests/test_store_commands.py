@@ -263,6 +263,11 @@ def test_json_outputs_match_their_shipped_schemas(db: str, tmp_path: Path) -> No
     from storyline.schemas import schema_names
 
     assert set(schema_names()) >= {"ingest", "articles", "quarantine", "stories", "show", "threads"}
+    # every --json output has one (compare ... boilerplate: checked in tests/test_cli.py), and `schema` lists them
+    analysis = {"compare", "similarity", "eval-stories", "eval-similarity", "boilerplate"}
+    assert analysis <= set(schema_names())
+    code, out, _ = invoke("schema")
+    assert code == EXIT_OK and set(out.split()) == set(schema_names())
     code, out, _ = invoke("threads", "--db", db, "--json")  # threads not run yet: links name the story only
     assert code == EXIT_OK
     _validate("threads", json.loads(out))

@@ -166,6 +166,9 @@ def test_eval_stories_scores_threads_and_months(tmp_path: Path) -> None:
     scores = json.loads(out)
     assert scores["threads"]["n_stories"] == 2 and scores["threads"]["bcubed"]["f1"] == 1.0
     assert sorted(scores["months"]) == ["2024-05"]
+    from test_store_commands import _validate
+
+    _validate("eval-stories", scores)  # with both optional parts, threads and months
     assert scores["months"]["2024-05"]["n_articles"] == 4
     code, out = invoke("eval", "stories", "--gold", str(gold), "--by-month")
     assert code == EXIT_OK and "threads bcubed" in out and "2024-05" in out
