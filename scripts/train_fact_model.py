@@ -39,7 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-from facts import map_passages, map_text, part_of, sample_docs
+from facts import map_passages, map_text, part_of, read_story, sample_docs
 
 from storyline import align
 from storyline.align import (
@@ -58,9 +58,6 @@ from storyline.dates import reference_dates, reference_of
 from storyline.embed import default_embedder
 from storyline.mentions import spacy_spans, verb_starts
 from storyline.models import Article, Passage
-from storyline.pipeline import ingest
-from storyline.settings import Settings
-from storyline.store import SQLiteStore
 from storyline.trees import Trees
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,19 +109,9 @@ def fit_pairwise(msrp: Path, embedder: Any) -> dict[str, Any]:
 
 
 def read_docs(record: dict[str, Any], docs: list[str], tmp: Path) -> dict[str, Article]:
-    """The documents read with the normal pipeline, by ECB+ document id."""
-    paths = []
-    for d in docs:
-        path = tmp / f"{d}.txt"
-        path.write_text(record["docs"][d]["text"] + "\n", encoding="utf-8")
-        paths.append(path)
-    store = SQLiteStore(tmp / "store.db")
-    try:
-        ingest(paths, store, settings=Settings(workers=1))
-        articles = list(store.iter_articles())
-    finally:
-        store.close()
-    return {Path(a.origin).name[:-4]: a for a in articles}
+    """The documents read with the normal pipeline (the bench's reader), by ECB+ document id."""
+    articles, doc_of = read_story(record, docs, tmp)
+    return {doc_of[a.id]: a for a in articles}
 
 
 def story_rows(

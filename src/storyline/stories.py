@@ -385,15 +385,7 @@ class StoryIndex:
         probs: dict[str, float] = {}
         details: dict[str, list[float]] = {}
         for other in self._candidates(p):
-            q = self.profiles[other]
-            feats = pair_features(p, q, self.idf)
-            probs[other] = self.model.probability(
-                feats,
-                same_language=p.language == q.language,
-                days_apart=days_apart(p, q),
-                prior=conflict_prior(p, q),
-            )
-            details[other] = feats
+            probs[other], details[other] = self._pair(p, self.profiles[other])
         scores = self._story_scores(p, probs)
         threshold = self.threshold
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
@@ -406,6 +398,17 @@ class StoryIndex:
         self._order[p.article_id] = len(self._order)
         self._pending[p.article_id] = assignment
         return assignment
+
+    def _pair(self, p: Profile, q: Profile) -> tuple[float, list[float]]:
+        """The online model's probability that ``p`` and ``q`` report one event, with the features."""
+        feats = pair_features(p, q, self.idf)
+        prob = self.model.probability(
+            feats,
+            same_language=p.language == q.language,
+            days_apart=days_apart(p, q),
+            prior=conflict_prior(p, q),
+        )
+        return prob, feats
 
     def _whole_story(
         self,
@@ -424,15 +427,7 @@ class StoryIndex:
                 recent = [m for m in self.members[story] if m in self.profiles][-WHOLE_MEMBERS:]
                 for m in recent:
                     if m not in probs:
-                        q = self.profiles[m]
-                        feats = pair_features(p, q, self.idf)
-                        probs[m] = self.model.probability(
-                            feats,
-                            same_language=p.language == q.language,
-                            days_apart=days_apart(p, q),
-                            prior=conflict_prior(p, q),
-                        )
-                        details[m] = feats
+                        probs[m], details[m] = self._pair(p, self.profiles[m])
                 if recent and sum(probs[m] for m in recent) / len(recent) < WHOLE_STORY * threshold:
                     continue
             kept.append((story, score))
@@ -506,14 +501,7 @@ class StoryIndex:
         total = 0.0
         for x in a:
             for y in b:
-                px, py = self.profiles[x], self.profiles[y]
-                feats = pair_features(px, py, self.idf)
-                total += self.model.probability(
-                    feats,
-                    same_language=px.language == py.language,
-                    days_apart=days_apart(px, py),
-                    prior=conflict_prior(px, py),
-                )
+                total += self._pair(self.profiles[x], self.profiles[y])[0]
         return total / (len(a) * len(b))
 
     def _merge(self, s1: str, s2: str) -> tuple[str, str]:
