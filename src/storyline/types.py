@@ -157,8 +157,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def reset_stories(self) -> int:
-        """Forget every story, membership, story event, profile, copy link and copy check (the
-        articles stay); returns how many stories there were."""
+        """Forget every story, membership, story event, profile, copy link, copy check and thread
+        (the articles stay); returns how many stories there were."""
 
     @abc.abstractmethod
     def iter_memberships(self) -> Iterator[Membership]:
