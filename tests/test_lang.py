@@ -94,3 +94,12 @@ def test_unions_keep_every_pack_and_the_first_pack_wins_a_clash() -> None:
     assert lang.words("determiners") >= {"the", "der", "los", "les"}
     assert lang.table("months")["mai"] == 5
     assert lang.fragments("percent")[-1] == "%"
+
+
+def test_one_fold_for_names_and_one_for_words() -> None:
+    from storyline.compare.entities import fold as entity_fold
+    from storyline.text.normalize import fold, unaccent
+
+    assert entity_fold is fold
+    assert fold("Jean-Luc O'Neil Jr.") == "jean luc oneil jr"
+    assert unaccent("Moïse, Jr.") == "moise, jr."

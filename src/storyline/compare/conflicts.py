@@ -15,7 +15,7 @@ from ..models import (
     Entity,
     Passage,
 )
-from .entities import fold
+from ..text.normalize import fold
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _QUOTED = re.compile(r"[\"“«]([^\"”»]{12,})[\"”»]")

@@ -20,7 +20,6 @@ language's own spelling of the name."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from .. import lang
 from ..models import Entity, Mention
+from ..text.normalize import fold as fold  # re-exported: names are compared on it
 
 #: first names -> their short forms ("thomas": "tom", "tommy"), from the language packs
 SHORT_FORMS: dict[str, frozenset[str]] = {
@@ -40,13 +40,6 @@ _FUNCTION_WORDS = lang.words("acronym_skips")
 
 
 # --------------------------------------------------------------------------- strings
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents, no dots, hyphens as spaces: the key names are compared on."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(plain.replace(".", "").replace("-", " ").replace("'", "").split())
 
 
 _PHONETIC = str.maketrans("bpvfwdtgkcqlrmnszx", "bbbbbttkkkkrrnnsss", "aeiouyhj")

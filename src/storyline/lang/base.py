@@ -116,6 +116,9 @@ class LanguagePack:
     ago_numbers: Mapping[str, int] = field(default_factory=dict)
     ago_units: Mapping[str, int] = field(default_factory=dict)
 
+    #: words a long clause is split before ("and", "because"), for sentence alignment
+    clause_words: tuple[str, ...] = ()
+
     # --- quotes
     #: words that attribute speech ("said", "sagte"), regex fragments
     speech: tuple[str, ...] = ()

@@ -196,6 +196,7 @@ PACK = LanguagePack(
     ago=r"(?P<n>\d+|one|two|three|four|five|six|seven|ten)\s+(?P<u>days?|weeks?)\s+ago",
     ago_numbers={"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10},
     ago_units={"day": 1, "days": 1, "week": 7, "weeks": 7},
+    clause_words=("and", "but", "that", "which", "while", "after", "because", "when"),
     speech=("said", "says", "told", "added", "stated", "statement", "quoted"),
     said_verbs=("said", "says", "added", "told"),
     speaker_verbs=("said", "says", "told", "added", "statement", "stated"),

@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..compare.entities import fold
 from ..features.mentions import Tagger
 from ..models import Article, Comparison, CopyLink, Passage, Story
 from ..settings import DEFAULT_SETTINGS, Settings
 from ..text.dates import date_sort_key
+from ..text.normalize import fold
 from ..types import Embedder
 from .index import index_context, render_index, thread_timelines
 

@@ -28,7 +28,10 @@ import numpy.typing as npt
 
 from .. import lang
 from ..models import Article
-from ..text.dates import MONTHS, WEEKDAYS, text_dates
+from ..text.dates import text_dates
+from ..text.names import STORY_NOT_NAMES as _NOT_NAMES
+from ..text.names import WORD as _WORD
+from ..text.names import story_names as _names
 from ..trees import Trees
 from ..types import Embedder
 
@@ -40,12 +43,9 @@ LEAD_CHARS = 400
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
-_WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]", re.UNICODE)
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
-# Capitalised words that are not names (sentence starters, calendar words) and words left out of
-# the bags of words: the language packs' (storyline.lang).
-_NOT_NAMES = lang.words("story_not_names") | frozenset(WEEKDAYS) | frozenset(MONTHS)
+# Words left out of the bags of words: the language packs' (storyline.lang).
 _STOPWORDS = _NOT_NAMES | lang.words("story_stopwords")
 
 
@@ -161,22 +161,6 @@ def _ordinal(published: str | None) -> int | None:
     # A date far in the future (a typo, a placeholder year) would make every other article look
     # stale and leave the search; treated as undated, the article still finds its story.
     return None if ordinal > date.today().toordinal() + FUTURE_SLACK_DAYS else ordinal
-
-
-def _names(sentences: Iterable[str]) -> list[str]:
-    """Capitalised words that look like names: a sentence's first word counts only when the
-    same word is capitalised inside a sentence somewhere else in the text."""
-    tokenized = [_WORD.findall(s) for s in sentences if s]
-    inside = {w for toks in tokenized for w in toks[1:] if w[0].isupper()}
-    names = []
-    for toks in tokenized:
-        for pos, w in enumerate(toks):
-            if w[0].isupper() and (pos or w in inside) and w.lower() not in _NOT_NAMES:
-                names.append(_POSSESSIVE.sub("", w.lower()))
-    return names
-
-
-_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 
 
 def profile_article(article: Article, lead: FloatArray) -> Profile:
