@@ -1,7 +1,8 @@
 """Dates in news text: absolute ones, and relative ones resolved against a reference date.
 
-Hand-written patterns for English, German, Spanish and French (dateparser reads far more
-but is too slow to run over every sentence of a story): "October 18, 2021", "18. Oktober
+Hand-written patterns over the words of the language packs (:mod:`storyline.lang`: English,
+German, Spanish and French today; dateparser reads far more but is too slow to run over every
+sentence of a story): "October 18, 2021", "18. Oktober
 2021", "18 de octubre de 2021", "le 18 octobre", "in September 2018", "since 2018",
 "2021-10-18", "18.10.2021"; and the relative expressions news is written in: weekdays ("on
 Monday", "am Montag", "el lunes", "lundi"), yesterday / today / tomorrow, last / this / next
@@ -10,7 +11,8 @@ week, month and year, "three days ago".
 A weekday in news is read as the most recent such day on or before the reference (the
 publication date), because news reports what happened; "last Monday" is strictly before,
 "next Monday", or a weekday in a sentence with a future cue before it ("will", "wird",
-"va a", "sera"), the first such day on or after. Every :class:`~storyline.models.DateMention`
+"va a", "sera"), the first such day on or after. :func:`text_dates` is the same parser's
+quick reading of full dates only, for the story stage. Every :class:`~storyline.models.DateMention`
 says in ``rule`` how it was read."""
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ _ABSOLUTE: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+#: the patterns of _ABSOLUTE that can read a full date (day, month and year)
+_FULL = 4
 # Month names that are also common words: only a capitalised one next to a day or year is a month.
 _AMBIGUOUS_MONTHS = lang.words("ambiguous_months")
 
@@ -116,33 +120,6 @@ _AGO = re.compile(
 _AGO_NUMBERS: dict[str, int] = lang.table("ago_numbers")
 _AGO_UNITS: dict[str, int] = lang.table("ago_units")
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-_WRITTEN_DATE = re.compile(
-    rf"\b(?:(?P<m1>{_MONTH})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
-    rf"|(?P<d2>\d{{1,2}})\.?\s+(?:de\s+)?(?P<m2>{_MONTH})\.?,?\s+(?:de\s+)?(?P<y2>\d{{4}})"
-    rf"|(?P<y3>\d{{4}})-(?P<m3>\d{{2}})-(?P<d3>\d{{2}}))\b",
-    re.IGNORECASE,
-)
-
-
-def text_dates(text: str) -> frozenset[str]:
-    """Calendar dates written out in full in ``text`` ("March 5, 2024", "5 mars 2024",
-    "2024-03-05"), as ISO: the quick reading the story stage's profiles take (no reference date,
-    no relative or partial dates; :func:`find_dates` reads those)."""
-    found = set()
-    for m in _WRITTEN_DATE.finditer(text):
-        try:
-            if m.group("m1"):
-                d = date(int(m.group("y1")), MONTHS[m.group("m1").lower()], int(m.group("d1")))
-            elif m.group("m2"):
-                d = date(int(m.group("y2")), MONTHS[m.group("m2").lower()], int(m.group("d2")))
-            else:
-                d = date(int(m.group("y3")), int(m.group("m3")), int(m.group("d3")))
-        except (ValueError, KeyError):
-            continue
-        found.add(d.isoformat())
-    return frozenset(found)
 
 
 def parse_iso_date(value: str | None) -> date | None:
@@ -269,13 +246,16 @@ def _period(m: re.Match[str], reference: date) -> tuple[str, str, str] | None:
     return f"{reference.year + offset:04d}", "year", f"year {offset:+d} from the reference {reference}"
 
 
-def find_dates(text: str, *, reference: date | None = None, language: str = "") -> list[DateMention]:
+def find_dates(
+    text: str, *, reference: date | None = None, language: str = "", full_dates_only: bool = False
+) -> list[DateMention]:
     """Date expressions of ``text`` in order; relative ones only when a ``reference`` date is given.
 
     ``reference`` is usually the publication date; an absolute date without a year
     ("October 18") takes the year that puts it nearest the reference. ``language``
     (ISO 639-1) only settles words that are dates in one language and not in another
-    (French "hier", German "morgen").
+    (French "hier", German "morgen"). ``full_dates_only`` reads only dates with day, month
+    and year written out (the same ones, quicker: the later patterns are skipped).
     """
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
@@ -288,11 +268,13 @@ def find_dates(text: str, *, reference: date | None = None, language: str = "") 
         taken.append((start, end))
         found.append(DateMention(text[start:end], start, end, iso, precision, relative, rule))
 
-    for name, pattern in _ABSOLUTE:
+    for name, pattern in _ABSOLUTE[:_FULL] if full_dates_only else _ABSOLUTE:
         for m in pattern.finditer(text):
             if free(*m.span()) and (read := _absolute(name, m, reference)):
                 # A date without its year is read against the reference too.
                 add(m, *read[:2], "nearest" in read[2], read[2])
+    if full_dates_only:
+        return [d for d in sorted(found, key=lambda d: d.start) if d.rule == "full date"]
     if reference is not None:
         for m in _WEEKDAY_RE.finditer(text):
             # "Tuesday, October 19", "lundi, le 18 octobre": the absolute date that follows says it all.
@@ -320,6 +302,13 @@ def find_dates(text: str, *, reference: date | None = None, language: str = "") 
             when = reference - timedelta(days=days)
             add(m, when.isoformat(), "day", True, f"{days} days before the reference {reference}")
     return sorted(found, key=lambda d: d.start)
+
+
+def text_dates(text: str) -> frozenset[str]:
+    """Calendar dates written out in full in ``text`` ("March 5, 2024", "5 mars 2024",
+    "2024-03-05", "18.10.2021"), as ISO: what :func:`find_dates` reads without a reference date,
+    full dates only (the story stage's profiles)."""
+    return frozenset(d.date for d in find_dates(text, full_dates_only=True))
 
 
 def reference_dates(
