@@ -8,13 +8,15 @@ pack of an ISO 639-1 code, or the language-neutral :mod:`~storyline.lang.generic
 language without one.
 
 The stages that read text in any language (the date parser, the quantity reader, the name
-heuristics) use :func:`union`: the words of every pack together, as they did when these
-lists lived in the stages.
+heuristics) use :func:`words`, :func:`table` and :func:`fragments`: the words of every pack
+together, as they did when these lists lived in the stages.
 
 **A new language is one new file**: a module in this package named by its code (``it.py``)
-that defines ``PACK = LanguagePack(code="it", ...)`` (``from .base import LanguagePack``). Packs are found by name
-(:func:`pkgutil.iter_modules` over this package, :func:`importlib.import_module`); nothing
-else is registered.
+that defines ``PACK = LanguagePack(code="it", ...)`` (``from .base import LanguagePack``).
+Packs are found by name (:func:`pkgutil.iter_modules` over this package,
+:func:`importlib.import_module`); nothing else is registered. The stages build their patterns from the packs when first imported, so a
+pack file is read by a new process (:func:`reset` makes :func:`pack` and the unions see a pack
+added at run time, as a test does; patterns already built keep the words they had).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def codes() -> tuple[str, ...]:
     return tuple(name for name in _module_names() if _load(name) is not None)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1024)  # bounded: the codes come from the records read
 def pack(code: str | None) -> LanguagePack:
     """The pack of ``code`` (ISO 639-1, any case; "en-GB" reads as "en"); the generic pack
     for a language without one."""
