@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..features.mentions import Tagger, default_tagger, find_mentions, verb_starts
+from ..graph import UnionFind
 from ..models import (
     AlignedPair,
     Article,
@@ -60,22 +61,15 @@ from .facts import SentenceProfile, fact_models, profile_sentence, same_fact_thr
 def _groups(pairs: Sequence[AlignedPair]) -> list[tuple[Passage, ...]]:
     """Facts: aligned passages joined into groups, strongest pairs first, never two passages of
     one version in a group (chains of loose pairs would otherwise fuse neighbouring facts)."""
-    root: dict[Passage, Passage] = {}
+    roots: UnionFind[Passage] = UnionFind()
     members: dict[Passage, list[Passage]] = {}
-
-    def find(p: Passage) -> Passage:
-        if p not in root:
-            root[p], members[p] = p, [p]
-        while root[p] != p:
-            root[p] = root[root[p]]
-            p = root[p]
-        return p
-
     for pair in sorted(pairs, key=lambda x: (x.relation != "same", -x.score, -x.similarity)):
-        a, b = find(pair.a), find(pair.b)
+        a, b = roots.find(pair.a), roots.find(pair.b)
+        members.setdefault(a, [a])
+        members.setdefault(b, [b])
         if a == b or {p.article_id for p in members[a]} & {p.article_id for p in members[b]}:
             continue
-        root[b] = a
+        roots.union(b, a)
         members[a] += members.pop(b)
     groups = [tuple(sorted(g, key=lambda p: (p.article_id, p.index))) for g in members.values() if len(g) > 1]
     return sorted(groups, key=lambda g: (g[0].article_id, g[0].index))
