@@ -49,8 +49,8 @@ from .features import (
     days_apart,
     default_pair_model,
     latest_year,
-    pair_features,
     profile_articles,
+    story_pair_features,
 )
 
 #: members of a story compared with a new article (average linkage over the closest ones)
@@ -314,7 +314,7 @@ class StoryIndex:
 
     def _pair(self, p: Profile, q: Profile) -> tuple[float, list[float]]:
         """The online model's probability that ``p`` and ``q`` report one event, with the features."""
-        feats = pair_features(p, q, self.idf)
+        feats = story_pair_features(p, q, self.idf)
         prob = self.model.probability(
             feats,
             same_language=p.language == q.language,
@@ -449,7 +449,7 @@ class StoryIndex:
             if gap is not None and gap > self.settings.story_window_days:
                 continue
             rows.append(k)
-            feats.append(pair_features(px, py, self.idf))
+            feats.append(story_pair_features(px, py, self.idf))
             same.append(px.language == py.language)
             gaps.append(gap)
             priors.append(conflict_prior(px, py))
@@ -649,7 +649,8 @@ class StoryIndex:
             "consolidated": True,
             "moved_from": before,
             "closest": [
-                self._explain(p, o, probs[o], pair_features(p, self.profiles[o], self.idf)) for o in closest
+                self._explain(p, o, probs[o], story_pair_features(p, self.profiles[o], self.idf))
+                for o in closest
             ],
         }
         return Assignment(article, story, round(score, 4), opened, (), evidence)
