@@ -209,3 +209,22 @@ def test_a_conflict_shows_a_sentence_worded_alike_once_with_every_badge() -> Non
         (["A", "C"], "14"),
         (["B"], "12"),
     ]
+
+
+def test_a_report_compares_the_first_report_max_versions(store: SQLiteStore) -> None:
+    from dataclasses import replace
+
+    from storyline.errors import ConfigError
+    from storyline.report.html import compare_story
+    from storyline.settings import Settings
+
+    third = replace(PLAIN, id="plain-2", url="https://example.org/plain-2")
+    store.write_batch([HOSTILE, PLAIN, third])
+    story = Story(id="st-x", title="x", article_ids=(HOSTILE.id, PLAIN.id, third.id))
+    kept = [
+        len(compare_story(store, story, embedder=FakeEmbedder(), tagger=heuristic_tagger, settings=s)[0])
+        for s in (Settings(report_max_versions=2), Settings())
+    ]
+    assert kept == [2, 3]
+    with pytest.raises(ConfigError, match=r"report_max_versions must be positive"):
+        Settings(report_max_versions=0)

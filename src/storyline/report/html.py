@@ -29,8 +29,8 @@ from .index import index_context, render_index, thread_timelines
 if TYPE_CHECKING:
     from ..store.base import Store
 
-#: a story's report compares its first this many versions (every pair of versions is aligned)
-MAX_VERSIONS = 50
+#: a story's report compares its first this many versions by default (``settings.report_max_versions``)
+MAX_VERSIONS = DEFAULT_SETTINGS.report_max_versions
 
 
 def render_html_report(
@@ -75,12 +75,13 @@ def compare_story(
     embedder: Embedder | None = None,
     tagger: Tagger | None = None,
     settings: Settings = DEFAULT_SETTINGS,
-    max_versions: int = MAX_VERSIONS,
+    max_versions: int | None = None,
 ) -> tuple[list[Article], list[CopyLink], Comparison]:
-    """The story's first ``max_versions`` versions, the copy links between them, and their comparison."""
+    """The story's first ``max_versions`` versions (default ``settings.report_max_versions``), the
+    copy links between them, and their comparison."""
     from ..compare.versions import compare_articles
 
-    ids = list(story.article_ids[:max_versions])
+    ids = list(story.article_ids[: settings.report_max_versions if max_versions is None else max_versions])
     articles = list(store.iter_articles(ids))
     copies = copies_between(store, ids)
     comparison = compare_articles(
@@ -97,12 +98,13 @@ def write_story_reports(
     tagger: Tagger | None = None,
     settings: Settings = DEFAULT_SETTINGS,
     min_versions: int = 2,
-    max_versions: int = MAX_VERSIONS,
+    max_versions: int | None = None,
     max_stories: int | None = None,
     on_progress: Callable[[int, int], object] | None = None,
 ) -> Path:
     """Compare every story of ``store`` with at least ``min_versions`` versions and write its
-    report to ``folder/<story>.html`` (the first ``max_versions`` of a larger story), with an
+    report to ``folder/<story>.html`` (the first ``max_versions`` of a larger story, default
+    ``settings.report_max_versions``), with an
     ``index.html`` listing every story of the store (see :func:`index_context`), linking those
     with a report; returns the index path. ``max_stories`` keeps the largest
     stories only (comparing costs about a second a story). ``on_progress(done, total)`` is

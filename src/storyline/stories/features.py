@@ -96,7 +96,11 @@ def _hash(token: str) -> int:
     return h & _HASH_MASK
 
 
-@functools.lru_cache(maxsize=200_000)
+#: distinct tokens whose hashed id is kept in memory (a bounded cache, least recently used out)
+TOKEN_CACHE = 200_000
+
+
+@functools.lru_cache(maxsize=TOKEN_CACHE)
 def _token_id(token: str) -> int:
     return _hash(token)
 
