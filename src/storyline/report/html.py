@@ -6,6 +6,9 @@ versions), conflicting or this version's alone, embeds labelled; the conflicts w
 sentence of each version; word-level differences of aligned pairs; entities with their
 variants and flagged spellings; the timeline; the copy links.
 
+What the page shows is built by :func:`storyline.views.report.report_context` (the views layer,
+shared with ``--json`` and the API); this module renders it and writes the files.
+
 Article text, titles and URLs are untrusted: the template is rendered by Jinja2 with
 autoescaping on and never marks article content safe; a URL becomes a link only when it
 is plain http(s)."""
