@@ -491,6 +491,24 @@ def test_agglomerate_never_merges_past_the_span_bound() -> None:
     assert len(set(unbounded)) == 1
 
 
+def test_agglomerate_keeps_tight_clusters_of_different_days_apart() -> None:
+    # two pairs, each tight (0.9) on its own day, matching each other at 0.5: successive
+    # developments. Plain average linkage at 0.3 binds them; the rule between clusters with no
+    # day in common keeps them apart (0.5 < 0.75 * 0.9), but not when they share a day or are undated.
+    prob = np.array([[1.0, 0.9, 0.5, 0.5], [0.9, 1.0, 0.5, 0.5], [0.5, 0.5, 1.0, 0.9], [0.5, 0.5, 0.9, 1.0]])
+    days: list[int | None] = [0, 0, 1, 1]
+    apart = agglomerate(prob, 0.3, published=days, max_span=4, apart_cohesion=0.75)
+    assert apart[0] == apart[1] != apart[2] == apart[3]
+    assert len(set(agglomerate(prob, 0.3, published=days, max_span=4))) == 1
+    sharing_a_day: list[int | None] = [0, 1, 1, 2]
+    assert len(set(agglomerate(prob, 0.3, published=sharing_a_day, max_span=4, apart_cohesion=0.75))) == 1
+    undated: list[int | None] = [None] * 4
+    assert len(set(agglomerate(prob, 0.3, published=undated, max_span=4, apart_cohesion=0.75))) == 1
+    # a looser match (0.7 >= 0.75 * 0.9) still merges across days
+    prob[:2, 2:] = prob[2:, :2] = 0.7
+    assert len(set(agglomerate(prob, 0.3, published=days, max_span=4, apart_cohesion=0.75))) == 1
+
+
 def test_undated_articles_join_by_content_and_widen_no_story(embedder: FakeEmbedder) -> None:
     # Undated: no time bound, so an undated report joins the story it matches, whatever its dates;
     # it widens nothing, so dated reports still obey the span bound.
