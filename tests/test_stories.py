@@ -446,7 +446,7 @@ def test_consolidation_scores_same_language_pairs_with_the_trees_and_cross_lingu
 
 
 def test_pairs_agree_on_the_latest_year_they_mention_not_on_any_shared_year(embedder: FakeEmbedder) -> None:
-    from storyline.stories.features import FEATURES, Idf, latest_year, pair_features
+    from storyline.stories.features import FEATURES, Idf, latest_year, story_pair_features
 
     texts = [
         ("2008-12-20", "Mark Felt, the Watergate source of 1972, died in 2008 at home."),
@@ -461,7 +461,7 @@ def test_pairs_agree_on_the_latest_year_they_mention_not_on_any_shared_year(embe
     for p in profiles:
         idf.add(p)
     year = FEATURES.index("latest_year")
-    agreement = [pair_features(profiles[0], q, idf)[year] for q in profiles[1:]]
+    agreement = [story_pair_features(profiles[0], q, idf)[year] for q in profiles[1:]]
     # same year; a shared 1972 but years apart; a year apart; a plan for 2030 does not count
     assert agreement == [1.0, -1.0, 0.0, 1.0]
 
