@@ -72,6 +72,11 @@ MAX_GROUP = 250
 #: whole: their average probability must reach :data:`WHOLE_STORY` times the join threshold
 WHOLE_MEMBERS = 20
 WHOLE_STORY = 0.5
+#: two clusters of two or more articles each, both dated and with no day in common (one
+#: development, then the next), merge only when they match at least this share of the internal
+#: average of the looser one, whatever their size (ECB+ is undated: untouched). Chosen with the
+#: time prior (stories.features.TIME_DECAY, where the figures are) on AllSides April-May.
+APART_COHESION = 0.85
 #: nearest lead vectors (and their stories) added to the candidates of a new article
 LEAD_NEIGHBOURS = 20
 #: members of each story (the most recent) whose average linkage decides a merge of two stories
@@ -542,6 +547,7 @@ class StoryIndex:
             fragment_cohesion=self.fragment_cohesion,
             published=[self.profiles[m].published for m in members],
             max_span=self.max_span,
+            apart_cohesion=APART_COHESION,
         )
         clusters: dict[int, list[str]] = defaultdict(list)
         for member, label in zip(members, labels, strict=True):
