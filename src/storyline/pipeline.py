@@ -446,15 +446,19 @@ def run(
     with two or more versions.
 
     ``embedder`` (default: the multilingual USE model) turns texts into vectors for the story,
-    copy and report stages; any dimension works. The store's own files and the report folder are
+    copy and report stages (each text once: the vectors are cached for the run); any dimension works. The store's own files and the report folder are
     never read as articles, nor anything in ``exclude``. Bad records go to the store's quarantine
     and the run goes on; a report folder that cannot be written raises
     :class:`~storyline.errors.StorylineError` naming it. Returns what it did.
     """
+    from .features.embed import cached
     from .readers.sources import store_files
     from .report.html import write_story_reports
 
     hear = listener or RunListener()
+    # the stages ask for vectors of the same texts (leads, the sentences copies and reports align):
+    # each text is encoded once (the default embedder is cached already)
+    embedder = cached(embedder) if embedder is not None else None
     # one path given as it is (a str is iterable too: never read it letter by letter)
     sources = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     result = RunResult()
