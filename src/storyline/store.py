@@ -151,6 +151,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX IF NOT EXISTS thread_members_thread ON thread_members(thread_id);
     """,
+    # 6 -> 7: learned boilerplate's first sightings (corpus keys seen once) in chunks, each two int64
+    # arrays (sentence key, the id of the article holding it); the boilerplate table keeps the rest
+    """
+    CREATE TABLE IF NOT EXISTS boilerplate_firsts (
+        id INTEGER PRIMARY KEY,
+        last_seq INTEGER NOT NULL,
+        keys BLOB NOT NULL,
+        holders BLOB NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -452,6 +462,20 @@ class SQLiteStore(Store):
             self._db.execute(
                 "DELETE FROM boilerplate WHERE articles = 1 AND last_seq < ?", (update.prune_before,)
             )
+            self._db.execute("DELETE FROM boilerplate_firsts WHERE last_seq < ?", (update.prune_before,))
+        if update.firsts_drop:
+            self._db.executemany(
+                "DELETE FROM boilerplate_firsts WHERE id = ?", [(i,) for i in update.firsts_drop]
+            )
+        if update.firsts:
+            self._db.executemany(
+                "INSERT INTO boilerplate_firsts (last_seq, keys, holders) VALUES (?, ?, ?)", update.firsts
+            )
+
+    def boilerplate_firsts(self) -> list[tuple[int, int, bytes, bytes]]:
+        """The stored chunks of first sightings (number, last storing number, keys, holders)."""
+        rows = self._db.execute("SELECT id, last_seq, keys, holders FROM boilerplate_firsts ORDER BY id")
+        return [(r[0], r[1], bytes(r[2]), bytes(r[3])) for r in rows]
 
     def iter_boilerplate(
         self, *, site: str | None = None, min_unrelated: int = 2, limit: int = 200
