@@ -655,7 +655,8 @@ class FirstSightings:
 
         holders = self.holders
         keys = np.fromiter(self.open.keys(), dtype=np.int64, count=len(self.open))
-        codes = np.fromiter((holders[i][0] for i in self.open.values()), dtype=np.int64, count=len(self.open))
+        slots = np.fromiter(self.open.values(), dtype=np.int64, count=len(self.open))
+        codes = np.array([code for code, _ in holders], dtype=np.int64)[slots]
         last = max(holders[i][1] for i in set(self.open.values()))
         order = np.argsort(keys, kind="stable")
         keys, codes = keys[order], codes[order]
@@ -684,10 +685,31 @@ class BoilerplateLearner:
         self.pending: CountsUpdate | None = None
         #: corpus keys seen once (loaded from the store at the first batch), see FirstSightings
         self._firsts: FirstSightings | None = None
+        #: the corpus keys the table holds (sorted int64, 8 bytes a key; loaded with the first sightings)
+        #: and those this learner added: a batch asks the table only for keys it holds
+        self._table_keys: Any = None
+        self._table_new: set[int] = set()
+
+    def _in_table(self, keys: Set[int]) -> set[int]:
+        """Those of ``keys`` with a corpus row in the table."""
+        found = self._table_new.intersection(keys)
+        if self._table_keys is not None and keys:
+            import numpy as np
+
+            query = np.fromiter(keys, dtype=np.int64, count=len(keys))
+            at = np.searchsorted(self._table_keys, query)
+            at[at == len(self._table_keys)] = 0
+            found.update(query[self._table_keys[at] == query].tolist())
+        return found
 
     def _first_sightings(self) -> FirstSightings:
         if self._firsts is None:
             self._firsts = FirstSightings.load(self.store.boilerplate_firsts())
+            keys = self.store.boilerplate_keys("")
+            if keys:
+                import numpy as np
+
+                self._table_keys = np.unique(np.array(keys, dtype=np.int64))
         return self._firsts
 
     def learn(
@@ -709,7 +731,7 @@ class BoilerplateLearner:
         fresh = [a for a in articles if a.id not in stored_before]  # duplicates were counted when stored
         firsts = self._first_sightings()
         in_batch = Counter(u[1] for a in fresh for u in given[a.id])
-        counts = self.store.boilerplate_counts(("", k) for k in in_batch)
+        counts = self.store.boilerplate_counts(("", k) for k in self._in_table(in_batch.keys()))
         once = firsts.find(in_batch.keys() - {k for _, k in counts})
         # An article whose edges recur (or repeat within the batch) is read whole: its inner sentences
         # may continue the banner. Most articles share nothing and cost their edge sentences only.
@@ -747,7 +769,7 @@ class BoilerplateLearner:
             in_batch = Counter(u[1] for a in [*backfill, *fresh] for u in given[a.id])
             inner = {u[1] for a in [*backfill, *fresh] if a.id in touched for u in given[a.id]}
             inner = {k for k in inner if ("", k) not in counts}
-            stored = self.store.boilerplate_counts(("", k) for k in inner)
+            stored = self.store.boilerplate_counts(("", k) for k in self._in_table(inner))
             existing.update(stored)
             counts.update(stored)
             more = firsts.find(inner - {k for _, k in stored})
@@ -856,6 +878,7 @@ class BoilerplateLearner:
         if prune is not None:
             firsts.prune(prune)
         chunk = firsts.take_full()
+        self._table_new.update(k for s, k in changed if s == "" and (s, k) not in existing)
         self.pending = CountsUpdate(
             [counts_to_row(c) for k, c in changed.items() if k not in existing],
             [c for k, c in changed.items() if k in existing],

@@ -472,6 +472,10 @@ class SQLiteStore(Store):
                 "INSERT INTO boilerplate_firsts (last_seq, keys, holders) VALUES (?, ?, ?)", update.firsts
             )
 
+    def boilerplate_keys(self, scope: str) -> list[int]:
+        """The keys the store holds counts of in one scope (``""``: the corpus)."""
+        return [r[0] for r in self._db.execute("SELECT key FROM boilerplate WHERE scope = ?", (scope,))]
+
     def boilerplate_firsts(self) -> list[tuple[int, int, bytes, bytes]]:
         """The stored chunks of first sightings (number, last storing number, keys, holders)."""
         rows = self._db.execute("SELECT id, last_seq, keys, holders FROM boilerplate_firsts ORDER BY id")

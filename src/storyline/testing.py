@@ -330,6 +330,11 @@ class MemoryStore(Store):
         for chunk in update.firsts:
             self._firsts[max(self._firsts, default=0) + 1] = chunk
 
+    def boilerplate_keys(self, scope: str) -> list[int]:
+        """The keys the store holds counts of in one scope (``""``: the corpus)."""
+        with self._reading():
+            return [k for s, k in self._boilerplate if s == scope]
+
     def boilerplate_firsts(self) -> list[tuple[int, int, bytes, bytes]]:
         """The stored chunks of first sightings (number, last storing number, keys, holders)."""
         with self._reading():

@@ -179,6 +179,10 @@ class Store(abc.ABC):
         ``update.prune_before``."""
 
     @abc.abstractmethod
+    def boilerplate_keys(self, scope: str) -> list[int]:
+        """The keys the store holds counts of in one scope (``""``: the corpus)."""
+
+    @abc.abstractmethod
     def boilerplate_firsts(self) -> list[tuple[int, int, bytes, bytes]]:
         """The stored chunks of first sightings: (number, last storing number, keys, holders), the two
         arrays as little-endian int64 bytes (see :class:`storyline.boilerplate.FirstSightings`)."""
