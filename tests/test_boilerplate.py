@@ -16,7 +16,7 @@ from storyline.boilerplate import (
 )
 from storyline.cli import EXIT_OK, app
 from storyline.copies import find_copies
-from storyline.models import Article
+from storyline.models import Article, RemovedSpan
 from storyline.pipeline import ingest
 from storyline.settings import Settings
 from storyline.store import SQLiteStore
@@ -362,3 +362,43 @@ def test_recleaned_article_leaves_its_story_and_copy_links(store: SQLiteStore, t
     assert dirty in store.unassigned_ids() and clean not in store.unassigned_ids()  # placed again next run
     assert not store.copies([dirty])
     assert [e["kind"] for e in store.story_events("story-x")] == ["opened", "recleaned"]
+
+
+def test_unrelated_articles_under_one_learned_footer_are_not_copies() -> None:
+    footer = "Hello, I want to quit because the working conditions are no longer given to me here."
+    rest = (
+        "Unfortunately I do not fully understand the employment contract I signed last year. "
+        "Section thirteen says the employment may be ended with a period of six working days. "
+        "After six months of employment either side may give notice with a period of twelve working days. "
+        "The notice period for the employer grows when the employment has lasted three years in the same firm. "
+        "Does the longer period also apply to me when I am the one who gives notice to the employer? "
+        "Thank you in advance for any answer from people who have been through the same situation."
+    )
+    reason = "corpus boilerplate: seen in 2 articles (2 unrelated)"
+
+    def article(i: int, *, removed: bool) -> Article:
+        title, _ = TOPICS[i]
+        text = f"{title}. {rest}"
+        spans = (RemovedSpan(reason, footer),) if removed else ()
+        return Article(id=f"f{i}", origin="o", title="", text=text, language="en", removed=spans)
+
+    # without the learned footer the shared forum post makes a wire copy; with it, the learner's own
+    # relatedness test says the two reports (a ferry, a library) share nothing but that post
+    assert (
+        len(find_copies([article(0, removed=False), article(1, removed=False)], embedder=FakeEmbedder())) == 1
+    )
+    assert find_copies([article(0, removed=True), article(1, removed=True)], embedder=FakeEmbedder()) == []
+    # a reprint of one report, banner removed from both, stays a copy
+    body = (
+        "LINDENFELD (Atlas Newswire) - Engineers closed the old stone bridge over the Kessel river on Tuesday "
+        "after divers found cracks in two of its piers. The regional transport office said repairs could take "
+        "until spring and that buses would cross at the northern ferry instead."
+    )
+    reprints = [
+        Article(
+            id=f"r{i}", origin="o", title=h, text=body, language="en", removed=(RemovedSpan(reason, NOTICE),)
+        )
+        for i, h in enumerate(["Bridge closed after cracks found", "Kessel river bridge shut until spring"])
+    ]
+    links = find_copies(reprints, embedder=FakeEmbedder())
+    assert len(links) == 1 and links[0].type.value == "wire"

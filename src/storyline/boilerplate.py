@@ -27,22 +27,24 @@ Cost: every article's first and last ``EDGE_SENTENCES`` (4) sentences are counte
 notices and footers sit; its inner sentences only when one of those recurs (and, at a key's second
 sighting, the inner sentences of its first holder too). Keys are computed in the ingest workers.
 
-Memory: the counts live in the store (table ``boilerplate``), never all in memory: a batch reads and
-writes only its own keys (committed with the batch), and keys seen once whose last sighting is more than
-``Settings.boilerplate_horizon`` articles old are pruned (a scan each time the store grows by half a
-horizon), so the table holds the distinct edge sentences of the last ``horizon`` articles plus the
-recurring ones; a key seen once has a corpus row only, its site row is made at its second sighting.
-First sightings wait in memory (at most ``FIRST_SIGHTINGS``, 20,000 keys, about 2 MB) and are written
-together in key order: a batch's random keys would otherwise dirty most pages of the table at every commit. An
-ingest that dies loses those (they only delay learning by one sighting). Each
-key remembers at most 4 unrelated holders (to test relatedness against) and 16 holders (to re-clean
-when the key becomes boilerplate); the relatedness test reads at most 800 words of an article.
+Memory: a key seen once (almost every key of a crawl) is never a row of the table: it sits in memory
+in :class:`FirstSightings` (16 bytes a key in closed chunks of ``FIRST_CHUNK``, stored as one row each
+in ``boilerplate_firsts`` so a later ingest starts from them) until it is seen again or falls beyond
+``Settings.boilerplate_horizon`` articles (a chunk at a time). Keys seen twice or more are rows of the
+table ``boilerplate`` (a batch reads and writes only its own keys, committed with the batch; the keys
+of the corpus rows are held in memory too, 8 bytes each, so only those are asked of the store); a
+site row is made at a key's second sighting. Each key remembers at most 4 unrelated holders (to test
+relatedness against) and 16 holders (to re-clean when the key becomes boilerplate); the relatedness
+test reads at most 800 words of an article.
 
 Removed sentences go to ``article.removed`` with their reason ("site boilerplate: seen in 37 articles of
 example.com (12 unrelated)"). An article whose whole text is boilerplate is quarantined at ingest, or,
 when stored before its boilerplate was known, flagged ``boilerplate-only`` and kept out of stories and
 copies. A stored article cleaned again loses its story membership, profile and copy links, so the next
 run of the story and copy stages places it on its clean text.
+
+Copies (:mod:`storyline.copies`) do not link two articles that both lost a piece of one learned block
+when :func:`related` says they are unrelated: what else of the block they share is no evidence.
 
 Known limits: machine-translated variants of one banner (the STS22 texts) differ word by word and are
 learned only where sentences coincide exactly; pages that are nothing but one notice (an IP block page)
@@ -330,8 +332,9 @@ class _Seen:
     source: str
 
 
-def _seen(article: Article) -> _Seen:
-    """Title, text and the boilerplate already taken out of it (the article as first read)."""
+def seen(article: Article) -> _Seen:
+    """What :func:`related` reads of an article: its title, text and the boilerplate already taken
+    out of it (the article as first read), the first ``RELATED_TOKENS`` words."""
     taken = [r.text for r in article.removed if r.reason.startswith(REASONS)]
     whole = "\n".join([article.title, article.text, *taken])
     # the opening words are enough to tell a reprint from a banner, and keep the check cheap
@@ -570,7 +573,8 @@ class FirstSightings:
     are in storing order, so pruning beyond the horizon drops whole closed chunks (a key is forgotten
     between ``horizon`` and ``horizon`` + one chunk's span of articles after its sighting). A key seen
     again becomes a row of the ``boilerplate`` table and is dropped here (a stored chunk may still
-    hold it: the table's row wins)."""
+    hold it: the table's row wins). An ingest that dies loses the open chunk: that only delays
+    learning those keys by one sighting."""
 
     def __init__(self) -> None:
         #: the open chunk: key -> index into ``holders`` (one int object for an article's keys)
@@ -803,7 +807,7 @@ class BoilerplateLearner:
                         article = self.store.get_article(article_id)
                     except NotFoundError:
                         return None
-                cache[article_id] = _seen(article)
+                cache[article_id] = seen(article)
             return cache[article_id]
 
         def count_one(article: Article, unit: _Unit, count: Count, when: int) -> None:
