@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from storyline.boilerplate import (
+from storyline.clean.boilerplate import (
     FirstSightings,
     countable,
     names,
@@ -14,12 +14,12 @@ from storyline.boilerplate import (
     sentence_key,
     tokens,
 )
-from storyline.cli import EXIT_OK, app
-from storyline.copies import find_copies
+from storyline.cli.app import EXIT_OK, app
+from storyline.copies.decide import find_copies
 from storyline.models import Article, RemovedSpan
 from storyline.pipeline import ingest
 from storyline.settings import Settings
-from storyline.store import SQLiteStore
+from storyline.store.sqlite import SQLiteStore
 from storyline.testing import FakeEmbedder
 
 SETTINGS = Settings(workers=1, batch_size=3)
