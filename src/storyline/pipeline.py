@@ -21,10 +21,8 @@ from .clean.boilerplate import (
     REASONS,
     BoilerplateLearner,
     PackedUnits,
-    article_units,
     is_boilerplate_only,
-    pack_units,
-    unpack_units,
+    packed_units,
 )
 from .clean.rules import clean_article
 from .errors import InputError, StorylineError
@@ -79,7 +77,7 @@ def _prepare_chunk(
         prepared = prepare_record(record, settings=settings)
         # the sentence keys of learned boilerplate are computed here, in the worker processes
         units = (
-            pack_units(article_units(prepared, edges=EDGE_SENTENCES))
+            packed_units(prepared, edges=EDGE_SENTENCES)
             if settings.boilerplate and isinstance(prepared, Article)
             else None
         )
@@ -127,7 +125,7 @@ def ingest(
     ) -> None:
         """Learn from, clean and store one prepared batch."""
         prepared = [p for p, _ in done]
-        units = {p.id: unpack_units(u) for p, u in done if isinstance(p, Article) and u is not None}
+        units = {p.id: u for p, u in done if isinstance(p, Article) and u is not None}
         articles = [p for p in prepared if isinstance(p, Article)]
         quarantined = [p for p in prepared if isinstance(p, Quarantined)]
         reclean: set[str] = set()
