@@ -27,22 +27,24 @@ Cost: every article's first and last ``EDGE_SENTENCES`` (4) sentences are counte
 notices and footers sit; its inner sentences only when one of those recurs (and, at a key's second
 sighting, the inner sentences of its first holder too). Keys are computed in the ingest workers.
 
-Memory: the counts live in the store (table ``boilerplate``), never all in memory: a batch reads and
-writes only its own keys (committed with the batch), and keys seen once whose last sighting is more than
-``Settings.boilerplate_horizon`` articles old are pruned (a scan each time the store grows by half a
-horizon), so the table holds the distinct edge sentences of the last ``horizon`` articles plus the
-recurring ones; a key seen once has a corpus row only, its site row is made at its second sighting.
-First sightings wait in memory (at most ``FIRST_SIGHTINGS``, 20,000 keys, about 2 MB) and are written
-together in key order: a batch's random keys would otherwise dirty most pages of the table at every commit. An
-ingest that dies loses those (they only delay learning by one sighting). Each
-key remembers at most 4 unrelated holders (to test relatedness against) and 16 holders (to re-clean
-when the key becomes boilerplate); the relatedness test reads at most 800 words of an article.
+Memory: a key seen once (almost every key of a crawl) is never a row of the table: it sits in memory
+in :class:`FirstSightings` (16 bytes a key in closed chunks of ``FIRST_CHUNK``, stored as one row each
+in ``boilerplate_firsts`` so a later ingest starts from them) until it is seen again or falls beyond
+``Settings.boilerplate_horizon`` articles (a chunk at a time). Keys seen twice or more are rows of the
+table ``boilerplate`` (a batch reads and writes only its own keys, committed with the batch; the keys
+of the corpus rows are held in memory too, 8 bytes each, so only those are asked of the store); a
+site row is made at a key's second sighting. Each key remembers at most 4 unrelated holders (to test
+relatedness against) and 16 holders (to re-clean when the key becomes boilerplate); the relatedness
+test reads at most 800 words of an article.
 
 Removed sentences go to ``article.removed`` with their reason ("site boilerplate: seen in 37 articles of
 example.com (12 unrelated)"). An article whose whole text is boilerplate is quarantined at ingest, or,
 when stored before its boilerplate was known, flagged ``boilerplate-only`` and kept out of stories and
 copies. A stored article cleaned again loses its story membership, profile and copy links, so the next
 run of the story and copy stages places it on its clean text.
+
+Copies (:mod:`storyline.copies.decide`) do not link two articles that both lost a piece of one learned block
+when :func:`related` says they are unrelated: what else of the block they share is no evidence.
 
 Known limits: machine-translated variants of one banner (the STS22 texts) differ word by word and are
 learned only where sentences coincide exactly; pages that are nothing but one notice (an IP block page)
@@ -56,7 +58,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import NotFoundError
 from ..models import Article, RemovedSpan
@@ -82,8 +84,9 @@ LONG_TOKENS = 20
 EDGE_SENTENCES = 4
 #: stored articles whose inner sentences one batch counts late (see BoilerplateLearner.learn)
 MAX_BACKFILL = 200
-#: first sightings kept in memory before they are written together, sorted (about 100 bytes each)
-FIRST_SIGHTINGS = 20_000
+#: first sightings per chunk (see FirstSightings): the open one a dict (about 100 bytes a key), closed
+#: ones 16 bytes a key
+FIRST_CHUNK = 65_536
 #: unrelated holders remembered per key (to test a new holder against), and holders (to re-clean)
 MAX_REPS = 4
 MAX_HOLDERS = 16
@@ -123,12 +126,15 @@ def countable(sentence: str) -> bool:
     return _countable(sentence, " ".join(toks), len(toks))
 
 
-def _countable(sentence: str, norm: str, n_tokens: int, ascii_text: bool = False) -> bool:
-    cjk = not ascii_text and bool(_CJK.search(norm))
+def _countable(sentence: str, norm: str, n_tokens: int) -> bool:
+    cjk = bool(_CJK.search(norm))
     if len(norm) < (MIN_CHARS_CJK if cjk else MIN_CHARS) or (n_tokens < MIN_TOKENS and not cjk):
         return False
-    if '"' not in sentence:
-        return True
+    return '"' not in sentence or _unquoted(sentence)
+
+
+def _unquoted(sentence: str) -> bool:
+    """Whether less than half of a sentence is inside quotation marks."""
     quoted = sum(len(m.group()) for m in _QUOTED.finditer(sentence))
     return quoted < 0.5 * len(sentence.strip())
 
@@ -150,13 +156,10 @@ Units = tuple[_Unit, ...]
 PackedUnits = tuple[tuple[int, int, str, int], ...]
 
 
-def pack_units(units: Units) -> PackedUnits:
-    """``units`` as plain tuples, cheap to send between processes (see :func:`unpack_units`)."""
-    return tuple(map(tuple, units))  # type: ignore[arg-type]
-
-
 def unpack_units(packed: PackedUnits) -> Units:
-    """The units :func:`pack_units` packed."""
+    """Units from their plain tuples (see :func:`packed_units`; units already unpacked stay as they are)."""
+    if packed and isinstance(packed[0], _Unit):
+        return packed  # type: ignore[return-value]
     return tuple(map(_Unit._make, packed))
 
 
@@ -193,22 +196,59 @@ def article_units(article: Article, *, edges: int | None = None) -> Units:
 
     With ``edges``, only the first and last ``edges`` sentences: where banners, notices and footers
     sit. The learner reads the inner sentences of an article only when its edges recur."""
+    return tuple(map(_Unit._make, packed_units(article, edges=edges)))
+
+
+def packed_units(article: Article, *, edges: int | None = None) -> PackedUnits:
+    """:func:`article_units` as plain tuples (what worker processes send: a named tuple pickles ten times slower)."""
     sentences = article.sentences
     picked = range(len(sentences))
     if edges is not None and len(sentences) > 2 * edges:
         picked = range(len(sentences))[:edges]
         picked = [*picked, *range(len(sentences) - edges, len(sentences))]  # type: ignore[assignment]
     chosen = [sentences[i] for i in picked]
-    out: list[_Unit] = []
-    ascii_text = all(s.isascii() for s in chosen)  # then no CJK to look for
+    joined = "\n".join(chosen)
+    if joined.isascii():
+        # ASCII text: words folded, counted and hashed as bytes (the same keys as the str path)
+        folded = joined.encode("ascii").translate(_ASCII_FOLD)
+        if b"00" in folded:
+            folded = _ZEROS.sub(b"0", folded)
+        lines = folded.split(b"\n")
+        if len(lines) == len(chosen):
+            return _ascii_units(picked, chosen, lines)
+    out: list[tuple[int, int, str, int]] = []
     for i, sentence, norm in zip(picked, chosen, _normalised(chosen), strict=True):
         n_tokens = norm.count(" ") + 1 if norm else 0
-        if not _countable(sentence, norm, n_tokens, ascii_text):
+        if not _countable(sentence, norm, n_tokens):
             continue
-        out.append(_Unit(i, _hash(norm), "sentence", n_tokens))
+        out.append((i, _hash(norm), "sentence", n_tokens))
         if i == 0 and n_tokens >= SUFFIX_TOKENS + 3:
             tail = " ".join(norm.rsplit(" ", SUFFIX_TOKENS)[-SUFFIX_TOKENS:])
-            out.append(_Unit(i, _hash(tail, "suffix"), "suffix", n_tokens))
+            out.append((i, _hash(tail, "suffix"), "suffix", n_tokens))
+    return tuple(out)
+
+
+_CRC_SEP, _ADLER_SEP = zlib.crc32(b"\x1f"), zlib.adler32(b"\x1f")
+_CRC_SUFFIX, _ADLER_SUFFIX = zlib.crc32(b"suffix\x1f"), zlib.adler32(b"suffix\x1f")
+
+
+def _ascii_units(picked: Iterable[int], chosen: Sequence[str], lines: Sequence[bytes]) -> PackedUnits:
+    out: list[tuple[int, int, str, int]] = []
+    crc32, adler32 = zlib.crc32, zlib.adler32
+    for i, sentence, line in zip(picked, chosen, lines, strict=True):
+        words = line.split()
+        n_tokens = len(words)
+        if n_tokens < MIN_TOKENS:
+            continue
+        norm = b" ".join(words)
+        if len(norm) < MIN_CHARS or ('"' in sentence and not _unquoted(sentence)):
+            continue
+        value = (crc32(norm, _CRC_SEP) << 32) | adler32(norm, _ADLER_SEP)
+        out.append((i, value - (1 << 64) if value >= 1 << 63 else value, "sentence", n_tokens))
+        if i == 0 and n_tokens >= SUFFIX_TOKENS + 3:
+            tail = b" ".join(words[-SUFFIX_TOKENS:])
+            value = (crc32(tail, _CRC_SUFFIX) << 32) | adler32(tail, _ADLER_SUFFIX)
+            out.append((i, value - (1 << 64) if value >= 1 << 63 else value, "suffix", n_tokens))
     return tuple(out)
 
 
@@ -291,8 +331,9 @@ class _Seen:
     source: str
 
 
-def _seen(article: Article) -> _Seen:
-    """Title, text and the boilerplate already taken out of it (the article as first read)."""
+def seen(article: Article) -> _Seen:
+    """What :func:`related` reads of an article: its title, text and the boilerplate already taken
+    out of it (the article as first read), the first ``RELATED_TOKENS`` words."""
     taken = [r.text for r in article.removed if r.reason.startswith(REASONS)]
     whole = "\n".join([article.title, article.text, *taken])
     # the opening words are enough to tell a reprint from a banner, and keep the check cheap
@@ -321,6 +362,10 @@ class CountsUpdate:
     new: list[tuple[object, ...]]
     updated: list[Count]
     prune_before: int | None = None
+    #: chunks of first sightings to add: (last storing number, keys, storing numbers), int64 bytes
+    firsts: list[tuple[int, bytes, bytes]] = field(default_factory=list)
+    #: stored chunks of first sightings to drop (merged into a new one), by number
+    firsts_drop: list[int] = field(default_factory=list)
 
 
 def _corpus_boilerplate(
@@ -494,6 +539,141 @@ def flag_boilerplate_only(article: Article) -> Article:
     )
 
 
+_MASK64 = (1 << 64) - 1
+
+
+def holder_code(article_id: str) -> int | None:
+    """An article id (16 hex digits, see :func:`storyline.records.article_id`) as a signed 64-bit int
+    (None for an id of another form)."""
+    if len(article_id) != 16:
+        return None
+    try:
+        value = int(article_id, 16)
+    except ValueError:
+        return None
+    if format(value, "016x") != article_id:
+        return None
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def holder_id(code: int) -> str:
+    """The article id :func:`holder_code` encoded."""
+    return format(code & _MASK64, "016x")
+
+
+class FirstSightings:
+    """The corpus keys seen once, in memory: key -> the article holding it (its id as an int, see
+    :func:`holder_code`).
+
+    Almost every key of a crawl is seen once, so these are never rows of the ``boilerplate`` table
+    (random keys there cost a B-tree page each, at every batch). They sit in chunks: the open one a dict,
+    closed ones two sorted int64 arrays of ``FIRST_CHUNK`` keys (16 bytes a key, numpy), stored as one
+    row each (table ``boilerplate_firsts``) when they close, so a later ingest starts from them. Chunks
+    are in storing order, so pruning beyond the horizon drops whole closed chunks (a key is forgotten
+    between ``horizon`` and ``horizon`` + one chunk's span of articles after its sighting). A key seen
+    again becomes a row of the ``boilerplate`` table and is dropped here (a stored chunk may still
+    hold it: the table's row wins). An ingest that dies loses the open chunk: that only delays
+    learning those keys by one sighting."""
+
+    def __init__(self) -> None:
+        #: the open chunk: key -> index into ``holders`` (one int object for an article's keys)
+        self.open: dict[int, int] = {}
+        #: (holder code, storing number) of the open chunk's holders
+        self.holders: list[tuple[int, int]] = []
+        #: (sorted keys, their holder codes, the chunk's last storing number); a key seen again is
+        #: marked by holder code 0
+        self.closed: list[tuple[Any, Any, int]] = []
+        #: stored chunks too small to stay one (taken into the open chunk; dropped when it is stored)
+        self.absorbed: list[int] = []
+
+    @classmethod
+    def load(cls, rows: Iterable[tuple[int, int, bytes, bytes]]) -> FirstSightings:
+        """From the store's chunks (see :meth:`Store.boilerplate_firsts`)."""
+        out = cls()
+        for number, last, keys, codes in rows:
+            import numpy as np
+
+            k = np.frombuffer(keys, dtype="<i8").astype(np.int64)
+            c = np.frombuffer(codes, dtype="<i8").astype(np.int64)
+            if len(k) >= FIRST_CHUNK // 2:
+                order = np.argsort(k, kind="stable")
+                out.closed.append((k[order], c[order], last))
+            else:
+                for key, code in zip(k.tolist(), c.tolist(), strict=True):
+                    if code:
+                        out.add([key], code, last)
+                out.absorbed.append(number)
+        return out
+
+    def __len__(self) -> int:
+        return len(self.open) + sum(len(k) for k, _, _ in self.closed)
+
+    def find(self, keys: Set[int]) -> dict[int, str]:
+        """key -> holder id, for those of ``keys`` seen once (and not forgotten)."""
+        holders = self.holders
+        hits = {k: holder_id(holders[self.open[k]][0]) for k in keys & self.open.keys()}
+        if self.closed and keys:
+            import numpy as np
+
+            query = np.fromiter(keys, dtype=np.int64, count=len(keys))
+            query.sort()
+            for ks, cs, _ in self.closed:
+                at = np.searchsorted(ks, query)
+                at[at == len(ks)] = 0
+                hit = (ks[at] == query) & (cs[at] != 0)
+                if hit.any():
+                    hits.update(zip(query[hit].tolist(), map(holder_id, cs[at[hit]].tolist()), strict=True))
+        return hits
+
+    def add(self, keys: Iterable[int], code: int, when: int) -> None:
+        """Record first sightings: ``keys`` held by the article of holder code ``code``, stored ``when``."""
+        slot = len(self.holders)
+        self.holders.append((code, when))
+        self.open.update(dict.fromkeys(keys, slot))
+
+    def drop(self, keys: Set[int]) -> None:
+        """Forget keys seen again (they have a row in the ``boilerplate`` table now)."""
+        for k in keys & self.open.keys():
+            del self.open[k]
+        if self.closed and keys:
+            import numpy as np
+
+            query = np.fromiter(keys, dtype=np.int64, count=len(keys))
+            for ks, cs, _ in self.closed:
+                at = np.searchsorted(ks, query)
+                at[at == len(ks)] = 0
+                cs[at[ks[at] == query]] = 0
+
+    def prune(self, before: int) -> None:
+        """Forget sightings older than ``before`` (closed chunks whole, the open one key by key)."""
+        self.closed = [c for c in self.closed if c[2] >= before]
+        holders = self.holders
+        self.open = {k: i for k, i in self.open.items() if holders[i][1] >= before}
+
+    def take_full(self, *, force: bool = False) -> CountsUpdate | None:
+        """Close the open chunk when it is full (or ``force``d and not empty): what the store writes."""
+        if not self.open or (len(self.open) < FIRST_CHUNK and not force):
+            return None
+        import numpy as np
+
+        holders = self.holders
+        keys = np.fromiter(self.open.keys(), dtype=np.int64, count=len(self.open))
+        slots = np.fromiter(self.open.values(), dtype=np.int64, count=len(self.open))
+        codes = np.array([code for code, _ in holders], dtype=np.int64)[slots]
+        last = max(holders[i][1] for i in set(self.open.values()))
+        order = np.argsort(keys, kind="stable")
+        keys, codes = keys[order], codes[order]
+        self.closed.append((keys, codes, last))
+        update = CountsUpdate(
+            [],
+            [],
+            firsts=[(last, keys.astype("<i8").tobytes(), codes.astype("<i8").tobytes())],
+            firsts_drop=self.absorbed,
+        )
+        self.open, self.holders, self.absorbed = {}, [], []
+        return update
+
+
 class BoilerplateLearner:
     """Updates the store's counts batch by batch and cleans articles with what is known.
 
@@ -506,55 +686,80 @@ class BoilerplateLearner:
         self.store = store
         self.settings = settings
         self.pending: CountsUpdate | None = None
-        #: corpus keys seen once, not yet written: key -> its holder (an index into ``_holders``, one
-        #: int object shared by the keys of an article). A batch's random keys would dirty most pages of
-        #: the table at every commit; buffered, they are written FIRST_SIGHTINGS at a time, sorted.
-        self.first_sightings: dict[int, int] = {}
-        #: (article id, storing number) of the holders of first sightings
-        self._holders: list[tuple[str, int]] = []
-        #: the samples of the suffix keys among first sightings (a sentence key keeps none until seen twice)
-        self._suffixes: dict[int, str] = {}
+        #: corpus keys seen once (loaded from the store at the first batch), see FirstSightings
+        self._firsts: FirstSightings | None = None
+        #: the corpus keys the table holds (sorted int64, 8 bytes a key; loaded with the first sightings)
+        #: and those this learner added: a batch asks the table only for keys it holds
+        self._table_keys: Any = None
+        self._table_new: set[int] = set()
+
+    def _in_table(self, keys: Set[int]) -> set[int]:
+        """Those of ``keys`` with a corpus row in the table."""
+        found = self._table_new.intersection(keys)
+        if self._table_keys is not None and keys:
+            import numpy as np
+
+            query = np.fromiter(keys, dtype=np.int64, count=len(keys))
+            at = np.searchsorted(self._table_keys, query)
+            at[at == len(self._table_keys)] = 0
+            found.update(query[self._table_keys[at] == query].tolist())
+        return found
+
+    def _first_sightings(self) -> FirstSightings:
+        if self._firsts is None:
+            self._firsts = FirstSightings.load(self.store.boilerplate_firsts())
+            keys = self.store.boilerplate_keys("")
+            if keys:
+                import numpy as np
+
+                self._table_keys = np.unique(np.array(keys, dtype=np.int64))
+        return self._firsts
 
     def learn(
-        self, articles: Sequence[Article], units: Mapping[str, Units] | None = None
+        self, articles: Sequence[Article], units: Mapping[str, PackedUnits] | None = None
     ) -> tuple[list[Article], set[str]]:
         """Count ``articles``' sentences, then return them cleaned and the stored articles to re-clean.
 
         ``units`` (article id -> :func:`article_units`) saves computing them here when the worker
-        processes did. A key seen for the first time gets a corpus row only; its site row is made at
-        its second sighting, seeded with the earlier holders of that site (the table stays about half
-        the size, and first sightings, the bulk of any crawl, cost one row)."""
-        given = dict(units or {})
+        processes did. A key seen for the first time is remembered in memory (see
+        :class:`FirstSightings`); its corpus row is made at its second sighting, and its site row too,
+        seeded with the earlier holders of that site. Articles that share no key with what is known
+        (the bulk of any crawl) cost no row and no count."""
+        given: dict[str, PackedUnits] = dict(units or {})
         for a in articles:
             if a.id not in given:
                 given[a.id] = article_units(a, edges=EDGE_SENTENCES)
         batch_ids = {a.id for a in articles}
         stored_before = self.store.stored_ids([a.id for a in articles])
         fresh = [a for a in articles if a.id not in stored_before]  # duplicates were counted when stored
-        counts = self._lookup_corpus({u.key for a in fresh for u in given[a.id]})
+        firsts = self._first_sightings()
+        in_batch = Counter(u[1] for a in fresh for u in given[a.id])
+        counts = self.store.boilerplate_counts(("", k) for k in self._in_table(in_batch.keys()))
+        once = firsts.find(in_batch.keys() - {k for _, k in counts})
         # An article whose edges recur (or repeat within the batch) is read whole: its inner sentences
         # may continue the banner. Most articles share nothing and cost their edge sentences only.
-        in_batch = Counter(u.key for a in fresh for u in given[a.id])
-        hot = {k for _, k in counts} | {k for k, n in in_batch.items() if n > 1}
+        hot = {k for _, k in counts} | once.keys() | {k for k, n in in_batch.items() if n > 1}
         touched: set[str] = set()
         for a in fresh:
-            if hot and not hot.isdisjoint([u.key for u in given[a.id]]):
+            if hot and not hot.isdisjoint([u[1] for u in given[a.id]]):
                 touched.add(a.id)
-                if len(a.sentences) > 2 * EDGE_SENTENCES:
-                    given[a.id] = article_units(a)
+                full = len(a.sentences) > 2 * EDGE_SENTENCES
+                given[a.id] = article_units(a) if full else unpack_units(given[a.id])
+        existing = set(counts)  # rows of the table (updated); the others are inserted
+        counts.update(self._seen_once(once, [given[i] for i in touched], articles))
         # A key met for the second time: its first holder was stored with its edges counted only.
         # Its inner sentences are counted now (once: a holder already counted for a key is skipped),
         # so a banner block shared by two articles is learned from those two.
         backfill: list[Article] = []
         if touched:
-            firsts = {
+            first_holders = {
                 c.holders[0]
                 for a in fresh
                 if a.id in touched
                 for u in given[a.id]
-                if (c := counts.get(("", u.key))) is not None and c.articles == 1 and c.holders
+                if (c := counts.get(("", u[1]))) is not None and c.articles == 1 and c.holders
             } - batch_ids
-            for holder in sorted(firsts)[:MAX_BACKFILL]:
+            for holder in sorted(first_holders)[:MAX_BACKFILL]:
                 try:
                     old = self.store.get_article(holder)
                 except NotFoundError:
@@ -564,21 +769,25 @@ class BoilerplateLearner:
                     given[old.id] = article_units(old)
                     touched.add(old.id)
         if touched:
-            in_batch = Counter(u.key for a in [*backfill, *fresh] for u in given[a.id])
-            inner = {
-                ("", u.key) for a in [*backfill, *fresh] if a.id in touched for u in given[a.id]
-            } - counts.keys()
-            counts.update(self._lookup(inner))
+            in_batch = Counter(u[1] for a in [*backfill, *fresh] for u in given[a.id])
+            inner = {u[1] for a in [*backfill, *fresh] if a.id in touched for u in given[a.id]}
+            inner = {k for k in inner if ("", k) not in counts}
+            stored = self.store.boilerplate_counts(("", k) for k in self._in_table(inner))
+            existing.update(stored)
+            counts.update(stored)
+            more = firsts.find(inner - {k for _, k in stored})
+            once.update(more)
+            counts.update(self._seen_once(more, [given[i] for i in touched], articles))
             site_keys = {
-                (a.source, u.key)
+                (a.source, u[1])
                 for a in [*backfill, *fresh]
                 if a.source and a.id in touched
                 for u in given[a.id]
-                if ("", u.key) in counts
+                if ("", u[1]) in counts
             }
-            counts.update(self.store.boilerplate_counts(site_keys))
-        buffered = {k for k in counts if k[0] == "" and k[1] in self.first_sightings}
-        existing = set(counts) - buffered
+            site_counts = self.store.boilerplate_counts(site_keys)
+            existing.update(site_counts)
+            counts.update(site_counts)
         seq = self.store.max_seq()
         batch = {a.id: a for a in articles}
         cache: dict[str, _Seen] = {}
@@ -597,7 +806,7 @@ class BoilerplateLearner:
                         article = self.store.get_article(article_id)
                     except NotFoundError:
                         return None
-                cache[article_id] = _seen(article)
+                cache[article_id] = seen(article)
             return cache[article_id]
 
         def count_one(article: Article, unit: _Unit, count: Count, when: int) -> None:
@@ -634,27 +843,23 @@ class BoilerplateLearner:
             if count.unrelated > before and count.unrelated >= 2:
                 reclean.update(h for h in count.holders if h not in batch)
 
-        first_rows: list[tuple[object, ...]] = []  # keys seen for the first time: rows written as they are
-        sightings, holders, suffixes = self.first_sightings, self._holders, self._suffixes
+        created: set[int] = set()  # corpus keys first counted by this batch
         for n, article in enumerate([*backfill, *fresh]):
-            when = seq + max(1, n + 1 - len(backfill))
-            done: set[int] = set()
-            slot = -1  # its holder slot, made at its first new key (one int object for all of them)
             is_touched = article.id in touched
-            for unit in given[article.id]:
+            when = seq + max(1, n + 1 - len(backfill))
+            if not is_touched and created.isdisjoint(keys := [u[1] for u in given[article.id]]):
+                if (code := holder_code(article.id)) is not None:  # shares nothing: all first sightings
+                    firsts.add(keys, code, when)
+                continue
+            done: set[int] = set()
+            mine: list[int] = []
+            for unit in unpack_units(given[article.id]):
                 if unit.key in done:
                     continue
                 done.add(unit.key)
                 corpus = counts.get(("", unit.key))
                 if corpus is None and (not is_touched or in_batch.get(unit.key, 0) <= 1):
-                    if slot < 0:
-                        slot = len(holders)
-                        holders.append((article.id, when))
-                    sightings[unit.key] = slot
-                    if unit.kind == "suffix":
-                        suffixes[unit.key] = unit.sample(article)
-                    else:
-                        suffixes.pop(unit.key, None)
+                    mine.append(unit.key)
                     continue
                 if article.source and corpus is not None:
                     site = counts.get((article.source, unit.key))
@@ -664,75 +869,63 @@ class BoilerplateLearner:
                     count_one(article, unit, site, when)
                 if corpus is None:
                     corpus = counts[("", unit.key)] = Count("", unit.key, unit.kind)
+                    created.add(unit.key)
                 count_one(article, unit, corpus, when)
+            if mine and (code := holder_code(article.id)) is not None:
+                firsts.add(mine, code, when)
+        # keys seen again are rows of the table from now on
+        firsts.drop({k for s, k in changed if s == "" and k in once})
         # pruning scans the table: done each time the store grows by half a horizon
         step = max(1, self.settings.boilerplate_horizon // 2)
         prune = seq - self.settings.boilerplate_horizon if seq // step != (seq + len(fresh)) // step else None
-        for k in changed:
-            if k[0] == "" and sightings.pop(k[1], None) is not None:  # seen again: written with the batch
-                suffixes.pop(k[1], None)
-        if prune is not None:  # the same horizon for first sightings still in memory
-            alive = {i for i, (_, w) in enumerate(holders) if w >= prune}
-            self.first_sightings = {k: i for k, i in sightings.items() if i in alive}
-            self._suffixes = {k: t for k, t in suffixes.items() if k in self.first_sightings}
-        if len(self.first_sightings) >= FIRST_SIGHTINGS or len(self._holders) >= FIRST_SIGHTINGS:
-            first_rows = self._take_first_sightings()
+        if prune is not None:
+            firsts.prune(prune)
+        chunk = firsts.take_full()
+        self._table_new.update(k for s, k in changed if s == "" and (s, k) not in existing)
         self.pending = CountsUpdate(
-            [*first_rows, *(counts_to_row(c) for k, c in changed.items() if k not in existing)],
+            [counts_to_row(c) for k, c in changed.items() if k not in existing],
             [c for k, c in changed.items() if k in existing],
             prune,
+            firsts=chunk.firsts if chunk else [],
+            firsts_drop=chunk.firsts_drop if chunk else [],
         )
         # an article that shares nothing with the store or the batch has nothing to remove
         cleaned = [
-            self.clean(a, counts, given[a.id]) if a.id in touched or a.id in stored_before else a
+            self.clean(a, counts, unpack_units(given[a.id]))
+            if a.id in touched or a.id in stored_before
+            else a
             for a in articles
         ]
         return cleaned, reclean
 
-    def _buffered(self, key: int) -> Count:
-        """The count of a first sighting still in memory."""
-        holder, when = self._holders[self.first_sightings[key]]
-        sample = self._suffixes.get(key)
-        kind = "sentence" if sample is None else "suffix"
-        return Count("", key, kind, 1, 1, [holder], [holder], sample or "", when)
-
-    def _lookup_corpus(self, keys: set[int]) -> dict[tuple[str, int], Count]:
-        """Counts of the corpus scope's ``keys``, from the first sightings not written yet and the store."""
-        in_memory = keys & self.first_sightings.keys()
-        out = {("", k): self._buffered(k) for k in in_memory}
-        if len(in_memory) < len(keys):
-            out.update(self.store.boilerplate_counts(("", k) for k in keys - in_memory))
+    def _seen_once(
+        self, once: Mapping[int, str], units: Iterable[PackedUnits], articles: Sequence[Article]
+    ) -> dict[tuple[str, int], Count]:
+        """Corpus counts of keys seen once (key -> holder id), as the table would have held them: one
+        article, one unrelated, the holder (and, for a suffix key, the holder's tail as the sample)."""
+        if not once:
+            return {}
+        kinds = {u[1]: u[2] for us in units for u in us if u[1] in once}
+        by_id = {a.id: a for a in articles}
+        out: dict[tuple[str, int], Count] = {}
+        for key, holder in once.items():
+            kind = kinds.get(key)
+            if kind is None:
+                continue
+            sample = ""
+            if kind == "suffix":
+                try:
+                    article = by_id.get(holder) or self.store.get_article(holder)
+                except NotFoundError:
+                    article = None
+                sample = article.sentences[0][-300:] if article is not None and article.sentences else ""
+            out[("", key)] = Count("", key, kind, 1, 1, [holder], [holder], sample, 0)
         return out
-
-    def _lookup(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Count]:
-        """Counts of ``keys`` from the store and from the first sightings not written yet."""
-        keys = set(keys)
-        out: dict[tuple[str, int], Count] = {
-            (scope, key): self._buffered(key)
-            for scope, key in keys
-            if scope == "" and key in self.first_sightings
-        }
-        out.update(self.store.boilerplate_counts(keys - out.keys()))
-        return out
-
-    def _take_first_sightings(self) -> list[tuple[object, ...]]:
-        """The first sightings in memory as rows, in key order (written in order, they fill the
-        table's pages one after another), and the buffer emptied."""
-        holders, suffixes = self._holders, self._suffixes
-        rows: list[tuple[object, ...]] = []
-        for key in sorted(self.first_sightings):
-            holder, when = holders[self.first_sightings[key]]
-            sample = suffixes.get(key)
-            kind = "sentence" if sample is None else "suffix"
-            rows.append(("", key, kind, 1, 1, holder, holder, sample or "", when))
-        self.first_sightings, self._holders, self._suffixes = {}, [], {}
-        return rows
 
     def flush(self) -> None:
-        """Write the first sightings still in memory (at the end of an ingest)."""
-        if self.first_sightings:
-            self.store.write_boilerplate_counts(CountsUpdate(self._take_first_sightings(), []))
-        self._holders = []
+        """Store the first sightings still in memory (at the end of an ingest: the next one starts from them)."""
+        if self._firsts is not None and (update := self._firsts.take_full(force=True)) is not None:
+            self.store.write_boilerplate_counts(update)
 
     def take_pending(self) -> CountsUpdate | None:
         """What the last :meth:`learn` counted, for the store to write with the batch (then cleared)."""
@@ -773,7 +966,7 @@ class BoilerplateLearner:
         articles = [a for a in self.store.iter_articles(stored) if not is_boilerplate_only(a)]
         units = {a.id: article_units(a) for a in articles}  # whole articles: re-cleaning is rare
         wanted = {(scope, u.key) for a in articles for u in units[a.id] for scope in {"", a.source}}
-        counts = self._lookup(wanted)
+        counts = self.store.boilerplate_counts(wanted)  # a key seen once removes nothing
         changed = [c for a in articles if (c := self.clean(a, counts, units[a.id])) is not a]
         self.store.replace_cleaned(changed)
         return [a.id for a in changed]
