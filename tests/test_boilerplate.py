@@ -5,15 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from storyline.clean.boilerplate import (
-    FirstSightings,
-    countable,
-    names,
-    packed_units,
-    related,
-    sentence_key,
-    tokens,
-)
+from storyline.clean.boilerplate import names, related
+from storyline.clean.keys import countable, packed_units, sentence_key, tokens
+from storyline.clean.learner import FirstSightings
 from storyline.cli.app import EXIT_OK, app
 from storyline.copies.decide import find_copies
 from storyline.models import Article, RemovedSpan

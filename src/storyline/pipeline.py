@@ -16,14 +16,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .clean.boilerplate import (
-    EDGE_SENTENCES,
-    REASONS,
-    BoilerplateLearner,
-    PackedUnits,
-    is_boilerplate_only,
-    packed_units,
-)
+from .clean.boilerplate import REASONS, is_boilerplate_only
+from .clean.keys import PackedUnits, packed_units
+from .clean.learner import EDGE_SENTENCES, BoilerplateLearner
 from .clean.rules import clean_article
 from .errors import InputError, StorylineError
 from .features.language import analyze_article

@@ -130,7 +130,8 @@ def _profile(article: Article) -> _Profile:
 
     language = article.language or detect_language(article.text)[0]
     sentences = list(article.sentences) or split_sentences(article.text, language)
-    from ..clean.boilerplate import REASONS, sentence_key
+    from ..clean.boilerplate import REASONS
+    from ..clean.keys import sentence_key
 
     markers = [r.text for r in article.removed if r.reason == "scraper-marker"]
     # Learned boilerplate is out of the text already; what is left of it (a banner glued to a
