@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import NotFoundError, StoreError
 from ..models import Article, Assignment, CopyLink, CopyType, Membership, Quarantined, Story, to_dict
 from .base import Store
-from .sqlite import story_from_rows
+from .rows import story_from_rows
 
 if TYPE_CHECKING:
     from ..clean.boilerplate import Count, CountsUpdate
