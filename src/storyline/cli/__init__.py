@@ -7,7 +7,10 @@ Importing this package registers them all.
 
 from __future__ import annotations
 
-from . import assess, browse, jobs
+# the order of the command modules is the order of `storyline --help`: build, look, score
+from . import jobs  # isort: skip
+from . import browse  # isort: skip
+from . import assess  # isort: skip
 from .app import app, main
 
 __all__ = ["app", "assess", "browse", "jobs", "main"]

@@ -24,12 +24,13 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.table import Table
 from rich.text import Text
 
 from .. import __version__
 from ..errors import StorylineError
 from ..models import to_dict
-from ..report.terminal import SafeConsole
+from ..report.terminal import SafeConsole, clip
 from ..settings import Settings
 from ..store.base import Store
 
@@ -44,6 +45,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # a docstring's lines flow into one paragraph
 )
 # Off a terminal (pipes, CI logs) rich would assume 80 columns and fold every table.
 _WIDTH = None if sys.stdout.isatty() else 150
@@ -218,6 +220,36 @@ PrecisionOption = Annotated[
 StoryArgument = Annotated[
     str, typer.Argument(help="Story id (or a unique prefix, or the id of a story it absorbed).")
 ]
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """``n`` and the noun, singular for one: "1 story", "3 stories"."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _threads(store: Store) -> list[Any]:
+    from ..stories.threads import stored_threads
+
+    return stored_threads(store.list_stories(), store.thread_memberships(), store.merged_threads())
+
+
+def _print_threads(threads: list[Any], *, limit: int | None = None) -> None:
+    table = Table(title="threads (stories on one developing subject)")
+    for col in ("thread", "stories", "first", "last", "title"):
+        table.add_column(col, overflow="fold")
+    shown = [t for t in threads if len(t.stories) > 1] if limit else threads
+    if not shown:
+        out.print("threads: no thread holds more than one story (each story is a thread of its own)")
+        return
+    for t in shown[:limit] if limit else shown:
+        table.add_row(
+            t.id,
+            str(len(t.stories)),
+            t.first_published or "",
+            t.last_published or "",
+            Text(clip(t.title, 90)),
+        )
+    out.print(table)
 
 
 def _print_version(value: bool) -> None:

@@ -26,8 +26,12 @@ from .app import (
     out,
 )
 
+#: the group these commands are listed under in ``storyline --help``: what scores
+PANEL = "Score"
+
+
 eval_app = typer.Typer(help="Score storyline against gold data.", no_args_is_help=True)
-app.add_typer(eval_app, name="eval")
+app.add_typer(eval_app, name="eval", rich_help_panel=PANEL)
 
 
 @eval_app.command("stories")
@@ -93,7 +97,7 @@ def _load_article(ref: str, db: Path) -> Article:
         return store.get_article(ref)
 
 
-@app.command()
+@app.command(rich_help_panel=PANEL)
 def similarity(
     a: Annotated[str, typer.Argument(help="Article id in the store, or a file.")],
     b: Annotated[str, typer.Argument(help="Article id in the store, or a file.")],
@@ -112,7 +116,7 @@ def similarity(
         console.print(Text("warning:", style="yellow").append(f" {warning}", style="default"))
 
 
-@app.command()
+@app.command(rich_help_panel=PANEL)
 def compare(
     refs: Annotated[
         list[str],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -13,7 +13,6 @@ from rich.text import Text
 from ..errors import StorylineError
 from ..models import Story
 from ..report.terminal import clip, print_stories
-from ..store.base import Store
 from ..views import article_row, quarantine_row, show_story, story_row
 from .app import (
     DEFAULT_DB,
@@ -31,13 +30,18 @@ from .app import (
     _page,
     _paging_note,
     _print_json,
+    _print_threads,
+    _threads,
     app,
     console,
     out,
 )
 
+#: the group these commands are listed under in ``storyline --help``: what reads the store
+PANEL = "Look"
 
-@app.command()
+
+@app.command(rich_help_panel=PANEL)
 def articles(
     db: DbOption = DEFAULT_DB,
     json_out: JsonOption = False,
@@ -81,7 +85,7 @@ def articles(
     _paging_note(len(found), offset, total, "articles")
 
 
-@app.command()
+@app.command(rich_help_panel=PANEL)
 def quarantine(
     db: DbOption = DEFAULT_DB,
     json_out: JsonOption = False,
@@ -123,7 +127,7 @@ def quarantine(
     _paging_note(len(rows), offset, total, "quarantine")
 
 
-@app.command()
+@app.command(rich_help_panel=PANEL)
 def boilerplate(
     db: DbOption = DEFAULT_DB,
     site: Annotated[
@@ -171,36 +175,6 @@ def boilerplate(
         console.print("nothing recurring learned yet" + (f" for {site!r}" if site else ""))
 
 
-def _count(n: int, one: str, many: str | None = None) -> str:
-    """``n`` and the noun, singular for one: "1 story", "3 stories"."""
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
-def _threads(store: Store) -> list[Any]:
-    from ..stories.threads import stored_threads
-
-    return stored_threads(store.list_stories(), store.thread_memberships(), store.merged_threads())
-
-
-def _print_threads(threads: list[Any], *, limit: int | None = None) -> None:
-    table = Table(title="threads (stories on one developing subject)")
-    for col in ("thread", "stories", "first", "last", "title"):
-        table.add_column(col, overflow="fold")
-    shown = [t for t in threads if len(t.stories) > 1] if limit else threads
-    if not shown:
-        out.print("threads: no thread holds more than one story (each story is a thread of its own)")
-        return
-    for t in shown[:limit] if limit else shown:
-        table.add_row(
-            t.id,
-            str(len(t.stories)),
-            t.first_published or "",
-            t.last_published or "",
-            Text(clip(t.title, 90)),
-        )
-    out.print(table)
-
-
 def filter_stories(
     found: list[Story],
     *,
@@ -230,7 +204,7 @@ def filter_stories(
     return [s for s in found if keep(s)]
 
 
-@app.command()
+@app.command(rich_help_panel=PANEL)
 def stories(
     db: DbOption = DEFAULT_DB,
     json_out: JsonOption = False,
@@ -266,7 +240,7 @@ def stories(
         )
 
 
-@app.command()
+@app.command(rich_help_panel=PANEL)
 def threads(
     db: DbOption = DEFAULT_DB,
     json_out: JsonOption = False,
@@ -292,7 +266,7 @@ def threads(
         _print_threads(found)
 
 
-@app.command()
+@app.command(rich_help_panel=PANEL)
 def show(
     story: StoryArgument,
     db: DbOption = DEFAULT_DB,
@@ -338,7 +312,7 @@ def show(
         out.print(copies)
 
 
-@app.command("export")
+@app.command("export", rich_help_panel=PANEL)
 def export_command(
     kind: Annotated[str, typer.Argument(help="articles, stories, memberships or copies.", metavar="KIND")],
     db: DbOption = DEFAULT_DB,
@@ -366,7 +340,7 @@ def export_command(
     )
 
 
-@app.command()
+@app.command(rich_help_panel=PANEL)
 def schema(
     name: Annotated[str | None, typer.Argument(help="Which output; none: list them.", metavar="NAME")] = None,
 ) -> None:

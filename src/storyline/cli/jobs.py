@@ -33,15 +33,20 @@ from .app import (
     StoryArgument,
     _bar,
     _check_paths,
+    _count,
     _open,
     _print_json,
+    _print_threads,
     _settings,
+    _threads,
     app,
     console,
     out,
     sample_corpus,
 )
-from .browse import _count, _print_threads, _threads
+
+#: the group these commands are listed under in ``storyline --help``: what changes the store
+PANEL = "Build"
 
 
 def _ingest(
@@ -71,7 +76,7 @@ def _ingest(
     return stats, new_ids
 
 
-@app.command()
+@app.command(rich_help_panel=PANEL)
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files, folders, globs, or - for stdin.")],
     db: DbOption = DEFAULT_DB,
@@ -94,7 +99,7 @@ def _write(what: str, target: Path, write: Callable[[], Path]) -> Path:
         raise StorylineError(f"cannot write the {what} to {str(target)!r}: {exc.strerror or exc}") from exc
 
 
-@app.command()
+@app.command(rich_help_panel=PANEL)
 def report(
     story: StoryArgument,
     db: DbOption = DEFAULT_DB,
@@ -124,7 +129,7 @@ def report(
     out.print(Text(f"report of {found.id} ({len(articles)} version(s)): {path}"), soft_wrap=True)
 
 
-@app.command()
+@app.command(rich_help_panel=PANEL)
 def run(
     paths: Annotated[
         list[str] | None,
@@ -149,8 +154,10 @@ def run(
         int, typer.Option("--max-reports", min=1, help="Reports for at most this many stories, the largest.")
     ] = 100,
 ) -> None:
-    """The main job: ingest PATHs (if any), group what is stored into stories, find copies, print the
-    stories, write their reports."""
+    """The main job: read PATHs, group into stories and threads, find copies, write reports.
+
+    Ingests PATHs (if any), groups what is stored into stories, threads the stories, finds copies,
+    prints the stories and writes their reports."""
     from ..errors import NotFoundError
     from ..pipeline import run as run_job
 
@@ -279,13 +286,14 @@ def _assign(db: Path, settings: Settings, *, quiet: bool = False) -> int:
     return len(done)
 
 
-@app.command()
+@app.command(rich_help_panel=PANEL)
 def regroup(
     db: DbOption = DEFAULT_DB,
     precision: PrecisionOption = None,
 ) -> None:
-    """Group every stored article into stories from scratch (and find the copies again): for
-    after a change of --precision or of storyline. Stories get new ids."""
+    """Group every stored article into stories from scratch, and find the copies again.
+
+    For after a change of --precision or of storyline. Stories get new ids."""
     settings = _settings(precision=precision)
     with _open(db, existing=True, read_only=False) as store:
         before = store.reset_stories()
@@ -301,7 +309,7 @@ def regroup(
     console.print(Text(f"{len(found)} stories; {links} copy links"))
 
 
-@app.command()
+@app.command(rich_help_panel=PANEL)
 def delete(
     db: DbOption = DEFAULT_DB,
     source: Annotated[
