@@ -384,3 +384,22 @@ def test_an_empty_quarantine_says_so(db: str) -> None:
     assert invoke("quarantine", "--db", db, "--clear")[0] == EXIT_OK
     code, out, err = invoke("quarantine", "--db", db)
     assert code == EXIT_OK and "nothing quarantined in" in err and "source" not in out
+
+
+def test_a_reader_that_goes_away_gets_no_error(db: str) -> None:
+    # `storyline export articles | head -c 10`: the pipe closes under the writer; that is no error
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "storyline", "export", "articles", "--db", db],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    with proc, proc.stderr:
+        assert proc.stdout.read(10)
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=60)
+    assert "Traceback" not in err and "error" not in err, err

@@ -331,6 +331,8 @@ def export_command(
     with _open(db, existing=True) as store:
         try:
             n = export(store, kind, fmt, output)
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): quiet, as for every command
         except OSError as exc:
             raise StorylineError(f"cannot write the export to {output!r}: {exc.strerror or exc}") from exc
     console.print(
