@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from storyline.cli import EXIT_OK, app
 from storyline.errors import ConfigError
 from storyline.settings import DEFAULT_SETTINGS, Settings
-from storyline.threads import StoryText, ThreadIndex, story_text, thread_stories
+from storyline.threads import THREAD_THRESHOLD, StoryText, ThreadIndex, story_text, thread_stories
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -218,3 +218,65 @@ def test_index_timeline_stacks_dots_of_one_day_and_leaves_undated_stories_off() 
     assert place["c"][0] is None  # undated: listed, but no dot at the start of the line
     assert place["d"][:2] == (100.0, 0)
     assert thread["height"] == 18 * 2 + 4
+
+
+def _city_stream() -> list[StoryText]:
+    """Four weeks of stories in six towns, each town with its fires, floods and strikes (the
+    town and the kind of event recur; companies and people do not)."""
+    from datetime import date, timedelta
+
+    towns = ["Vella", "Orsk", "Tamber", "Quill", "Brenna", "Lusk"]
+    kinds = [
+        ("fire", "A fire broke out at the {org} plant in {town}, firefighters fought the blaze and smoke."),
+        ("flood", "Floods in {town} forced residents from homes near {org} as the river rose after rain."),
+        ("strike", "Workers at {org} in {town} walked out over pay; union talks with employers stalled."),
+    ]
+    out = []
+    for day in range(28):
+        for t, town in enumerate(towns):
+            kind, lead = kinds[(day + t) % 3]
+            org = f"Org{day}x{t} Holdings".replace("Org", "Kor" if t % 2 else "Mel")
+            when = (date(2024, 3, 1) + timedelta(days=day)).isoformat()
+            out.append(
+                StoryText(f"d{day}-{t}", f"{town}: {kind}", (lead.format(org=org, town=town),), when, when)
+            )
+    return out
+
+
+def test_two_fires_in_one_town_are_not_threaded_but_a_follow_up_naming_the_company_is() -> None:
+    """The town and the kind's words are shared by every fire of a town: no subject-specific
+    evidence. The follow-up names the plant: it joins."""
+    index = ThreadIndex()
+    fire_a = StoryText(
+        "fire-a",
+        "Vella: fire at the Garrow plant",
+        (
+            "A fire broke out at the Garrow plant in Vella; firefighters fought the blaze and smoke for hours.",
+        ),
+        "2024-03-10",
+        "2024-03-10",
+    )
+    follow = StoryText(
+        "fire-a-later",
+        "Vella: Garrow plant fire inquiry",
+        ("Days after the fire at the Garrow plant in Vella, inspectors said the blaze began in a kiln.",),
+        "2024-03-15",
+        "2024-03-15",
+    )
+    fire_b = StoryText(
+        "fire-b",
+        "Vella: fire at a plant",
+        ("A fire broke out at a plant in Vella; firefighters fought the blaze and smoke for hours.",),
+        "2024-03-24",
+        "2024-03-24",
+    )
+    stream = sorted(
+        [*_city_stream(), fire_a, follow, fire_b], key=lambda s: (s.first_published or "", s.story_id)
+    )
+    links = {s.story_id: index.add(s) for s in stream}
+    assert index.thread_of["fire-a-later"] == index.thread_of["fire-a"]
+    assert index.thread_of["fire-b"] != index.thread_of["fire-a"]
+    assert "garrow" in links["fire-a-later"].evidence["specific"]
+    # on the similarity alone they would be linked: the town and the fire words
+    assert max(index.similarity("fire-b", s)[0] for s in ("fire-a", "fire-a-later")) >= THREAD_THRESHOLD
+    assert sorted(index.members[index.thread_of["fire-a"]]) == ["fire-a", "fire-a-later"]
