@@ -32,7 +32,7 @@ BASELINE_CUTS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
 def scores(predicted: dict[str, str], gold: dict[str, str], ids: list[str]) -> dict[str, float]:
-    from storyline.evaluate import bcubed, pairwise
+    from storyline.evaluation import bcubed, pairwise
 
     p = [predicted[i] for i in ids]
     g = [gold[i] for i in ids]
@@ -83,9 +83,9 @@ def main() -> None:
     parser.add_argument("--errors", type=int, default=0, help="print the N largest wrong merges")
     args = parser.parse_args()
 
-    from storyline.embed import default_embedder
-    from storyline.evaluate import read_gold
-    from storyline.stories import cluster_articles
+    from storyline.evaluation import read_gold
+    from storyline.features.embed import default_embedder
+    from storyline.stories.index import cluster_articles
 
     rows = [json.loads(x) for x in Path(args.gold).read_text(encoding="utf-8").splitlines() if x.strip()]
     gold = {r["doc_id"]: r["story"] for r in rows}
@@ -142,8 +142,8 @@ def main() -> None:
                 print(f"   {g} ({len(docs)}, {day[docs[0]]}): {title[:90]}")
 
     if args.threads:
-        from storyline.evaluate import bcubed
-        from storyline.threads import thread_stories
+        from storyline.evaluation import bcubed
+        from storyline.stories.threads import thread_stories
 
         thread_gold: dict[str, str] = {}
         for raw in Path(args.threads).read_text(encoding="utf-8").splitlines():

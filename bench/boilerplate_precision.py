@@ -30,10 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from boilerplate import corpus_records
 
-from storyline.boilerplate import REASONS, sentence_key
-from storyline.ingest import record_to_article
+from storyline.clean.boilerplate import REASONS, sentence_key
 from storyline.models import Article
 from storyline.pipeline import prepare_article
+from storyline.readers.sources import record_to_article
 
 GOLD = Path(__file__).with_name("boilerplate_gold.jsonl")
 
@@ -78,7 +78,7 @@ def main() -> None:
         db = args.db
         if db is None:
             from storyline.pipeline import ingest
-            from storyline.store import SQLiteStore
+            from storyline.store.sqlite import SQLiteStore
 
             corpus = Path(tmp) / "corpus.jsonl"
             corpus.write_text(

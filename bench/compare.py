@@ -42,9 +42,10 @@ from typing import Any
 
 import numpy as np
 
-from storyline.align import CONTEXT_MARGIN, PAIR_FEATURES, decide_pairs, pair_features, profile_sentence
-from storyline.compare import compare_articles
-from storyline.embed import default_embedder
+from storyline.compare.align import CONTEXT_MARGIN
+from storyline.compare.facts import PAIR_FEATURES, decide_pairs, pair_features, profile_sentence
+from storyline.compare.versions import compare_articles
+from storyline.features.embed import default_embedder
 from storyline.models import Article, Passage
 from storyline.pipeline import prepare_article
 
@@ -147,7 +148,7 @@ def refit(rows: list[tuple[int, str, str]], cos: np.ndarray, gold: np.ndarray, f
 
 
 def _sentences(text: str, language: str) -> list[str]:
-    from storyline.analyze import split_sentences
+    from storyline.features.language import split_sentences
 
     return [s for s in split_sentences(text, language) if len(s.split()) >= 4]
 

@@ -32,11 +32,12 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from storyline.copies import NearDuplicateIndex, align_sentences, copy_thresholds, find_copies, shingles
-from storyline.embed import default_embedder
-from storyline.ingest import read_paths
+from storyline.copies.blocking import NearDuplicateIndex, shingles
+from storyline.copies.decide import align_sentences, copy_thresholds, find_copies
+from storyline.features.embed import default_embedder
 from storyline.models import Article, CopyLink
 from storyline.pipeline import prepare_record
+from storyline.readers.sources import read_paths
 from storyline.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]

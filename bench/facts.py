@@ -116,7 +116,7 @@ def read_story(record: dict[str, Any], docs: list[str], tmp: Path) -> tuple[list
     """The story's documents read with the normal pipeline (text files into a store)."""
     from storyline.pipeline import ingest
     from storyline.settings import Settings
-    from storyline.store import SQLiteStore
+    from storyline.store.sqlite import SQLiteStore
 
     paths = []
     for d in docs:
@@ -261,8 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from storyline.compare import compare_articles, comparison_to_json
-    from storyline.embed import default_embedder
+    from storyline.compare.versions import compare_articles, comparison_to_json
+    from storyline.features.embed import default_embedder
     from storyline.settings import Settings
 
     settings = Settings(precision=0.0) if args.sweep else Settings()

@@ -88,7 +88,7 @@ def worker(kind: str, source: str, db: str, limit: int) -> None:
         n = sum(1 for f in files if trafilatura.extract(f.read_text()))
     else:
         from storyline.pipeline import ingest
-        from storyline.store import SQLiteStore
+        from storyline.store.sqlite import SQLiteStore
 
         src: list[str] = [source]
         if kind == "text" and limit:

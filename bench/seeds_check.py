@@ -16,12 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from storyline.compare import compare_articles
+from storyline.compare.versions import compare_articles
 from storyline.models import Article, Comparison, Passage
 from storyline.pipeline import ingest
-from storyline.report import write_html_report
+from storyline.report.html import write_html_report
 from storyline.settings import Settings
-from storyline.store import SQLiteStore
+from storyline.store.sqlite import SQLiteStore
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

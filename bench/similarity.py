@@ -33,8 +33,9 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from train_similarity import CachingEmbedder, fit_model, gold_features, with_self_pairs  # noqa: E402
 
-from storyline.embed import default_embedder  # noqa: E402
-from storyline.similarity import DIMENSIONS, PairInputs, model_from_dict, pearson, score_pairs  # noqa: E402
+from storyline.features.embed import default_embedder  # noqa: E402
+from storyline.similarity.features import DIMENSIONS, PairInputs  # noqa: E402
+from storyline.similarity.model import model_from_dict, pearson, score_pairs  # noqa: E402
 
 Vector = npt.NDArray[np.float64]
 

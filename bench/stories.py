@@ -288,7 +288,7 @@ def generate_hard(n: int, path: Path, seed: int = 5) -> tuple[dict[str, str], di
 def run_storyline(corpus: str, db: str) -> dict[str, float]:
     """In a fresh process: the full pipeline, timed per stage."""
     from storyline.pipeline import assign_stories, ingest
-    from storyline.store import SQLiteStore
+    from storyline.store.sqlite import SQLiteStore
 
     times: dict[str, float] = {}
     with SQLiteStore(db) as store:
@@ -379,7 +379,7 @@ def sub(python: str, mode: str, *args: str) -> dict[str, float]:
 
 
 def f1(predicted: dict[str, object], gold: dict[str, str]) -> float:
-    from storyline.evaluate import bcubed
+    from storyline.evaluation import bcubed
 
     ids = sorted(gold)
     return bcubed([predicted[i] for i in ids], [gold[i] for i in ids])["f1"]  # type: ignore[index]
@@ -388,7 +388,7 @@ def f1(predicted: dict[str, object], gold: dict[str, str]) -> float:
 def thread_report(r: dict[str, object], gold: dict[str, str], gold_thread: dict[str, str]) -> None:
     """Threads against the generator's gold threads (an event and its follow-up), and how many
     predicted threads join stories of unrelated gold threads (swallowing)."""
-    from storyline.evaluate import bcubed
+    from storyline.evaluation import bcubed
 
     predicted: dict[str, str] = r["predicted"]  # type: ignore[assignment]
     thread_of: dict[str, str] = r["thread_of_story"]  # type: ignore[assignment]

@@ -4,11 +4,11 @@
         [--msrp ../shared/bench/msrp/train.tsv] [--ecb ../shared/bench/ecbplus/facts_dev.jsonl] \\
         [--out src/storyline/resources/fact_model.json]
 
-1. The **pairwise** (paraphrase) model: a logistic regression over storyline.align.PAIR_FEATURES on
+1. The **pairwise** (paraphrase) model: a logistic regression over storyline.compare.facts.PAIR_FEATURES on
    half A of the MSRP pairs (the halves of ``bench/compare.py``, which reports half B), and one over
    the cosine and ``numbers_differ`` alone for pairs in two languages.
 2. The **in-story** fact model: gradient-boosted trees (scikit-learn's histogram boosting, exported
-   with storyline.trees.Trees) over storyline.align.STORY_FEATURES, on the sentence pairs of the ECB+
+   with storyline.trees.Trees) over storyline.compare.facts.STORY_FEATURES, on the sentence pairs of the ECB+
    stories of the *dev* part only (odd topics; ``bench/facts.py`` reports the even topics as held
    out). Each story's documents are sampled as the benchmark samples them (up to 6, three samples
    per story), read with the normal pipeline and profiled as ``compare_articles`` profiles them; a
@@ -41,23 +41,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 from facts import map_passages, map_text, part_of, read_story, sample_docs
 
-from storyline import align
-from storyline.align import (
-    PAIR_FEATURES,
-    STORY_FEATURES,
-    centrality,
-    clause_similarity,
-    pair_features,
-    profile_sentence,
-    story_texts,
-    story_vectors,
-    story_weights,
-)
-from storyline.compare import article_passages
-from storyline.dates import reference_dates, reference_of
-from storyline.embed import default_embedder
-from storyline.mentions import spacy_spans, verb_starts
+from storyline.compare import align, facts
+from storyline.compare.align import centrality, clause_similarity, story_texts, story_vectors, story_weights
+from storyline.compare.facts import PAIR_FEATURES, STORY_FEATURES, pair_features, profile_sentence
+from storyline.compare.versions import article_passages
+from storyline.features.embed import default_embedder
+from storyline.features.mentions import spacy_spans, verb_starts
 from storyline.models import Article, Passage
+from storyline.text.dates import reference_dates, reference_of
 from storyline.trees import Trees
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -196,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     pairwise = fit_pairwise(args.msrp, embedder)
     # the story features read the pairwise model: install it before computing them
     stub = {"base": -10.0, "trees": [], "features": list(STORY_FEATURES), "threshold": 0.5}
-    align.fact_models.cache_clear()
+    facts.fact_models.cache_clear()
     args.out.write_text(json.dumps({"pairwise": pairwise, "story": stub}) + "\n", encoding="utf-8")
     records = [json.loads(line) for line in args.ecb.open(encoding="utf-8")]
     dev = [r for r in records if part_of(r["story"]) == "dev"]
@@ -208,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     groups: list[int] = []
     within: list[bool] = []
     try:
-        if args.out.resolve() != (ROOT / "src" / "storyline" / "resources" / align.FACT_MODEL).resolve():
+        if args.out.resolve() != (ROOT / "src" / "storyline" / "resources" / facts.FACT_MODEL).resolve():
             raise SystemExit(
                 "--out must be the shipped resource: the features read the pairwise model from it"
             )
@@ -274,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"threshold {threshold}; wrote {args.out}", file=sys.stderr)
     finally:
-        align.fact_models.cache_clear()
+        facts.fact_models.cache_clear()
     return 0
 
 

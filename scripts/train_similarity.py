@@ -34,15 +34,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from storyline.embed import default_embedder
-from storyline.evaluate import GoldPair, read_gold_pairs
-from storyline.similarity import (
-    DIMENSIONS,
-    FEATURE_NAMES,
-    PairInputs,
-    load_model,
-    pair_inputs,
-)
+from storyline.evaluation import GoldPair, read_gold_pairs
+from storyline.features.embed import default_embedder
+from storyline.similarity.features import DIMENSIONS, FEATURE_NAMES, PairInputs, pair_inputs
+from storyline.similarity.model import load_model
 from storyline.trees import Trees
 from storyline.types import Embedder
 

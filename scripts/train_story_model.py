@@ -26,13 +26,13 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from storyline.embed import default_embedder
-from storyline.evaluate import bcubed
-from storyline.ingest import read_paths
+from storyline.evaluation import bcubed
+from storyline.features.embed import default_embedder
 from storyline.models import Article
 from storyline.pipeline import prepare_record
-from storyline.profiles import FEATURES, Idf, PairModel, pair_features, profile_articles
-from storyline.stories import StoryIndex
+from storyline.readers.sources import read_paths
+from storyline.stories.features import FEATURES, Idf, PairModel, pair_features, profile_articles
+from storyline.stories.index import StoryIndex
 from storyline.trees import Trees
 
 #: the online join threshold, the consolidation's merge threshold and its cohesion share

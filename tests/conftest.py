@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from storyline.settings import Settings
-from storyline.store import SQLiteStore
+from storyline.store.sqlite import SQLiteStore
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

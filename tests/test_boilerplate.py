@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from storyline.boilerplate import countable, names, related, sentence_key, tokens
-from storyline.cli import EXIT_OK, app
-from storyline.copies import find_copies
+from storyline.clean.boilerplate import countable, names, related, sentence_key, tokens
+from storyline.cli.app import EXIT_OK, app
+from storyline.copies.decide import find_copies
 from storyline.models import Article
 from storyline.pipeline import ingest
 from storyline.settings import Settings
-from storyline.store import SQLiteStore
+from storyline.store.sqlite import SQLiteStore
 from storyline.testing import FakeEmbedder
 
 SETTINGS = Settings(workers=1, batch_size=3)

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from storyline.clean import clean_article, clean_text, normalize_text, split_paragraphs
-from storyline.ingest import make_article, read_paths
+from storyline.clean.rules import clean_article, clean_text, normalize_text, split_paragraphs
 from storyline.models import Article
+from storyline.readers.records import make_article
+from storyline.readers.sources import read_paths
 from storyline.settings import Settings
 
 PROSE = "The harbour authority of Sallow Bay said on Friday that the ferry service would resume next week."

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from storyline.cli import EXIT_ERROR, EXIT_OK, EXIT_QUARANTINED, app
+from storyline.cli.app import EXIT_ERROR, EXIT_OK, EXIT_QUARANTINED, app
 from storyline.errors import StorylineError
 
 runner = CliRunner()
@@ -132,8 +132,8 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.mark.slow
 def test_run_groups_the_sample_corpus(sample_db: str) -> None:
-    from storyline.cli import sample_corpus
-    from storyline.evaluate import bcubed
+    from storyline.cli.app import sample_corpus
+    from storyline.evaluation import bcubed
 
     rows = [json.loads(line) for line in sample_corpus().read_text().splitlines() if line.strip()]
     gold = {r["doc_id"]: r["story"] for r in rows}
@@ -151,8 +151,8 @@ def test_run_groups_the_sample_corpus(sample_db: str) -> None:
 
 @pytest.mark.slow
 def test_run_finds_the_planted_copies_and_no_others(sample_db: str) -> None:
-    from storyline.cli import sample_corpus
-    from storyline.store import SQLiteStore
+    from storyline.cli.app import sample_corpus
+    from storyline.store.sqlite import SQLiteStore
 
     rows = [json.loads(line) for line in sample_corpus().read_text().splitlines() if line.strip()]
     planted = {(r["doc_id"], r["copy_of"], r["copy_type"]) for r in rows if r.get("copy_of")}
@@ -178,7 +178,7 @@ def test_show_story(sample_db: str) -> None:
 
 @pytest.mark.slow
 def test_eval_stories_json() -> None:
-    from storyline.cli import sample_corpus
+    from storyline.cli.app import sample_corpus
 
     code, out = invoke("eval", "stories", "--gold", str(sample_corpus()), "--json")
     scores = json.loads(out)

@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from storyline.analyze import split_sentences
-from storyline.clean import clean_article
-from storyline.copies import NearDuplicateIndex, copy_thresholds, find_copies, shingles
+from storyline.clean.rules import clean_article
+from storyline.copies.blocking import NearDuplicateIndex, shingles
+from storyline.copies.decide import copy_thresholds, find_copies
 from storyline.errors import StorylineError
+from storyline.features.language import split_sentences
 from storyline.models import Article, CopyLink
 from storyline.settings import Settings
 from storyline.testing import FakeEmbedder
@@ -110,7 +111,7 @@ def pairs(links: Sequence[CopyLink]) -> set[tuple[str, str, str]]:
 
 @pytest.fixture(scope="module")
 def use() -> Embedder:
-    from storyline.embed import default_embedder
+    from storyline.features.embed import default_embedder
 
     return default_embedder()
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storyline.dates import WEEKDAYS, date_sort_key, find_dates, reference_dates
 from storyline.models import Article, CopyLink, CopyType
+from storyline.text.dates import WEEKDAYS, date_sort_key, find_dates, reference_dates
 
 WEDNESDAY = date(2021, 10, 20)
 

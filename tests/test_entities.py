@@ -6,14 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storyline.entities import (
-    fold,
-    is_close_spelling,
-    is_short_form,
-    merge_mentions,
-    phonetic_key,
-)
-from storyline.mentions import capitalized_spans, find_mentions, heuristic_tagger, normalize_mention
+from storyline.compare.entities import fold, is_close_spelling, is_short_form, merge_mentions, phonetic_key
+from storyline.features.mentions import capitalized_spans, find_mentions, heuristic_tagger, normalize_mention
 from storyline.models import Mention, Passage
 
 

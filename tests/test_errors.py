@@ -29,7 +29,7 @@ def test_require_extra_returns_the_module() -> None:
 
 
 def test_damaged_similarity_model_is_a_model_error(tmp_path: Path) -> None:
-    from storyline.similarity import load_model
+    from storyline.similarity.model import load_model
 
     bad = tmp_path / "model.json.gz"
     bad.write_bytes(b"not gzip at all")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storyline.evaluate import bcubed, clustering_scores, pairwise
+from storyline.evaluation import bcubed, clustering_scores, pairwise
 
 
 def test_known_values() -> None:

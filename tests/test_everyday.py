@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from storyline.cli import EXIT_ERROR, EXIT_OK, app
+from storyline.cli.app import EXIT_ERROR, EXIT_OK, app
 from storyline.errors import StoreError, StorylineError
 from storyline.models import Article, Quarantined
-from storyline.store import SQLiteStore
+from storyline.store.sqlite import SQLiteStore
 
 runner = CliRunner()
 GOOD = "The harbour authority of Sallow Bay said on Friday that the ferry service would resume next week."
@@ -91,7 +91,7 @@ def test_run_without_path_groups_the_store_and_run_twice_reads_no_report(
 
 
 def test_report_pages_are_never_read_as_articles(tmp_path: Path) -> None:
-    from storyline.ingest import read_paths
+    from storyline.readers.sources import read_paths
 
     page = tmp_path / "reports" / "st-1.html"
     page.parent.mkdir()
@@ -144,8 +144,8 @@ def _with_length(data: bytes, record: int, delta: int) -> bytes:
 def test_warc_record_with_wrong_content_length_is_quarantined_alone(delta: int, gz: bool) -> None:
     import gzip
 
-    from storyline.extract import HtmlDocument
-    from storyline.ingest import read_stream
+    from storyline.readers.html import HtmlDocument
+    from storyline.readers.sources import read_stream
 
     data = _with_length(_warc(5), 1, delta)
     if gz:
@@ -178,7 +178,7 @@ def test_deeply_nested_json_line_is_quarantined_and_the_others_stored(tmp_path: 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
 def test_utf16_and_utf32_text_is_read(tmp_path: Path, encoding: str) -> None:
-    from storyline.ingest import read_paths
+    from storyline.readers.sources import read_paths
 
     text = "date 2024-03-08\n\nFähre fährt wieder\n\n" + GOOD + " Grüße aus Köln."
     (tmp_path / "a.txt").write_bytes(
@@ -198,7 +198,7 @@ def test_utf16_and_utf32_text_is_read(tmp_path: Path, encoding: str) -> None:
 
 
 def test_damaged_utf8_is_flagged_not_turned_into_mojibake(tmp_path: Path) -> None:
-    from storyline.ingest import read_paths
+    from storyline.readers.sources import read_paths
 
     # the damage far from the file's start, and in a JSONL line that has no other non-ASCII letter
     head = ("x " * 40_000 + "Grüße aus Köln ").encode()
@@ -224,7 +224,7 @@ HOSTILE_TITLE = "Ferry \x1b]0;owned\x07\x1b[2J back\x00 \x9b31m today"
 
 
 def test_cleaning_strips_control_characters_and_records_them() -> None:
-    from storyline.clean import clean_article, strip_controls
+    from storyline.clean.rules import clean_article, strip_controls
 
     raw = Article(id="x", text=f"{GOOD}\x00\x00\tTabs stay.\n\nNew\x1b[2Jline\x85 here.", title=HOSTILE_TITLE)
     clean = clean_article(raw)
@@ -261,7 +261,7 @@ def test_terminal_output_never_carries_escape_sequences(tmp_path: Path) -> None:
 def test_safe_console_shows_controls_as_symbols() -> None:
     from rich.text import Text
 
-    from storyline.terminal import SafeConsole, sanitize
+    from storyline.report.terminal import SafeConsole, sanitize
 
     assert sanitize("a\x1b[2Jb\x00c\u202ed\te\nf") == "a␛[2Jb␀c<U+202E>d\te\nf"
     console = SafeConsole(file=io.StringIO(), force_terminal=True, width=80)
@@ -276,7 +276,7 @@ def test_safe_console_shows_controls_as_symbols() -> None:
 
 def _read_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Open every store read-only, as a file without write permission is (root ignores chmod)."""
-    import storyline.store as store_module
+    import storyline.store.sqlite as store_module
 
     connect = sqlite3.connect
 
@@ -326,7 +326,7 @@ def test_full_disk_is_one_line_and_keeps_the_earlier_batches(tmp_path: Path) -> 
 
 
 def test_full_disk_through_the_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import storyline.store as store_module
+    import storyline.store.sqlite as store_module
 
     original = store_module.SQLiteStore._migrate
 
@@ -446,10 +446,10 @@ def _versions(n: int) -> list[Article]:
 
 
 def test_a_story_of_fifty_versions_shows_three_side_by_side_and_lists_the_rest() -> None:
-    from storyline.compare import compare_articles
-    from storyline.mentions import heuristic_tagger
+    from storyline.compare.versions import compare_articles
+    from storyline.features.mentions import heuristic_tagger
     from storyline.models import Story
-    from storyline.report import render_html_report
+    from storyline.report.html import render_html_report
     from storyline.testing import FakeEmbedder
 
     versions = _versions(50)
@@ -473,10 +473,10 @@ def test_the_index_lists_every_story_with_outlets_languages_copies_and_a_filter(
     import base64
     import hashlib
 
-    from storyline.mentions import heuristic_tagger
+    from storyline.features.mentions import heuristic_tagger
     from storyline.models import CopyLink, CopyType
     from storyline.pipeline import assign_stories
-    from storyline.report import write_story_reports
+    from storyline.report.html import write_story_reports
     from storyline.testing import FakeEmbedder
 
     a, b = _versions(2)

@@ -11,8 +11,9 @@ import re
 import numpy as np
 import pytest
 
-from storyline.align import clause_similarity, clauses, predicates, read_fact_models, story_weights
-from storyline.compare import compare_articles, comparison_to_json
+from storyline.compare.align import clause_similarity, clauses, predicates, story_weights
+from storyline.compare.facts import read_fact_models
+from storyline.compare.versions import compare_articles, comparison_to_json
 from storyline.errors import StorylineError
 from storyline.models import Article, Comparison
 from storyline.pipeline import prepare_article
@@ -22,7 +23,7 @@ from storyline.types import Embedder
 
 @pytest.fixture(scope="module")
 def use_embedder() -> Embedder:
-    from storyline.embed import default_embedder
+    from storyline.features.embed import default_embedder
 
     return default_embedder()
 
@@ -119,7 +120,7 @@ def test_clause_similarity_takes_the_best_part() -> None:
 
 
 def test_story_weights_discount_a_word_every_sentence_has() -> None:
-    from storyline.align import profile_sentence
+    from storyline.compare.facts import profile_sentence
     from storyline.models import Passage
 
     units = [
@@ -191,7 +192,7 @@ def test_predicates_start_at_each_clause_verb() -> None:
 
 
 def test_spacy_tags_give_the_verbs_of_a_text() -> None:
-    from storyline.mentions import spacy_spans, verb_starts
+    from storyline.features.mentions import spacy_spans, verb_starts
 
     text = "The mayor of the small town opened the new bridge on Monday morning."
     spacy_spans([text])

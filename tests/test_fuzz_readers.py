@@ -17,10 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storyline.clean import clean_article
-from storyline.extract import HtmlDocument
-from storyline.ingest import read_stream, utf16_encoding
+from storyline.clean.rules import clean_article
 from storyline.models import Article, Quarantined
+from storyline.readers.html import HtmlDocument
+from storyline.readers.records import utf16_encoding
+from storyline.readers.sources import read_stream
 
 TRIED = {"inputs": 0}
 # a few thousand inputs in about 20 s on a busy 2-core machine: the JSON cases cost most (dates go

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from storyline.errors import InputError
-from storyline.extract import HtmlDocument, extract_html
-from storyline.ingest import FIELD_NAMES, detect_format, normalize_date, read_stream
-from storyline.ingest import read_paths as read_records
 from storyline.models import Article, Quarantined
+from storyline.readers.html import HtmlDocument, extract_html
+from storyline.readers.records import normalize_date
+from storyline.readers.sources import FIELD_NAMES, detect_format, read_stream
+from storyline.readers.sources import read_paths as read_records
 
 
 def read_paths(paths: list[object], **kw: object) -> list[Article | Quarantined]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from storyline.ingest import make_article
-from storyline.kinds import article_kind
+from storyline.readers.records import make_article
+from storyline.stories.kinds import article_kind
 
 
 @pytest.mark.parametrize(

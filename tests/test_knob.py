@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from storyline import copies, knob
-from storyline.align import fact_models, same_fact_threshold, story_threshold
-from storyline.copies import CopyThresholds, copy_thresholds
+from storyline import knob
+from storyline.compare.facts import fact_models, same_fact_threshold, story_threshold
+from storyline.copies import decide as copies
+from storyline.copies.decide import CopyThresholds, copy_thresholds
 from storyline.settings import Settings
 
 PACKAGE = Path(knob.__file__).parent
@@ -142,7 +143,7 @@ def test_a_wrong_name_or_form_is_a_clear_error() -> None:
 
 def test_the_story_index_gives_the_tables_values() -> None:
     """The story thresholds keep the arithmetic they had before the table, to the last bit."""
-    from storyline.stories import StoryIndex
+    from storyline.stories.index import StoryIndex
 
     model = StoryIndex().model
     for p in GRID:

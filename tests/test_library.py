@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 import storyline
-from storyline.testing import FakeEmbedder, MemoryStore
+from storyline.store.memory import MemoryStore
+from storyline.testing import FakeEmbedder
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SAMPLE = str(resources.files("storyline") / "sample" / "corpus.jsonl")

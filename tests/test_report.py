@@ -8,18 +8,18 @@ from typing import Any
 
 import pytest
 
-from storyline.compare import compare_articles
-from storyline.mentions import heuristic_tagger
+from storyline.compare.versions import compare_articles
+from storyline.features.mentions import heuristic_tagger
 from storyline.models import Article, Comparison, CopyLink, CopyType, Story
 from storyline.pipeline import assign_stories
-from storyline.report import (
+from storyline.report.html import (
     render_html_report,
     report_context,
     story_filename,
     write_html_report,
     write_story_reports,
 )
-from storyline.store import SQLiteStore
+from storyline.store.sqlite import SQLiteStore
 from storyline.testing import FakeEmbedder
 
 HOSTILE = Article(
@@ -160,7 +160,7 @@ def test_facts_section_shows_each_fact_once_with_every_wording(comparison: Compa
 
 
 def test_a_fact_lists_a_shared_wording_once_and_pairs_that_differ_alike_together() -> None:
-    from storyline.report import _fact_view
+    from storyline.report.html import _fact_view
 
     texts = {"a": "Twelve hurt.", "b": "Fourteen hurt.", "c": "Twelve hurt.", "d": "Twelve hurt."}
     label = {"a": "A", "b": "B", "c": "C", "d": "D"}
@@ -198,7 +198,7 @@ def test_a_fact_lists_a_shared_wording_once_and_pairs_that_differ_alike_together
 
 
 def test_a_conflict_shows_a_sentence_worded_alike_once_with_every_badge() -> None:
-    from storyline.report import _with_sayings
+    from storyline.report.html import _with_sayings
 
     rows = [
         {"label": label, "text": text, "value": value, "consensus": False}

@@ -20,19 +20,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storyline.errors import InputError, StorylineError
-from storyline.evaluate import evaluate_similarity, read_gold_pairs
-from storyline.ingest import make_article
+from storyline.evaluation import evaluate_similarity, read_gold_pairs
 from storyline.models import Article, PairScores, to_dict
-from storyline.similarity import (
-    DIMENSIONS,
-    FEATURE_NAMES,
-    PAIR_FEATURES,
-    PairInputs,
+from storyline.readers.records import make_article
+from storyline.similarity.features import DIMENSIONS, FEATURE_NAMES, PAIR_FEATURES, PairInputs, pair_inputs
+from storyline.similarity.model import (
     SimilarityModel,
     feature_matrix,
     load_model,
     model_from_dict,
-    pair_inputs,
     pearson,
     score_pair,
     score_pairs,
@@ -362,7 +358,7 @@ def test_evaluate_similarity_reports_pearson_per_group_and_dimension(
 
 @pytest.fixture(scope="module")
 def use_embedder() -> Embedder:
-    from storyline.embed import default_embedder
+    from storyline.features.embed import default_embedder
 
     return default_embedder()
 

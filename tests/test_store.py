@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 from storyline.errors import NotFoundError, StoreError
 from storyline.models import Article, Embed, Quarantined, RemovedSpan
 from storyline.pipeline import ingest
-from storyline.store import SCHEMA_VERSION, SQLiteStore, open_store
+from storyline.store import open_store
+from storyline.store.schema import SCHEMA_VERSION
+from storyline.store.sqlite import SQLiteStore
 
 texts = st.text(min_size=1, max_size=200)
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from storyline.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, app
+from storyline.cli.app import EXIT_ERROR, EXIT_OK, EXIT_USAGE, app
 from storyline.errors import ConfigError, StorylineError
 from storyline.models import Article, CopyLink, CopyType, Quarantined
-from storyline.store import SQLiteStore
+from storyline.store.sqlite import SQLiteStore
 
 runner = CliRunner()
 GOOD = "The harbour authority of Sallow Bay said on Friday that the ferry service would resume next week."

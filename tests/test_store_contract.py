@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from storyline.boilerplate import Count, CountsUpdate, counts_to_row
+from storyline.clean.boilerplate import Count, CountsUpdate, counts_to_row
 from storyline.errors import NotFoundError, StoreError
 from storyline.models import Assignment, CopyLink, CopyType, Quarantined, RemovedSpan, to_dict
-from storyline.records import make_article
-from storyline.store import SQLiteStore
-from storyline.testing import MemoryStore
-from storyline.types import Store
+from storyline.readers.records import make_article
+from storyline.store.base import Store
+from storyline.store.memory import MemoryStore
+from storyline.store.sqlite import SQLiteStore
 
 Backend = Callable[[], Store]
 
@@ -396,7 +396,7 @@ def test_the_contract_covers_every_public_method_of_the_sqlite_store() -> None:
 def test_a_read_only_open_of_an_older_store_migrates_it_first(tmp_path: Path) -> None:
     import sqlite3
 
-    from storyline.store import MIGRATIONS, SCHEMA_VERSION
+    from storyline.store.schema import MIGRATIONS, SCHEMA_VERSION
 
     path = tmp_path / "old.db"
     db = sqlite3.connect(path)  # a store of schema 1: articles and quarantine only
@@ -413,7 +413,7 @@ def test_a_read_only_open_of_an_older_store_migrates_it_first(tmp_path: Path) ->
 
 
 def test_thread_links_merges_and_reset(store: Store) -> None:
-    from storyline.threads import ThreadLink
+    from storyline.stories.threads import ThreadLink
 
     store.write_thread_links(
         [

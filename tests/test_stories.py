@@ -8,15 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from storyline.embed import default_embedder
 from storyline.errors import ConfigError
-from storyline.ingest import make_article
+from storyline.features.embed import default_embedder
 from storyline.models import Article, Assignment
 from storyline.pipeline import assign_stories, ingest, prepare_article
-from storyline.profiles import Profile, profile_articles, text_dates
+from storyline.readers.records import make_article
 from storyline.settings import Settings
-from storyline.store import SQLiteStore
-from storyline.stories import StoryIndex, agglomerate, cluster_articles
+from storyline.store.sqlite import SQLiteStore
+from storyline.stories.consolidate import agglomerate
+from storyline.stories.features import Profile, profile_articles, text_dates
+from storyline.stories.index import StoryIndex, cluster_articles
 from storyline.testing import FakeEmbedder
 
 QUAKE_A = [
@@ -423,7 +424,7 @@ def test_consolidation_scores_same_language_pairs_with_the_trees_and_cross_lingu
 ):
     from dataclasses import replace
 
-    from storyline.profiles import FEATURES, default_pair_model
+    from storyline.stories.features import FEATURES, default_pair_model
     from storyline.trees import Trees
 
     model = default_pair_model()
@@ -445,7 +446,7 @@ def test_consolidation_scores_same_language_pairs_with_the_trees_and_cross_lingu
 
 
 def test_pairs_agree_on_the_latest_year_they_mention_not_on_any_shared_year(embedder: FakeEmbedder) -> None:
-    from storyline.profiles import FEATURES, Idf, latest_year, pair_features
+    from storyline.stories.features import FEATURES, Idf, latest_year, pair_features
 
     texts = [
         ("2008-12-20", "Mark Felt, the Watergate source of 1972, died in 2008 at home."),
@@ -519,7 +520,7 @@ def test_an_article_dated_far_in_the_future_is_placed_as_undated(embedder: FakeE
 
 
 def test_evidence_against_a_join_from_the_first_sentences(embedder: FakeEmbedder) -> None:
-    from storyline.profiles import conflict_prior, conflicts
+    from storyline.stories.features import conflict_prior, conflicts
 
     a0, a1, _, b0, _ = profile_articles([article(d, t) for d, t in QUAKE_A + QUAKE_B], embedder=embedder)
     # another magnitude and toll, another official: two quakes

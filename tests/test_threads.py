@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from storyline.cli import EXIT_OK, app
+from storyline.cli.app import EXIT_OK, app
 from storyline.errors import ConfigError
 from storyline.settings import DEFAULT_SETTINGS, Settings
-from storyline.threads import THREAD_THRESHOLD, StoryText, ThreadIndex, story_text, thread_stories
+from storyline.stories.threads import THREAD_THRESHOLD, StoryText, ThreadIndex, story_text, thread_stories
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -200,7 +200,7 @@ def test_html_index_groups_stories_by_thread_with_a_timeline(tmp_path: Path) -> 
 def test_index_timeline_stacks_dots_of_one_day_and_leaves_undated_stories_off() -> None:
     from types import SimpleNamespace
 
-    from storyline.report import thread_timelines
+    from storyline.report.index import thread_timelines
 
     def story(sid: str, day: str | None) -> SimpleNamespace:
         return SimpleNamespace(id=sid, title=sid, first_published=day, last_published=day, article_ids=["x"])

@@ -6,8 +6,8 @@ import json
 
 from storyline import views
 from storyline.models import Assignment, CopyLink, CopyType, Quarantined
-from storyline.records import make_article
-from storyline.testing import MemoryStore
+from storyline.readers.records import make_article
+from storyline.store.memory import MemoryStore
 
 
 def _store() -> tuple[MemoryStore, list[str]]:

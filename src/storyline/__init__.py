@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import sys
-import types as _types  # not `types`: the submodule storyline.types would take that name
 import typing
 from importlib.metadata import PackageNotFoundError, version
 
@@ -41,9 +39,9 @@ from .models import (
 from .settings import DEFAULT_SETTINGS, Settings
 
 if typing.TYPE_CHECKING:  # what the lazy names below are, for type checkers
-    from .compare import compare_articles
-    from .copies import find_copies
-    from .evaluate import evaluate, evaluate_similarity, evaluate_stories
+    from .compare.versions import compare_articles
+    from .copies.decide import find_copies
+    from .evaluation import evaluate, evaluate_similarity, evaluate_stories
     from .pipeline import (
         RunListener,
         RunResult,
@@ -53,30 +51,31 @@ if typing.TYPE_CHECKING:  # what the lazy names below are, for type checkers
         ingest,
         run,
     )
-    from .report import compare_story
-    from .similarity import score_pair
+    from .report.html import compare_story
+    from .similarity.model import score_pair
     from .store import open_store
-    from .types import Embedder, Store
+    from .store.base import Store
+    from .types import Embedder
 
 #: public name → the module that defines it, imported on first use (``import storyline`` stays light)
 _LAZY = {
     "Embedder": "types",
     "RunListener": "pipeline",
     "RunResult": "pipeline",
-    "Store": "types",
+    "Store": "store.base",
     "assign_stories": "pipeline",
     "assign_threads": "pipeline",
-    "compare_articles": "compare",
-    "compare_story": "report",
-    "evaluate": "evaluate",
-    "evaluate_similarity": "evaluate",
-    "evaluate_stories": "evaluate",
-    "find_copies": "copies",
+    "compare_articles": "compare.versions",
+    "compare_story": "report.html",
+    "evaluate": "evaluation",
+    "evaluate_similarity": "evaluation",
+    "evaluate_stories": "evaluation",
+    "find_copies": "copies.decide",
     "find_story_copies": "pipeline",
     "ingest": "pipeline",
     "open_store": "store",
     "run": "pipeline",
-    "score_pair": "similarity",
+    "score_pair": "similarity.model",
 }
 
 
@@ -91,19 +90,6 @@ def __getattr__(name: str) -> typing.Any:
 def __dir__() -> list[str]:
     return sorted({*globals(), *_LAZY})
 
-
-class _Package(_types.ModuleType):
-    """The package's module type: ``storyline.ingest`` and ``storyline.evaluate`` stay the stage
-    functions when their modules are imported (the import system would set the package attribute
-    to the module); the modules are reached as ``from storyline.ingest import ...``."""
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in _LAZY and isinstance(value, _types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 try:
     __version__ = version("storyline")

@@ -1,5 +1,5 @@
 """``python -m storyline`` runs the command line."""
 
-from .cli import main
+from .cli.app import main
 
 main()

@@ -20,10 +20,10 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .errors import MissingExtraError, StorylineError
 from .models import to_dict
-from .terminal import sanitize
+from .report.terminal import sanitize
 
 if TYPE_CHECKING:
-    from .types import Store
+    from .store.base import Store
 
 KINDS = ("articles", "stories", "memberships", "copies")
 FORMATS = ("jsonl", "csv", "parquet")

@@ -90,7 +90,7 @@ Entry = Shift | Dial | Steps
 
 #: every threshold the precision knob moves, by ``stage.threshold`` name
 KNOB: dict[str, Entry] = {
-    # stories (storyline.stories.StoryIndex): learned by scripts/train_story_model.py
+    # stories (storyline.stories.index.StoryIndex): learned by scripts/train_story_model.py
     "stories.join": Shift(
         "an article joins a story at this score", "story model: threshold", 0.5, 0.05, 0.95
     ),
@@ -115,7 +115,7 @@ KNOB: dict[str, Entry] = {
         0.0,
         0.9,
     ),
-    # copies (storyline.copies.copy_thresholds)
+    # copies (storyline.copies.decide.copy_thresholds)
     "copies.wire_containment": Dial.between(
         "wire/scraped: share of the copy's shingles in the original", 0.60, 0.85, 4
     ),
@@ -131,7 +131,7 @@ KNOB: dict[str, Entry] = {
         "translated: mean cosine of the aligned pairs", 0.65, 0.80, 4
     ),
     "copies.min_aligned": Steps("spun/translated: fewest aligned sentence pairs", 2, 2),
-    # compare (storyline.align): the fact models are in resources/
+    # compare (storyline.compare.align): the fact models are in resources/
     "align.story_fact": Shift(
         "in-story fact probability two sentences need to be one fact",
         "fact models: story_threshold",

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .analyze import analyze_article
-from .boilerplate import (
+from .clean.boilerplate import (
     EDGE_SENTENCES,
     REASONS,
     BoilerplateLearner,
@@ -27,16 +26,19 @@ from .boilerplate import (
     pack_units,
     unpack_units,
 )
-from .clean import clean_article
+from .clean.rules import clean_article
 from .errors import InputError, StorylineError
-from .extract import HtmlDocument, extract_html
-from .ingest import Record, read_paths
+from .features.language import analyze_article
 from .models import Article, Assignment, CopyLink, IngestStats, Quarantined
+from .readers.html import HtmlDocument, extract_html
+from .readers.records import Record
+from .readers.sources import read_paths
 from .settings import DEFAULT_SETTINGS, Settings
-from .types import Embedder, Store
+from .store.base import Store
+from .types import Embedder
 
 if TYPE_CHECKING:
-    from .threads import Thread
+    from .stories.threads import Thread
 
 log = logging.getLogger(__name__)
 
@@ -221,9 +223,9 @@ def assign_stories(
     continues where the last one stopped: a late article still finds its story.
     Each batch of assignments is one transaction.
     """
-    from .embed import default_embedder
-    from .profiles import Profile, profile_articles
-    from .stories import HORIZON_WINDOWS, StoryIndex
+    from .features.embed import default_embedder
+    from .stories.features import Profile, profile_articles
+    from .stories.index import HORIZON_WINDOWS, StoryIndex
 
     todo = store.unassigned_ids()
     if not todo:
@@ -266,7 +268,7 @@ def assign_threads(store: Store, *, settings: Settings = DEFAULT_SETTINGS) -> li
     """
     from datetime import date, timedelta
 
-    from .threads import StoryText, ThreadIndex, build_threads, story_text
+    from .stories.threads import StoryText, ThreadIndex, build_threads, story_text
 
     stories = store.list_stories()
     stored = store.thread_memberships()
@@ -328,7 +330,8 @@ def find_story_copies(
     """
     from itertools import combinations
 
-    from .copies import NearDuplicateIndex, find_copies
+    from .copies.blocking import NearDuplicateIndex
+    from .copies.decide import find_copies
 
     new = set(article_ids) if article_ids is not None else None
     index = NearDuplicateIndex()
@@ -362,7 +365,7 @@ def _pair_chunks(
     """The candidate pairs in chunks of at most about ``max_articles`` articles, each connected
     group of pairs whole (so every copy meets all its candidate originals in one call, and the
     articles in memory stay bounded however large the store)."""
-    from .stories import connected_groups
+    from .graph import connected_groups
 
     todo = sorted(pairs)
     group_of = {i: k for k, group in enumerate(connected_groups(todo)) for i in group}
@@ -448,8 +451,8 @@ def run(
     and the run goes on; a report folder that cannot be written raises
     :class:`~storyline.errors.StorylineError` naming it. Returns what it did.
     """
-    from .ingest import store_files
-    from .report import write_story_reports
+    from .readers.sources import store_files
+    from .report.html import write_story_reports
 
     hear = listener or RunListener()
     # one path given as it is (a str is iterable too: never read it letter by letter)

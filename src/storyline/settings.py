@@ -31,7 +31,7 @@ class Settings:
     #: HTML extraction: trafilatura's fast mode skips its fallback extractors
     html_fast: bool = True
 
-    # --- learned boilerplate (see storyline.boilerplate) --------------------
+    # --- learned boilerplate (see storyline.clean.boilerplate) --------------------
     #: learn each site's (and the corpus's) recurring sentences at ingest and remove them
     boilerplate: bool = True
     #: a sentence in this many unrelated articles of one site is that site's boilerplate
@@ -54,7 +54,7 @@ class Settings:
     #: undated articles kept in the story candidate search (the oldest leave first): bounds memory
     max_undated_profiles: int = 50_000
 
-    # --- threads (see storyline.threads) -------------------------------------
+    # --- threads (see storyline.stories.threads) -------------------------------------
     #: a story links to thread stories published at most this many days before or after it
     thread_gap_days: int = 21
     #: a thread's first and last stories lie at most this many days apart; a story beyond opens

@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .kinds import article_kind
 from .models import Article, CopyLink, Membership, Quarantined, Story, to_dict
+from .stories.kinds import article_kind
 
 if TYPE_CHECKING:
     from .models import Comparison
-    from .types import Store
+    from .store.base import Store
 
 
 def article_row(article: Article) -> dict[str, Any]:
@@ -93,7 +93,7 @@ def story_detail(
 def thread_place(store: Store, story: Story) -> dict[str, Any] | None:
     """The thread a story belongs to, for ``show``: its id, title, size, and the stories just
     before and after this one in it (None at an end); None when the story is in no thread yet."""
-    from .threads import stored_threads
+    from .stories.threads import stored_threads
 
     found = store.list_stories()
     thread = next(
@@ -148,7 +148,7 @@ def copies_between(store: Store, article_ids: Iterable[str]) -> list[CopyLink]:
 
 def comparison(result: Comparison, articles: Sequence[Article] = ()) -> dict[str, Any]:
     """A comparison of versions as ``storyline compare --json`` prints it."""
-    from .compare import comparison_to_json
+    from .compare.versions import comparison_to_json
 
     return comparison_to_json(result, articles)
 
@@ -157,6 +157,6 @@ def report_context(
     story: Story | None, articles: Sequence[Article], result: Comparison, copies: Sequence[CopyLink] = ()
 ) -> dict[str, Any]:
     """What the HTML report of a story (or of compared versions) renders."""
-    from .report import report_context as context
+    from .report.html import report_context as context
 
     return context(story, articles, result, copies)

@@ -1,0 +1,240 @@
+"""Strip what is not the article from its text, and keep what was stripped.
+
+Removes scraper and autoblog markers (``[ad_1]``, ``[ad_2]``, a closing
+``Source link``), ad lines ("Advertisement", "Story continues below"), share and
+comment widgets ("Please enter your comment!"); lifts embedded social posts out
+of the prose into :class:`~storyline.models.Embed` records; normalises Unicode,
+quotes, dashes and white space. Every removed piece is kept as a
+:class:`~storyline.models.RemovedSpan` with its reason."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import replace
+
+from ..models import Article, Embed, RemovedSpan
+from ..settings import DEFAULT_SETTINGS, Settings
+
+# Lines that are never prose, by reason. Matched against a whole line, case-insensitive.
+_LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("scraper-marker", re.compile(r"\[ad_\d+\]|source link|source:? link|\[?read more\]?|original source")),
+    (
+        "advertisement",
+        re.compile(
+            r"advertisements?|sponsored( content)?|story continues below( advertisement)?|"
+            r"continue reading( below| the main story)?|scroll to continue( with content)?|"
+            r"article continues (below|after advertisement)|ad|anzeige|werbung|publicidad|publicité"
+        ),
+    ),
+    (
+        "widget",
+        re.compile(
+            r"please enter your (comment|name here)!?|you have entered an incorrect email address!?|"
+            r"leave a (reply|comment)( cancel reply)?|share this( article| story)?:?|like this:?|loading\.*|"
+            r"click to share on \w+( \(opens in new window\))?|share on (facebook|twitter|x|whatsapp|linkedin)|"
+            r"(tweet|share|email|print|whatsapp|pinterest)( \| ?(tweet|share|email|print|whatsapp|pinterest))*|"
+            r"related( posts| articles)?:?|sign up for our newsletter.*|subscribe to our newsletter.*|"
+            r"follow us on (twitter|facebook|instagram).*|comments?( \(\d+\))?|\d+ comments?|"
+            r"save my name, email, and website in this browser for the next time i comment\.?"
+        ),
+    ),
+)
+
+# An inline marker at the start or end of a prose line ("[ad_1] The minister said ...").
+_INLINE_MARKER = re.compile(r"\s*\[ad_\d+\]\s*", re.IGNORECASE)
+
+# The attribution line under an embedded tweet: "— Name (@handle) October 18, 2021".
+_TWEET_BYLINE = re.compile(
+    r"^\s*[-—–]+\s*(?P<author>[^(@\n]{1,80}?)\s*\(@(?P<handle>\w{1,30})\)\s*(?P<date>[A-Za-z]+\.? \d{1,2},? \d{4})?\s*$"
+)
+_TWEET_LINK = re.compile(r"(https?://t\.co/\w+|pic\.twitter\.com/\w+)")
+_INSTAGRAM = re.compile(r"^\s*(view this post on instagram|a post shared by .+)\s*$", re.IGNORECASE)
+
+_QUOTES = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "′": "'",
+        "`": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "″": '"',
+        "«": '"',
+        "»": '"',
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u200a": " ",
+        "\u3000": " ",
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\u2060": None,
+        "\ufeff": None,
+        "\u00ad": None,
+        "\u2028": "\n",
+        "\u2029": "\n",
+    }
+)
+
+
+# C0 and C1 control characters and DEL, except tab and the line ends (CR becomes LF; FF and VT
+# end a line too). NUL bytes and terminal escape sequences never reach the store.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_LINE_CONTROLS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+
+
+def strip_controls(text: str) -> tuple[str, RemovedSpan | None]:
+    """``text`` without control characters (tab and line ends kept), and what was removed
+    as a span listing the code points and their counts (``None`` when there were none)."""
+    found = _CONTROLS.findall(text)
+    text = text.translate(_LINE_CONTROLS)
+    if not found:
+        return text, None
+    counts: dict[str, int] = {}
+    for ch in found:
+        counts[ch] = counts.get(ch, 0) + 1
+    listed = ", ".join(f"{n} x U+{ord(ch):04X}" for ch, n in sorted(counts.items()))
+    return _CONTROLS.sub("", text), RemovedSpan("control-character", listed)
+
+
+def normalize_text(text: str) -> str:
+    """NFC, straight quotes, plain spaces, no invisible characters, Unix line ends."""
+    text = unicodedata.normalize("NFC", text).translate(_QUOTES)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs of a text: blank-line separated blocks, or single lines where there are no blocks.
+
+    Hard-wrapped lines inside a block are joined with a space.
+    """
+    lines = text.strip("\n").split("\n")
+    blocks: list[str] = []
+    if sum(1 for line in lines if not line.strip()) and _wrapped(lines):
+        current: list[str] = []
+        for line in [*lines, ""]:
+            if line.strip():
+                current.append(line.strip())
+            elif current:
+                blocks.append(" ".join(current))
+                current = []
+        return blocks
+    return [" ".join(line.split()) for line in lines if line.strip()]
+
+
+def _wrapped(lines: list[str]) -> bool:
+    """Whether blank-line separated blocks have several lines each (hard-wrapped text)."""
+    block_sizes: list[int] = []
+    size = 0
+    for line in [*lines, ""]:
+        if line.strip():
+            size += 1
+        elif size:
+            block_sizes.append(size)
+            size = 0
+    return bool(block_sizes) and sum(1 for s in block_sizes if s > 1) > len(block_sizes) / 3
+
+
+def _line_reason(line: str) -> str | None:
+    probe = line.strip().strip("•·|*-–—> ").strip().lower()
+    if not probe:
+        return None
+    for reason, pattern in _LINE_RULES:
+        if pattern.fullmatch(probe):
+            return reason
+    return None
+
+
+def clean_text(text: str) -> tuple[str, tuple[Embed, ...], tuple[RemovedSpan, ...]]:
+    """Clean an article text: returns the prose, the embeds lifted out and the removed spans."""
+    text, controls = strip_controls(text)
+    paragraphs = split_paragraphs(normalize_text(text))
+    kept: list[str] = []
+    embeds: list[Embed] = []
+    removed: list[RemovedSpan] = [controls] if controls else []
+    i = 0
+    while i < len(paragraphs):
+        para = " ".join(paragraphs[i].split())
+        nxt = paragraphs[i + 1] if i + 1 < len(paragraphs) else ""
+        byline = _TWEET_BYLINE.match(para)
+        if byline and kept and _TWEET_LINK.search(kept[-1]):
+            # An attribution line without the link in the same paragraph: the tweet was the last kept one.
+            embeds.append(_tweet(kept.pop(), byline))
+            i += 1
+            continue
+        if _TWEET_LINK.search(para) and (nbyline := _TWEET_BYLINE.match(nxt)):
+            embeds.append(_tweet(para, nbyline))
+            i += 2
+            continue
+        if _INSTAGRAM.match(para):
+            removed.append(RemovedSpan("embed", para))
+            i += 1
+            continue
+        reason = _line_reason(para)
+        if reason:
+            removed.append(RemovedSpan(reason, para))
+            i += 1
+            continue
+        if _INLINE_MARKER.search(para):
+            for marker in _INLINE_MARKER.findall(para):
+                removed.append(RemovedSpan("scraper-marker", marker.strip()))
+            para = _INLINE_MARKER.sub(" ", para).strip()
+        if para:
+            kept.append(para)
+        i += 1
+    # A trailing "Source link" style line may be glued to the last paragraph by scrapers.
+    if kept and (m := re.search(r"\s*\bSource link\s*$", kept[-1])):
+        removed.append(RemovedSpan("scraper-marker", m.group().strip()))
+        kept[-1] = kept[-1][: m.start()].rstrip()
+        if not kept[-1]:
+            kept.pop()
+    return "\n\n".join(kept), tuple(embeds), tuple(removed)
+
+
+def _tweet(text: str, byline: re.Match[str]) -> Embed:
+    link = _TWEET_LINK.search(text)
+    return Embed(
+        kind="tweet",
+        text=_TWEET_LINK.sub("", text).strip(),
+        url=link.group() if link else "",
+        author=byline.group("author").strip(),
+        handle=byline.group("handle"),
+        date=(byline.group("date") or "").strip(),
+    )
+
+
+def clean_article(article: Article, *, settings: Settings = DEFAULT_SETTINGS) -> Article:
+    """The article with clean text, its embeds and what was removed."""
+    text, embeds, removed = clean_text(article.text)
+    title, title_controls = strip_controls(article.title)
+    if title_controls:
+        removed += (replace(title_controls, text=f"title: {title_controls.text}"),)
+    if len(text) > settings.max_article_chars:
+        cut = text.rfind("\n\n", 0, settings.max_article_chars)
+        cut = cut if cut > settings.max_article_chars // 2 else settings.max_article_chars
+        removed += (
+            RemovedSpan(
+                "truncated",
+                f"{len(text) - cut:,} characters over the limit of {settings.max_article_chars:,}",
+            ),
+        )
+        text = text[:cut]
+    return replace(
+        article,
+        text=text,
+        title=" ".join(normalize_text(title).split()),
+        # the record's other fields lose their control characters too (nothing to keep there)
+        url=_CONTROLS.sub("", article.url),
+        source=_CONTROLS.sub("", article.source),
+        language=_CONTROLS.sub("", article.language),
+        external_id=_CONTROLS.sub("", article.external_id),
+        embeds=article.embeds + embeds,
+        removed=article.removed + removed,
+    )

@@ -1,0 +1,382 @@
+"""Commands that read the store: articles, quarantine, boilerplate, stories, threads, show, export, schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from ..errors import StorylineError
+from ..models import Story
+from ..report.terminal import clip, print_stories
+from ..store.base import Store
+from ..views import article_row, quarantine_row, show_story, story_row
+from .app import (
+    DEFAULT_DB,
+    DbOption,
+    JsonOption,
+    LangOption,
+    LimitOption,
+    OffsetOption,
+    SinceOption,
+    SourceOption,
+    StoryArgument,
+    UntilOption,
+    _json_text,
+    _open,
+    _page,
+    _paging_note,
+    _print_json,
+    app,
+    console,
+    out,
+)
+
+
+@app.command()
+def articles(
+    db: DbOption = DEFAULT_DB,
+    json_out: JsonOption = False,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    lang: LangOption = None,
+    source: SourceOption = None,
+    limit: LimitOption = None,
+    offset: OffsetOption = 0,
+) -> None:
+    """List the stored articles, in storing order (filters: --since --until --lang --source)."""
+    if json_out:  # streamed: memory stays flat on a large store
+        with _open(db, existing=True) as store:
+            sys.stdout.write("[")
+            rows = store.iter_found(since, until, lang, source, limit=_page(limit, json_out), offset=offset)
+            for n, article in enumerate(rows):
+                sys.stdout.write(("," if n else "") + "\n" + _json_text(article_row(article)))
+            sys.stdout.write("\n]\n")
+        return
+    with _open(db, existing=True) as store:
+        found, total = store.find_articles(
+            since=since,
+            until=until,
+            language=lang,
+            source=source,
+            limit=_page(limit, json_out),
+            offset=offset,
+        )
+    table = Table(title=f"articles in {db}")
+    for col in ("id", "published", "lang", "source", "title"):
+        table.add_column(col, overflow="fold")
+    for article in found:
+        table.add_row(
+            article.id,
+            article.published or "",
+            Text(article.language),
+            Text(article.source),  # article content is never Rich markup
+            Text(article.headline),
+        )
+    out.print(table)
+    _paging_note(len(found), offset, total, "articles")
+
+
+@app.command()
+def quarantine(
+    db: DbOption = DEFAULT_DB,
+    json_out: JsonOption = False,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Only records of files whose path contains this.")
+    ] = None,
+    limit: LimitOption = None,
+    offset: OffsetOption = 0,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Forget the listed records (all, or those of --source).")
+    ] = False,
+) -> None:
+    """List the records that were rejected, with file, position and reason (or --clear them)."""
+    if clear:
+        with _open(db, existing=True, read_only=False) as store:
+            gone = store.clear_quarantine(origin=source)
+        if json_out:
+            _print_json({"cleared": gone})
+        else:
+            console.print(Text(f"{gone} quarantined record(s) cleared from {db}"))
+        return
+    with _open(db, existing=True) as store:
+        found, total = store.find_quarantine(origin=source, limit=_page(limit, json_out), offset=offset)
+    rows = [quarantine_row(q) for q in found]
+    if json_out:
+        _print_json(rows)
+        return
+    if not total:
+        console.print(
+            Text(f"nothing quarantined in {db}" + (f" from files matching {source!r}" if source else ""))
+        )
+        return
+    table = Table(title=f"quarantine of {db}")
+    for col in ("source", "position", "reason"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(Text(row["source"]), Text(row["position"]), Text(row["reason"]))
+    out.print(table)
+    _paging_note(len(rows), offset, total, "quarantine")
+
+
+@app.command()
+def boilerplate(
+    db: DbOption = DEFAULT_DB,
+    site: Annotated[
+        str | None,
+        typer.Option("--site", help="Only this site (as in the articles' source); '' for corpus-wide."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most this many entries.")] = 200,
+    json_out: JsonOption = False,
+) -> None:
+    """List the boilerplate learned so far: per site (and corpus-wide), the recurring sentences with counts."""
+    from ..clean.boilerplate import known
+
+    with _open(db, existing=True) as store:
+        rows = known(store, site=site, limit=limit)
+    if json_out:
+        _print_json(rows)
+        return
+    table = Table(
+        title=f"learned boilerplate in {db}"
+        + (f" (site {site or 'corpus-wide'})" if site is not None else "")
+    )
+    for col, justify in (
+        ("scope", "left"),
+        ("kind", "left"),
+        ("articles", "right"),
+        ("unrelated", "right"),
+        ("text", "left"),
+    ):
+        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+
+    def printable(value: object) -> str:
+        return "".join(ch if ch.isprintable() else " " for ch in str(value))
+
+    for row in rows:
+        shown = printable(row["text"])
+        table.add_row(
+            Text(printable(row["scope"])),
+            str(row["kind"]),
+            str(row["articles"]),
+            str(row["unrelated"]),
+            Text(clip(shown, 160)),
+        )
+    out.print(table)
+    if not rows:
+        console.print("nothing recurring learned yet" + (f" for {site!r}" if site else ""))
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """``n`` and the noun, singular for one: "1 story", "3 stories"."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _threads(store: Store) -> list[Any]:
+    from ..stories.threads import stored_threads
+
+    return stored_threads(store.list_stories(), store.thread_memberships(), store.merged_threads())
+
+
+def _print_threads(threads: list[Any], *, limit: int | None = None) -> None:
+    table = Table(title="threads (stories on one developing subject)")
+    for col in ("thread", "stories", "first", "last", "title"):
+        table.add_column(col, overflow="fold")
+    shown = [t for t in threads if len(t.stories) > 1] if limit else threads
+    if not shown:
+        out.print("threads: no thread holds more than one story (each story is a thread of its own)")
+        return
+    for t in shown[:limit] if limit else shown:
+        table.add_row(
+            t.id,
+            str(len(t.stories)),
+            t.first_published or "",
+            t.last_published or "",
+            Text(clip(t.title, 90)),
+        )
+    out.print(table)
+
+
+def filter_stories(
+    found: list[Story],
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    lang: str | None = None,
+    source: str | None = None,
+    min_size: int = 1,
+) -> list[Story]:
+    """The stories that pass the filters: a time span that meets [since, until] (undated stories
+    fail a date filter), a member in language ``lang``, one from outlet ``source``, at least
+    ``min_size`` members."""
+
+    def keep(story: Story) -> bool:
+        if len(story.article_ids) < min_size:
+            return False
+        if (since or until) and not story.first_published:
+            return False
+        if since and (story.last_published or "") < since:
+            return False
+        if until and (story.first_published or "") > until:
+            return False
+        if lang and lang.lower() not in {x.lower() for x in story.languages}:
+            return False
+        return not source or source.lower() in {x.lower() for x in story.sources}
+
+    return [s for s in found if keep(s)]
+
+
+@app.command()
+def stories(
+    db: DbOption = DEFAULT_DB,
+    json_out: JsonOption = False,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    lang: LangOption = None,
+    source: SourceOption = None,
+    min_size: Annotated[
+        int, typer.Option("--min-size", min=1, help="Only stories of this many articles or more.")
+    ] = 1,
+    limit: LimitOption = None,
+    offset: OffsetOption = 0,
+) -> None:
+    """List the stories, largest first: title, size, outlets, languages, time span."""
+    with _open(db, existing=True) as store:
+        found = filter_stories(
+            store.list_stories(), since=since, until=until, lang=lang, source=source, min_size=min_size
+        )
+        ungrouped = len(store.unassigned_ids())
+        thread_of = {s: t.id for t in _threads(store) for s in t.stories}
+    rows = _page(limit, json_out)
+    page = found[offset : None if rows is None else offset + rows]
+    if json_out:
+        _print_json([story_row(s) | {"thread": thread_of.get(s.id)} for s in page])
+    else:
+        print_stories(out, page, db)
+        _paging_note(len(page), offset, len(found), "stories")
+    if ungrouped:
+        console.print(
+            Text(
+                f"note: {ungrouped} stored article(s) are in no story yet: `storyline run --db {db}` groups them"
+            )
+        )
+
+
+@app.command()
+def threads(
+    db: DbOption = DEFAULT_DB,
+    json_out: JsonOption = False,
+    min_size: Annotated[
+        int, typer.Option("--min-size", min=1, help="Only threads of this many stories or more.")
+    ] = 1,
+) -> None:
+    """List the threads: chains of stories on one developing subject, with their time span."""
+    with _open(db, existing=True) as store:
+        found = [t for t in _threads(store) if len(t.stories) >= min_size]
+        rows = store.thread_memberships()
+    if json_out:
+        _print_json(
+            [
+                t.to_dict()
+                | {"links": [{"story": s, **(rows[s][2] if s in rows else {})} for s in t.stories]}
+                for t in found
+            ]
+        )
+    elif not found:
+        out.print(f"threads: none of {min_size} stories or more")
+    else:
+        _print_threads(found)
+
+
+@app.command()
+def show(
+    story: StoryArgument,
+    db: DbOption = DEFAULT_DB,
+    json_out: JsonOption = False,
+) -> None:
+    """One story: its members with the evidence that put them there, its copy links, its history."""
+    with _open(db, existing=True) as store:
+        row = show_story(store, story)
+    if json_out:
+        _print_json(row)
+        return
+    out.print(Text(row["title"], style="bold").append(f"  ({row['id']})", style="not bold"))
+    thread = row.get("thread")
+    if thread:
+        n = thread["stories"]
+        line = Text(f"thread {thread['id']} ({n} {'story' if n == 1 else 'stories'}): ").append(
+            thread["title"]
+        )
+        for label in ("previous", "next"):
+            if thread[label]:
+                line.append(f"\n  {label}: {thread[label]['id']} ").append(thread[label]["title"])
+        out.print(line)
+    table = Table(show_lines=False)
+    for col in ("article", "published", "lang", "kind", "source", "score", "title"):
+        table.add_column(col, overflow="fold")
+    for m in row["members"]:
+        table.add_row(
+            m["article"],
+            m["published"] or "",
+            m["language"],
+            m["kind"],
+            Text(m["source"]),
+            f"{m['score']:.2f}",
+            Text(m["title"]),
+        )
+    out.print(table)
+    if row["copies"]:
+        copies = Table(title="copies")
+        for col in ("copy", "original", "type", "score"):
+            copies.add_column(col)
+        for c in row["copies"]:
+            copies.add_row(c["copy"], c["original"], c["type"], f"{c['score']:.2f}")
+        out.print(copies)
+
+
+@app.command("export")
+def export_command(
+    kind: Annotated[str, typer.Argument(help="articles, stories, memberships or copies.", metavar="KIND")],
+    db: DbOption = DEFAULT_DB,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl, csv or parquet.")] = "jsonl",
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="The file to write; - for standard output (not Parquet).")
+    ] = "-",
+) -> None:
+    """Export the store's articles, stories, memberships or copy links as JSONL, CSV or Parquet."""
+    from ..export import FORMATS, KINDS, export
+
+    if kind not in KINDS:
+        raise typer.BadParameter(f"{kind!r}: give one of {', '.join(KINDS)}", param_hint="KIND")
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"{fmt!r}: give one of {', '.join(FORMATS)}", param_hint="--format")
+    with _open(db, existing=True) as store:
+        try:
+            n = export(store, kind, fmt, output)
+        except OSError as exc:
+            raise StorylineError(f"cannot write the export to {output!r}: {exc.strerror or exc}") from exc
+    console.print(
+        Text(
+            f"{n} {kind} row(s) from {db} written as {fmt} to {'standard output' if output == '-' else output}"
+        )
+    )
+
+
+@app.command()
+def schema(
+    name: Annotated[str | None, typer.Argument(help="Which output; none: list them.", metavar="NAME")] = None,
+) -> None:
+    """Print the JSON Schema of a --json output or an export row (shipped with the package)."""
+    from ..schemas import load_schema, schema_names
+
+    if name is None:
+        for n in schema_names():
+            out.print(n)
+        return
+    if name not in schema_names():
+        raise typer.BadParameter(f"{name!r}: give one of {', '.join(schema_names())}", param_hint="NAME")
+    sys.stdout.write(json.dumps(load_schema(name), indent=2) + "\n")

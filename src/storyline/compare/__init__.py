@@ -1,0 +1,1 @@
+"""Comparing the versions of a story: aligned facts, conflicts, name variants, timeline."""

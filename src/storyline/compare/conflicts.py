@@ -1,0 +1,185 @@
+"""Conflicts between versions: differing values, quotes and names, merged across pairs."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+
+from rapidfuzz.distance import Indel
+
+from ..models import (
+    AlignedPair,
+    Conflict,
+    Entity,
+    Passage,
+)
+from .entities import fold
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_QUOTED = re.compile(r"[\"“«]([^\"”»]{12,})[\"”»]")
+_SAID_BY = re.compile(
+    r"^(?P<quote>(?:I|We|My|Our|This|It)\b[^\"]{12,}?),\s+(?:said|says|added|told)\s+(?P<who>[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+)?)"
+)
+# "Berger said in a statement: ...", "Brinken's statement said: ..."
+_SPEAKER_FIRST = re.compile(
+    r"^(?P<who>[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+)?)(?:['’]s)?\s+(?:said|says|told|added|statement|stated)\b"
+)
+_SPEECH = re.compile(
+    r"\b(?:said|says|told|added|stated|statement|quoted|sagte|dijo|afirmó|a déclaré|a dit)\b", re.I
+)
+
+
+def merge_conflicts(conflicts: Sequence[Conflict]) -> list[Conflict]:
+    """One conflict per disagreement: conflicts of one kind and subject that share a sentence
+    (reprints repeat them; "48,000" in two versions against "84,000" in a third) become one,
+    listing each sentence with its value once."""
+    merged: list[Conflict] = []
+    for c in conflicts:
+        same = next((k for k, m in enumerate(merged) if _joins(m, c)), None)
+        if same is None:
+            merged.append(c)
+            continue
+        old = merged[same]
+        values = dict(zip(old.sentences, old.values, strict=True))
+        for sentence, value in zip(c.sentences, c.values, strict=True):
+            values.setdefault(sentence, value)
+        merged[same] = Conflict(c.kind, c.subject, tuple(values.values()), tuple(values), old.evidence)
+    return merged
+
+
+def _joins(old: Conflict, new: Conflict) -> bool:
+    """Whether ``new`` is more of the disagreement ``old`` shows: same kind and subject, a shared
+    sentence, and (for values) no version twice, so chains of look-alike figures stay apart."""
+    if (old.kind, old.subject) != (new.kind, new.subject) or not set(old.sentences) & set(new.sentences):
+        return False
+    added = {p.article_id for p in new.sentences if p not in old.sentences}
+    return new.kind == "name" or not added & {p.article_id for p in old.sentences}
+
+
+def _value_conflicts(pairs: Sequence[AlignedPair]) -> list[Conflict]:
+    out = []
+    for pair in pairs:
+        for n in pair.evidence.get("numbers", []):
+            out.append(
+                Conflict(
+                    "number",
+                    n["unit"] or "number",
+                    (n["a"], n["b"]),
+                    (pair.a, pair.b),
+                    {
+                        "rule": "aligned sentences count the same thing differently",
+                        "similarity": pair.similarity,
+                    },
+                )
+            )
+        if dates := pair.evidence.get("dates"):
+            out.append(
+                Conflict(
+                    "date",
+                    "date of the reported event",
+                    (dates["a"], dates["b"]),
+                    (pair.a, pair.b),
+                    {
+                        "rule": "aligned sentences date the event to different days",
+                        "similarity": pair.similarity,
+                    },
+                )
+            )
+    return out
+
+
+def quote_text(text: str) -> str:
+    """The directly quoted words of a sentence ("" when it quotes nobody)."""
+    quoted = [m.group(1).strip() for m in _QUOTED.finditer(text)]
+    if quoted:
+        return " ".join(quoted)
+    said = _SAID_BY.match(text)
+    return said.group("quote").strip() if said else ""
+
+
+def _quote_conflicts(
+    pairs: Sequence[AlignedPair], entities: Sequence[Entity], languages: dict[str, str]
+) -> list[Conflict]:
+    """Aligned same-language pairs where one speaker's quoted words differ (across languages every
+    quote is worded differently: that is translation, not a conflict)."""
+    people: dict[tuple[str, int], list[tuple[int, int, str]]] = defaultdict(list)
+    known: dict[str, str] = {}  # a folded name or surname -> the entity's name
+    for entity in entities:
+        if entity.label in ("PERSON", "NAME"):
+            for m in entity.mentions:
+                people[(m.article_id, m.index)].append((m.start, m.end, entity.name))
+            for variant in entity.variants:
+                known.setdefault(fold(variant), entity.name)
+                known.setdefault(fold(variant).split()[-1], entity.name)
+
+    def speaker(p: Passage) -> str:
+        """Who speaks: named by the attribution ("..., said X", "X said:"), else the person named
+        outside the quotes, else ("he said") the first person of the sentence before."""
+        said = _SAID_BY.match(p.text) or _SPEAKER_FIRST.match(p.text)
+        if said and (who := known.get(fold(said.group("who")))):
+            return who
+        quoted = [m.span() for m in _QUOTED.finditer(p.text)]
+        outside = [
+            n
+            for s, _e, n in sorted(people[(p.article_id, p.index)])
+            if not any(a <= s < b for a, b in quoted)
+        ]
+        if not _SPEECH.search(p.text):
+            return ""
+        if outside:
+            return outside[0]
+        for back in (1, 2):
+            if earlier := sorted(people.get((p.article_id, p.index - back), [])):
+                return earlier[0][2]
+        return ""
+
+    out = []
+    for pair in pairs:
+        qa, qb = quote_text(pair.a.text), quote_text(pair.b.text)
+        if not qa or not qb or languages.get(pair.a.article_id) != languages.get(pair.b.article_id):
+            continue
+        sa, sb = speaker(pair.a), speaker(pair.b)
+        if not (sa or sb) or (sa and sb and sa != sb):
+            continue
+        overlap = Indel.normalized_similarity(_WORD.findall(qa.lower()), _WORD.findall(qb.lower()))
+        if 0.25 <= overlap < 0.9:  # below: two different statements, not two renderings of one
+            out.append(
+                Conflict(
+                    "quote",
+                    f"words of {sa or sb}",
+                    (qa, qb),
+                    (pair.a, pair.b),
+                    {"rule": "one speaker's quote rendered differently", "word_overlap": round(overlap, 3)},
+                )
+            )
+    return out
+
+
+def _name_conflicts(
+    entities: Sequence[Entity], pairs: Sequence[AlignedPair], passages: dict[str, list[Passage]]
+) -> list[Conflict]:
+    """A flagged spelling against the consensus, each pointing to a sentence that uses it."""
+    aligned = {(pair.a, pair.b) for pair in pairs} | {(pair.b, pair.a) for pair in pairs}
+    out = []
+    for entity in entities:
+        for variant in entity.flagged:
+            using = [
+                m
+                for m in entity.mentions
+                if fold(m.form).removesuffix("s") == fold(variant).removesuffix("s")
+            ]
+            right = [m for m in entity.mentions if fold(m.form) == fold(entity.name)]
+            right = right or [
+                m for m in entity.mentions if fold(m.form).split()[-1:] == fold(entity.name).split()[-1:]
+            ]
+            if not using or not right:
+                continue
+            where = {m: passages[m.article_id][m.index] for m in (*using, *right)}
+            a, b = next(
+                ((where[r], where[u]) for r in right for u in using if (where[r], where[u]) in aligned),
+                (where[right[0]], where[using[0]]),
+            )
+            reason = entity.evidence.get("variants", {}).get(variant, "")
+            out.append(Conflict("name", entity.name, (entity.name, variant), (a, b), {"rule": reason}))
+    return out

@@ -1,0 +1,121 @@
+"""HTML pages and WARC files: from markup to articles, through trafilatura and warcio.
+
+Readers yield an :class:`HtmlDocument` (decoded markup and where it came from);
+:func:`extract_html` turns it into an :class:`~storyline.models.Article`. The two
+steps are apart because extraction is the costly one: the runner does it in its
+worker processes while reading stays a single stream."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InputError
+from ..models import Article
+from ..settings import DEFAULT_SETTINGS, Settings
+from .records import decode_text, make_article, normalize_date
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlDocument:
+    """An HTML page read but not yet extracted."""
+
+    html: str
+    origin: str
+    position: str = ""
+    url: str = ""  # the crawl's url (WARC-Target-URI), used when the page names no canonical one
+    fallback_date: str | None = None  # the crawl date, used when the page gives no publication date
+
+
+_META_TITLE = ('//meta[@property="og:title"]/@content', '//meta[@name="twitter:title"]/@content', "//title")
+_META_URL = ('//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content')
+_META_DATE = (
+    '//meta[@property="article:published_time"]/@content',
+    '//meta[@property="og:published_time"]/@content',
+    '//meta[@itemprop="datePublished"]/@content',
+    '//*[@itemprop="datePublished"]/@datetime',
+    '//meta[@name="date" or @name="pubdate" or @name="publishdate" or @name="DC.date.issued" '
+    'or @name="dcterms.created" or @name="sailthru.date" or @name="parsely-pub-date"]/@content',
+    "//article//time/@datetime",
+)
+_META_SITE = ('//meta[@property="og:site_name"]/@content',)
+
+
+def _first(tree: Any, paths: tuple[str, ...]) -> str:
+    for path in paths:
+        value = " ".join(str(tree.xpath(f"string({path})")).split())
+        if value:
+            return value
+    return ""
+
+
+def extract_html(doc: HtmlDocument, *, settings: Settings = DEFAULT_SETTINGS) -> Article:
+    """Main text, title, date, canonical url and site of a page; raises :class:`InputError`
+    for a page with no article text or markup trafilatura cannot parse.
+
+    The page is parsed once. Title, url, date and site come from the page's own metadata
+    (Open Graph, canonical link, schema.org, the usual date tags), with htmldate's search
+    as the fallback for the date: trafilatura's full metadata pass costs more than its text
+    extraction and adds nothing these tags do not give.
+    """
+    import trafilatura
+    from trafilatura.utils import load_html
+
+    try:
+        tree = load_html(doc.html)
+        if tree is None:
+            raise InputError("HTML page with no article text", origin=doc.origin, position=doc.position)
+        title = _first(tree, _META_TITLE)
+        url = _first(tree, _META_URL) or doc.url
+        published = normalize_date(_first(tree, _META_DATE))
+        if published is None:
+            from htmldate import find_date
+
+            published = normalize_date(find_date(tree, extensive_search=False, original_date=True))
+        site = _first(tree, _META_SITE)
+        language = str(tree.xpath("string(/html/@lang)"))[:2].lower()
+        result = trafilatura.bare_extraction(
+            tree,
+            url=url or None,
+            with_metadata=False,
+            include_comments=False,
+            include_tables=False,
+            fast=settings.html_fast,
+        )
+    except InputError:
+        raise
+    except Exception as exc:  # trafilatura and lxml raise assorted errors on broken markup
+        raise InputError(
+            f"unreadable HTML ({type(exc).__name__}: {exc})", origin=doc.origin, position=doc.position
+        ) from exc
+    text = (getattr(result, "text", None) or "") if result is not None else ""
+    if len(text.strip()) < settings.min_text_chars:
+        raise InputError("HTML page with no article text", origin=doc.origin, position=doc.position)
+    lines = text.split("\n")
+    if lines and title and lines[0].strip() and lines[0].strip() in title:  # the <h1> repeats the title
+        title = lines[0].strip() if len(lines[0].strip()) >= len(title) // 2 else title
+        text = "\n".join(lines[1:])
+    return make_article(
+        text=text,
+        title=title,
+        published=published or doc.fallback_date,
+        url=url,
+        source=site,
+        language=language,
+        origin=doc.origin,
+        position=doc.position,
+    )
+
+
+_CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
+
+
+def _decode_html_bytes(body: bytes, content_type: str, origin: str, position: str) -> str:
+    match = _CHARSET.search(content_type) or _CHARSET.search(body[:2048].decode("ascii", "replace"))
+    if match:
+        try:
+            return body.decode(match.group(1), errors="strict")
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode_text(body, origin=origin, position=position)

@@ -1,0 +1,199 @@
+"""What every reader shares: the record type, decoding bytes to text, building a raw article,
+normalising a date, describing a read error.
+
+A small module of its own so the readers (:mod:`storyline.readers.sources` for files and streams,
+:mod:`storyline.readers.html` for HTML and WARC) both build on it without importing each other
+in a circle."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import zlib
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Union
+from urllib.parse import urlsplit
+
+from ..errors import InputError
+from ..models import Article, Quarantined
+
+if TYPE_CHECKING:
+    from .html import HtmlDocument
+
+#: What readers yield: an article, a rejected record, or an HTML page still to extract
+#: (extraction is the costly step, so the runner does it in its worker processes).
+Record = Union[Article, Quarantined, "HtmlDocument"]
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def describe_read_error(exc: BaseException) -> str:
+    """A short, user-facing description of a read error."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"invalid {exc.encoding.upper()} at byte {exc.start} (damaged text)"
+    if isinstance(exc, EOFError):
+        return "the compressed file is truncated"
+    if isinstance(exc, (gzip.BadGzipFile, zlib.error)):
+        return f"corrupt compressed data ({exc})"
+    return str(exc) or type(exc).__name__
+
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def utf16_encoding(head: bytes) -> str | None:
+    """``utf-16``/``utf-32`` (or their ``-le``/``-be`` forms) when ``head`` starts text in one of
+    them: a byte-order mark, or, without one, ASCII-range text with every other byte NUL."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    sample = head[:512]
+    if len(sample) >= 16:
+        even, odd = sample[0::2], sample[1::2]
+        if odd.count(0) >= 0.9 * len(odd) and even.count(0) <= 0.1 * len(even):
+            return "utf-16-le"
+        if even.count(0) >= 0.9 * len(even) and odd.count(0) <= 0.1 * len(odd):
+            return "utf-16-be"
+    return None
+
+
+def decode_text(data: bytes, *, origin: str = "", position: str = "") -> str:
+    """Decode bytes to text: UTF-8 first (UTF-16/32 with a byte-order mark, or plainly
+    recognisable), then a detected legacy encoding.
+
+    Raises :class:`InputError` for binary data and for UTF-8 that is broken
+    (valid multi-byte sequences mixed with invalid ones: a damaged file, not a
+    legacy encoding), naming the byte where the damage is.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad_at = exc.start
+    if encoding := utf16_encoding(data[:512]):
+        try:
+            return data.decode(encoding).removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"invalid {encoding.upper()} at byte {exc.start} (damaged text)",
+                origin=origin,
+                position=position,
+            ) from exc
+    sample = data[:65536]
+    if b"\x00" in sample:
+        raise InputError("binary data, not text (NUL bytes)", origin=origin, position=position)
+    if _has_utf8_multibyte(data):
+        raise InputError(
+            f"invalid UTF-8 at byte {bad_at} in text that is otherwise UTF-8 (damaged file)",
+            origin=origin,
+            position=position,
+        )
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:262144]).best()
+    if best is None or best.chaos > 0.25:
+        raise InputError(
+            "undecodable: neither UTF-8 nor a recognisable legacy encoding", origin=origin, position=position
+        )
+    try:
+        return data.decode(best.encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"invalid {best.encoding} at byte {exc.start}: the encoding detected from the start does "
+            "not hold for the whole text (damaged or mixed encodings)",
+            origin=origin,
+            position=position,
+        ) from exc
+
+
+_UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _has_utf8_multibyte(data: bytes) -> bool:
+    return _UTF8_MULTI.search(data) is not None
+
+
+def article_id(url: str, title: str, text: str) -> str:
+    """A stable content hash: the same record read twice gets the same id."""
+    digest = hashlib.blake2b(digest_size=8)
+    for part in (url, title, text):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1f")
+    return digest.hexdigest()
+
+
+def make_article(
+    *,
+    text: str,
+    origin: str,
+    position: str = "",
+    title: str = "",
+    published: str | None = None,
+    url: str = "",
+    source: str = "",
+    language: str = "",
+    external_id: str = "",
+) -> Article:
+    """Build a raw article, filling the id and, from the url, a missing source."""
+    title = " ".join(title.split())
+    url = url.strip()
+    if not source and url:
+        source = urlsplit(url).hostname or ""
+        source = source.removeprefix("www.")
+    return Article(
+        id=article_id(url, title, text),
+        text=text,
+        title=title,
+        published=published,
+        url=url,
+        source=source,
+        language=language.lower()[:8],
+        origin=origin,
+        position=position,
+        external_id=external_id,
+    )
+
+
+def valid_date(value: str) -> str | None:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        return None
+
+
+def normalize_date(value: Any) -> str | None:
+    """An ISO 8601 date (or datetime) from what a record gives, ``None`` if it gives none.
+
+    Accepts ISO strings, epoch seconds and free-form dates ("March 3, 2024").
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(float(value) / (1000 if value > 1e11 else 1)).date().isoformat()
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, Mapping):
+        value = value.get("$date") or value.get("date") or ""
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parsed.date().isoformat() if len(text) <= 10 else parsed.isoformat()
+    except ValueError:
+        pass
+    if _ISO_DATE.match(text) and (day := valid_date(text[:10])):
+        return day
+    import dateparser
+
+    parsed = dateparser.parse(text, settings={"STRICT_PARSING": False, "PREFER_DAY_OF_MONTH": "first"})
+    return parsed.date().isoformat() if parsed else None

@@ -1,0 +1,289 @@
+"""WARC archives (CC-NEWS): records cut by their Content-Length, checked against the next header, HTML responses extracted."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from ..errors import InputError
+from ..models import Quarantined
+from ..settings import DEFAULT_SETTINGS, Settings
+from .html import HtmlDocument, _decode_html_bytes
+from .records import Record, describe_read_error, normalize_date
+
+
+def read_warc(stream: BinaryIO, *, origin: str, settings: Settings = DEFAULT_SETTINGS) -> Iterator[Record]:
+    """The HTML response records of a WARC (or ARC) stream, gzipped or not.
+
+    Non-HTML records, requests, metadata and non-2xx responses are skipped. Each WARC
+    record is cut out by its Content-Length and checked: the next record (or the end of the
+    file) must follow right after it. A record whose length is wrong, whose header is
+    broken, or that is cut short is quarantined, and reading resumes at the next record
+    header, so one bad record never swallows the ones after it. ARC files go to warcio
+    whole (warcio cannot resynchronise in them after a damaged record).
+    """
+    head = _peek_head(stream)
+    if head[:2] == b"\x1f\x8b":
+        import gzip
+
+        stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+        try:
+            head = stream.peek(16)[:16]  # type: ignore[attr-defined]
+        except (OSError, EOFError, zlib.error) as exc:
+            yield Quarantined(origin, "start", f"cannot read: {describe_read_error(exc)}")
+            return
+    if not head.lstrip(b"\r\n").startswith(b"WARC/"):
+        yield from _read_archive(stream, origin=origin, settings=settings)
+        return
+    for item in split_warc(stream, origin=origin, limit=settings.max_document_bytes):
+        if isinstance(item, Quarantined):
+            yield item
+            continue
+        index, offset, block = item
+        position = f"record {index} (offset {offset})"
+        try:
+            doc = _warc_html(block, origin, position, settings)
+        except InputError as exc:
+            yield Quarantined(origin, exc.position or position, exc.reason)
+            continue
+        if doc is not None:
+            yield doc
+
+
+def _peek_head(stream: BinaryIO) -> bytes:
+    peek = getattr(stream, "peek", None)
+    if callable(peek):
+        return bytes(peek(16))[:16]
+    if stream.seekable():
+        pos = stream.tell()
+        head = stream.read(16)
+        stream.seek(pos)
+        return head
+    return b""
+
+
+def _warc_html(block: bytes, origin: str, position: str, settings: Settings) -> HtmlDocument | None:
+    """The HTML page of one WARC record's bytes, ``None`` for a record that is not one."""
+    import io
+
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    try:
+        for record in ArchiveIterator(io.BytesIO(block + b"\r\n\r\n"), arc2warc=True):
+            if record.rec_type != "response":
+                return None
+            http = record.http_headers
+            ctype = (http.get_header("Content-Type") or "") if http else ""
+            if http is not None and "html" not in ctype.lower():
+                return None
+            if http is not None and (http.get_statuscode() or "200")[:1] != "2":
+                return None
+            url = record.rec_headers.get_header("WARC-Target-URI") or ""
+            warc_date = normalize_date((record.rec_headers.get_header("WARC-Date") or "")[:10])
+            body = record.content_stream().read(settings.max_document_bytes + 1)
+            if len(body) > settings.max_document_bytes:
+                raise InputError("record too large", origin=origin, position=position)
+            html = _decode_html_bytes(body, ctype, origin, position)
+            return HtmlDocument(html, origin, position, url=url, fallback_date=warc_date)
+    except InputError:
+        raise
+    except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError, AttributeError, TypeError) as exc:
+        # warcio reports a damaged record with whatever error its parser hits first
+        raise InputError(
+            f"broken WARC record: {describe_read_error(exc)}", origin=origin, position=position
+        ) from exc
+    return None
+
+
+# a record starts with its version line and a named field (where a newline precedes it or not:
+# stray bytes before a header do not hide it)
+_AT_RECORD = re.compile(rb"WARC/1\.\d\r?\n[A-Za-z][\w-]*:")
+_NEXT_RECORD = _AT_RECORD
+_SWALLOWED = re.compile(rb"\r\n\r\nWARC/1\.\d\r?\n[A-Za-z][\w-]*:")
+_CONTENT_LENGTH = re.compile(rb"^content-length:[ \t]*(\S*)", re.IGNORECASE | re.MULTILINE)
+_HEADER_FIELD = re.compile(rb"(?:^|\n)WARC-(?:Type|Record-ID|Date|Target-URI):")
+_MAX_HEADER = 65536
+_GAP = 16
+_CHUNK = 1 << 16
+
+
+def split_warc(
+    stream: BinaryIO, *, origin: str, limit: int
+) -> Iterator[tuple[int, int, bytes] | Quarantined]:
+    """Cut an (uncompressed) WARC stream into records: ``(index, offset, bytes)`` of each good
+    one, a :class:`Quarantined` for each bad one, resynchronising at the next ``WARC/1.x``
+    line after a damaged record. Memory holds one record (at most ``limit`` bytes) at a time."""
+    buf = bytearray()
+    base = 0  # offset of buf[0] in the stream
+    eof = False
+    index = -1
+
+    def fill(size: int) -> None:
+        nonlocal eof
+        while len(buf) < size and not eof:
+            chunk = stream.read(max(_CHUNK, size - len(buf)))
+            if not chunk:
+                eof = True
+            buf.extend(chunk)
+
+    def drop(n: int) -> None:
+        nonlocal base
+        del buf[:n]
+        base += n
+
+    def resync(start: int) -> bool:
+        """Drop bytes up to the next record header (a ``WARC/1.x`` line and a field) at or after
+        ``start``; False when the stream ends first."""
+        while True:
+            match = _NEXT_RECORD.search(buf, start)
+            if match:
+                drop(match.start())
+                return True
+            if eof:
+                drop(len(buf))
+                return False
+            drop(max(0, len(buf) - 64))  # keep a tail: a header may straddle two reads
+            start = 0
+            fill(len(buf) + _CHUNK)
+
+    try:
+        while True:
+            fill(_MAX_HEADER)
+            skip = len(buf) - len(buf.lstrip(b"\r\n"))
+            drop(skip)
+            if not buf:
+                fill(1)
+                if not buf:
+                    return
+                continue
+            index += 1
+            offset = base
+            where = f"record {index} (offset {offset})"
+            if not buf.startswith(b"WARC/"):
+                yield Quarantined(
+                    origin, f"offset {offset}", "not a WARC record header; skipped to the next record"
+                )
+                index -= 1
+                if not resync(1):
+                    return
+                continue
+            header_end = buf.find(b"\r\n\r\n", 0, _MAX_HEADER)
+            match = _CONTENT_LENGTH.search(buf, 0, header_end) if header_end > 0 else None
+            if header_end < 0 or match is None or not match.group(1).isdigit():
+                reason = (
+                    "WARC record header never ends"
+                    if header_end < 0
+                    else "WARC record header without a valid Content-Length"
+                )
+                yield Quarantined(origin, where, f"{reason}; skipped to the next record")
+                if not resync(5):
+                    return
+                continue
+            length = int(match.group(1))
+            body_start = header_end + 4
+            end = body_start + length
+            if length > limit:
+                # too large to hold: stream past it, then check that a record follows
+                yield Quarantined(origin, where, f"record too large: {length:,} bytes")
+                remaining = end  # bytes from the record's start to its announced end
+                while remaining > len(buf) and not eof:
+                    remaining -= len(buf)
+                    drop(len(buf))
+                    fill(_CHUNK)
+                drop(min(remaining, len(buf)))
+                if not resync(0):
+                    return
+                continue
+            fill(end + 4 + 64)
+            if buf[end : end + 4] == b"\r\n\r\n" and not buf[end + 4 : end + 68].lstrip(b"\r\n").startswith(
+                b"WARC/"
+            ):
+                fill(end + 4 + _MAX_HEADER)  # something else follows: look further
+            # the record's end: the separator and the next record, or the end of the file (with
+            # the separator or without it, never with a part of it: that is a length off by one or two)
+            follows = len(buf) >= end and (
+                (buf[end : end + 4] == b"\r\n\r\n" and _next_follows(buf, end + 4, eof))
+                or (eof and len(buf) == end)
+            )
+            # a length that ends exactly at a later record's end swallows the records between
+            if follows and _SWALLOWED.search(buf, body_start, end):
+                follows = False
+            if follows:
+                yield index, offset, bytes(buf[:end])
+                drop(end + 4)
+                continue
+            if len(buf) < end and not _NEXT_RECORD.search(buf, body_start):
+                yield Quarantined(
+                    origin,
+                    where,
+                    f"truncated WARC record: Content-Length {length:,} but the file ends "
+                    f"{len(buf) - body_start:,} bytes into it",
+                )
+                return
+            yield Quarantined(
+                origin,
+                where,
+                f"WARC record whose Content-Length ({length:,}) does not match where it ends; "
+                "skipped to the next record",
+            )
+            if not resync(body_start):
+                return
+    except (OSError, EOFError, zlib.error) as exc:
+        yield Quarantined(origin, f"after record {index}", f"cannot read further: {describe_read_error(exc)}")
+
+
+def _next_follows(buf: bytearray, at: int, eof: bool) -> bool:
+    """Whether what starts at ``at`` (right after a record and its separator) is where the next
+    record begins: its header (after blank lines), the end of the file, or bytes that are that
+    next record's fault rather than a wrong length of this one: a few stray bytes before a
+    header, or a damaged header (its fields are there, its version line is not)."""
+    head = bytes(buf[at : at + 64]).lstrip(b"\r\n")  # the usual case, cheaply
+    if head.startswith(b"WARC/") or (eof and len(head) < 5 and b"WARC/".startswith(head)):
+        return True
+    rest = bytes(buf[at : at + _MAX_HEADER]).lstrip(b"\r\n")
+    if rest.startswith(b"WARC/") or (eof and b"WARC/".startswith(rest[:5])):
+        return True
+    match = _NEXT_RECORD.search(rest)
+    gap = rest[: match.start()] if match else rest
+    return len(gap) <= _GAP or _HEADER_FIELD.search(gap, 0, 512) is not None
+
+
+def _read_archive(stream: BinaryIO, *, origin: str, settings: Settings) -> Iterator[Record]:
+    """ARC (and anything not starting like a WARC) through warcio as one stream."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    index = -1
+    try:
+        records = ArchiveIterator(stream, arc2warc=True)
+        for record in records:
+            index += 1
+            if record.rec_type != "response":
+                continue
+            http = record.http_headers
+            ctype = (http.get_header("Content-Type") or "") if http else ""
+            if http is not None and "html" not in ctype.lower():
+                continue
+            if http is not None and (http.get_statuscode() or "200")[:1] != "2":
+                continue
+            url = record.rec_headers.get_header("WARC-Target-URI") or ""
+            warc_date = normalize_date((record.rec_headers.get_header("WARC-Date") or "")[:10])
+            # Read the body before asking for the offset: warcio's offset call moves the stream.
+            body = record.content_stream().read(settings.max_document_bytes + 1)
+            position = f"record {index} (offset {records.get_record_offset()})"
+            try:
+                if len(body) > settings.max_document_bytes:
+                    raise InputError("record too large", origin=origin, position=position)
+                html = _decode_html_bytes(body, ctype, origin, position)
+                yield HtmlDocument(html, origin, position, url=url, fallback_date=warc_date)
+            except InputError as exc:
+                yield Quarantined(origin, exc.position or position, exc.reason)
+    except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError, AttributeError, TypeError) as exc:
+        # warcio reports a damaged record with whatever error its parser hits first
+        where = f"record {index + 1}" if index >= 0 else "start"
+        yield Quarantined(
+            origin, where, f"broken WARC record, the rest of the file is skipped: {describe_read_error(exc)}"
+        )

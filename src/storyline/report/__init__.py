@@ -1,0 +1,1 @@
+"""What people see: the self-contained HTML reports and index, and the terminal console."""

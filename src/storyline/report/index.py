@@ -1,0 +1,130 @@
+"""The HTML index of all stories and their threads."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..store.base import Store
+
+
+# --------------------------------------------------------------------------- the index page
+# (its own context and template block: every story with outlets, languages, copies, conflicts
+# and a filter box)
+
+#: the index's one script: the filter box hides the rows that do not contain what is typed; the
+#: page's Content-Security-Policy allows this exact script (by its hash) and nothing else
+INDEX_SCRIPT = """
+document.getElementById("filter").addEventListener("input", function (event) {
+  var words = event.target.value.toLowerCase().split(/\\s+/).filter(Boolean);
+  var rows = document.querySelectorAll("#stories tbody tr");
+  var shown = 0;
+  rows.forEach(function (row) {
+    var text = row.textContent.toLowerCase();
+    var hit = words.every(function (w) { return text.indexOf(w) >= 0; });
+    row.hidden = !hit;
+    if (hit) { shown += 1; }
+  });
+  document.getElementById("shown").textContent = shown + " of " + rows.length + " stories shown";
+});
+"""
+
+
+def index_context(store: Store, written: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """What the index page shows (tested apart from the HTML): every story of ``store``, largest
+    first, with its outlets, languages, dates, copy links inside it, and, for those with a
+    report in ``written`` (story id → file, versions compared, conflicts), the link and conflicts."""
+    import base64
+    import hashlib
+
+    found = store.list_stories()
+    story_of = {a: s.id for s in found for a in s.article_ids}
+    copies: dict[str, int] = defaultdict(int)
+    for link in store.copies():
+        if story_of.get(link.copy) is not None and story_of.get(link.copy) == story_of.get(link.original):
+            copies[story_of[link.copy]] += 1
+    rows = []
+    for story in found:
+        report = written.get(story.id)
+        dates = [d for d in (story.first_published, story.last_published) if d]
+        rows.append(
+            {
+                "id": story.id,
+                "title": story.title,
+                "file": report["file"] if report else "",
+                "size": len(story.article_ids),
+                "compared": report["versions"] if report else 0,
+                "outlets": list(story.sources),
+                "languages": list(story.languages),
+                "copies": copies.get(story.id, 0),
+                "conflicts": report["conflicts"] if report else None,
+                "dates": " – ".join(dict.fromkeys(dates)) if dates else "undated",
+            }
+        )
+    digest = base64.b64encode(hashlib.sha256(INDEX_SCRIPT.encode()).digest()).decode()
+    return {
+        "stories": rows,
+        "n_reports": len(written),
+        "script": INDEX_SCRIPT,
+        "script_hash": f"sha256-{digest}",
+    }
+
+
+def render_index(context: dict[str, Any]) -> str:
+    """The index page as a string."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(
+        loader=PackageLoader("storyline", "templates"), autoescape=True, undefined=StrictUndefined
+    )
+    return env.get_template("index.html.j2").render(**context)
+
+
+def thread_timelines(store: Store, files: dict[str, str]) -> list[dict[str, Any]]:
+    """The threads of more than one story, for the index: each story with its date, its place
+    on the thread's timeline (0-100) and its report file when one was written."""
+    from datetime import date
+
+    from ..stories.threads import stored_threads
+
+    all_stories = store.list_stories()
+    by_id = {s.id: s for s in all_stories}
+    out = []
+    for t in stored_threads(all_stories, store.thread_memberships(), store.merged_threads()):
+        if len(t.stories) < 2:
+            continue
+        first = date.fromisoformat(t.first_published[:10]).toordinal() if t.first_published else None
+        last = date.fromisoformat(t.last_published[:10]).toordinal() if t.last_published else None
+        span = max(1, (last or 0) - (first or 0))
+        rows: list[dict[str, Any]] = []
+        placed: list[float] = []
+        for number, sid in enumerate(t.stories, 1):
+            s = by_id[sid]
+            day = s.first_published[:10] if s.first_published else None
+            row: dict[str, Any] = {
+                "number": number,
+                "title": s.title,
+                "date": day,
+                "left": None,  # an undated story has no place on the timeline
+                "level": 0,
+                "file": files.get(sid),
+                "size": len(s.article_ids),
+            }
+            if day and first is not None:
+                left = round(100.0 * (date.fromisoformat(day).toordinal() - first) / span, 1)
+                # dots closer than their own width stack upwards instead of hiding each other
+                row["left"], row["level"] = left, sum(1 for p in placed if abs(p - left) < 2.5)
+                placed.append(left)
+            rows.append(row)
+        levels = max((r["level"] for r in rows), default=0) + 1
+        out.append(
+            {
+                "title": t.title,
+                "first": t.first_published,
+                "last": t.last_published,
+                "stories": rows,
+                "height": 18 * levels + 4,
+            }
+        )
+    return out

@@ -1,0 +1,1 @@
+"""Article-pair similarity on the SemEval-2022 Task 8 dimensions: features and the shipped model."""

@@ -1,0 +1,906 @@
+"""Persistence: one SQLite file by default.
+
+The file runs in WAL mode, carries a schema version and migrates forward on
+open; each batch is one transaction, so an ingest killed midway leaves every
+earlier batch whole and none half-written. Articles are keyed by their content
+hash: writing the same article twice stores it once.
+
+Backends sit behind :class:`~storyline.store.base.Store` and :func:`open_store`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import NotFoundError, StoreError
+from ..models import (
+    Article,
+    Assignment,
+    CopyLink,
+    CopyType,
+    Embed,
+    Membership,
+    Quarantined,
+    RemovedSpan,
+    Story,
+    to_dict,
+)
+from .base import Store
+from .schema import MIGRATIONS, SCHEMA_VERSION, _statements
+
+if TYPE_CHECKING:
+    from ..clean.boilerplate import Count, CountsUpdate
+
+_ARTICLE_COLUMNS = (
+    "id",
+    "external_id",
+    "title",
+    "text",
+    "published",
+    "url",
+    "source",
+    "language",
+    "origin",
+    "position",
+    "sentences",
+    "embeds",
+    "removed",
+)
+
+
+def _article_row(article: Article) -> tuple[Any, ...]:
+    return (
+        article.id,
+        article.external_id,
+        article.title,
+        article.text,
+        article.published,
+        article.url,
+        article.source,
+        article.language,
+        article.origin,
+        article.position,
+        json.dumps(list(article.sentences), ensure_ascii=False),
+        json.dumps([_embed_dict(e) for e in article.embeds], ensure_ascii=False),
+        json.dumps([[r.reason, r.text] for r in article.removed], ensure_ascii=False),
+    )
+
+
+def _embed_dict(embed: Embed) -> dict[str, str]:
+    return {
+        "kind": embed.kind,
+        "text": embed.text,
+        "url": embed.url,
+        "author": embed.author,
+        "handle": embed.handle,
+        "date": embed.date,
+    }
+
+
+def _row_article(row: sqlite3.Row) -> Article:
+    return Article(
+        id=row["id"],
+        external_id=row["external_id"],
+        title=row["title"],
+        text=row["text"],
+        published=row["published"],
+        url=row["url"],
+        source=row["source"],
+        language=row["language"],
+        origin=row["origin"],
+        position=row["position"],
+        sentences=tuple(json.loads(row["sentences"])),
+        embeds=tuple(Embed(**e) for e in json.loads(row["embeds"])),
+        removed=tuple(RemovedSpan(reason, text) for reason, text in json.loads(row["removed"])),
+    )
+
+
+class SQLiteStore(Store):
+    """Articles and everything derived from them in one SQLite file (``":memory:"`` works too).
+
+    Each thread gets its own connection (made on its first call); writes are serialised, in
+    this process by a lock and across processes by SQLite's write lock. With ``read_only``
+    every write raises :class:`StoreError` and the connections refuse writes too
+    (``PRAGMA query_only``); the file must exist (a store of an older schema is migrated
+    first, once, by a short-lived writer).
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()  # the list of connections
+        self._write_lock = threading.RLock()  # one writing transaction at a time in this process
+        self._closed = False
+        memory = self.path == ":memory:"
+        # the connections of other threads must reach the same database: in memory, a named
+        # shared-cache one
+        self._uri = f"file:storyline-{uuid.uuid4().hex}?mode=memory&cache=shared" if memory else None
+        if read_only and (memory or not Path(self.path).is_file()):
+            raise StoreError(
+                "an in-memory store cannot be read-only (it would stay empty)"
+                if memory
+                else f"cannot open the store {self.path!r} read-only: no such file"
+            )
+        try:
+            if not memory and not read_only:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # the first connection sets the journal mode (a property of the file) and migrates; in
+            # memory it also keeps the shared database alive
+            self._local.db = self._connect()
+            self._setup(wal=memory or not read_only)
+        except StoreError:
+            self.close()
+            raise
+        except sqlite3.Error as exc:
+            self.close()
+            raise StoreError(f"cannot open the store {self.path!r}: {_describe(exc)}") from exc
+        except OSError as exc:
+            self.close()
+            raise StoreError(f"cannot open the store {self.path!r}: {exc.strerror or exc}") from exc
+
+    def _connect(self) -> sqlite3.Connection:
+        # check_same_thread=False only lets close() release every thread's connection from the
+        # thread that closes the store; each connection is used by the thread that made it only
+        if self._uri is not None:
+            db = sqlite3.connect(
+                self._uri, uri=True, isolation_level=None, check_same_thread=False, timeout=10.0
+            )
+        else:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
+        with self._guard:
+            self._connections.append(db)
+        db.row_factory = sqlite3.Row
+        # the busy timeout first: a second process opening a new store waits for the first
+        db.execute("PRAGMA busy_timeout=10000")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        if self.read_only:
+            db.execute("PRAGMA query_only=ON")  # SQLite itself refuses writes on this connection
+        return db
+
+    def _setup(self, *, wal: bool = True, wait: float = 10.0) -> None:
+        """WAL mode and migrations, on the first connection. Switching a new file to WAL, or opening
+        one while another process recovers its log, can be refused as "locked" without SQLite's busy
+        handler being asked: then wait a little and try again, for up to ``wait`` seconds."""
+        deadline = time.monotonic() + wait
+        pause = 0.01
+        while True:
+            try:
+                if wal:
+                    self._db.execute("PRAGMA journal_mode=WAL")
+                if self.read_only and self.schema_version < SCHEMA_VERSION:
+                    SQLiteStore(self.path).close()  # migrate forward with a writer of its own
+                self._migrate()
+                return
+            except (sqlite3.OperationalError, StoreError) as exc:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 0.25)
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection."""
+        if self._closed:
+            raise StoreError(f"the store {self.path!r} is closed")
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            try:
+                db = self._local.db = self._connect()
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open the store {self.path!r}: {_describe(exc)}") from exc
+        return db
+
+    # ------------------------------------------------------------------ schema
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open file."""
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the store {self.path!r} has schema version {version}, newer than this storyline "
+                f"understands ({SCHEMA_VERSION}); upgrade storyline"
+            )
+        if version == SCHEMA_VERSION:
+            return  # nothing to write: a read-only store opens too
+        with self.transaction():
+            # read again under the write lock: another process may have migrated it meanwhile
+            for target in range(self.schema_version, SCHEMA_VERSION):
+                for statement in _statements(MIGRATIONS[target]):
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version={target + 1}")
+
+    def transaction(self) -> _Transaction:
+        """``with store.transaction():`` everything inside commits together or not at all; a write
+        that fails (read-only file, full disk) rolls back and raises :class:`StoreError` naming the
+        store and the reason."""
+        if self.read_only:
+            raise StoreError(f"the store {self.path!r} is open read-only: nothing can be written")
+        return _Transaction(self._db, self.path, self._write_lock)
+
+    def close(self) -> None:
+        """Close every thread's connection (further calls fail)."""
+        self._closed = True
+        with self._guard:
+            connections, self._connections = self._connections, []
+        for db in connections:
+            db.close()
+
+    # ------------------------------------------------------------------ writing
+    def write_batch(
+        self,
+        articles: Sequence[Article],
+        quarantined: Sequence[Quarantined] = (),
+        *,
+        counts: CountsUpdate | None = None,
+    ) -> list[str]:
+        """Store a batch in one transaction; returns the ids that were new (the rest were duplicates).
+
+        ``counts``: what the batch taught the boilerplate learner, committed with it (a batch that
+        fails to be stored is not counted)."""
+        now = time.time()
+        new: list[str] = []
+        with self.transaction():
+            if counts is not None:
+                self._write_counts(counts)
+            seq = int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0])
+            for article in articles:
+                seq += 1
+                cursor = self._db.execute(
+                    f"INSERT OR IGNORE INTO articles ({', '.join(_ARTICLE_COLUMNS)}, seq, ingested_at) "
+                    f"VALUES ({', '.join('?' * len(_ARTICLE_COLUMNS))}, ?, ?)",
+                    (*_article_row(article), seq, now),
+                )
+                if cursor.rowcount:
+                    new.append(article.id)
+                else:
+                    seq -= 1
+            self._db.executemany(
+                "INSERT OR REPLACE INTO quarantine (origin, position, reason, seen_at) VALUES (?, ?, ?, ?)",
+                [(q.origin, q.position, q.reason, now) for q in quarantined],
+            )
+        return new
+
+    # ------------------------------------------------------------------ boilerplate
+    def max_seq(self) -> int:
+        """The storing number of the latest article (0 for an empty store)."""
+        return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0])
+
+    def stored_ids(self, ids: Sequence[str]) -> set[str]:
+        """Those of ``ids`` that are stored."""
+        out: set[str] = set()
+        for start in range(0, len(ids), 800):  # SQLite caps the number of parameters
+            chunk = list(ids[start : start + 800])
+            rows = self._db.execute(
+                f"SELECT id FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            out.update(r[0] for r in rows)
+        return out
+
+    def boilerplate_counts(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Count]:
+        """The stored counts of the given (scope, key) pairs (those never seen are absent)."""
+        from ..clean.boilerplate import Count
+
+        by_scope: dict[str, list[int]] = {}
+        for scope, key in keys:
+            by_scope.setdefault(scope, []).append(key)
+        out: dict[tuple[str, int], Count] = {}
+        for scope, scope_keys in by_scope.items():
+            unique = sorted(set(scope_keys))
+            for start in range(0, len(unique), 800):  # SQLite caps the number of parameters
+                chunk = unique[start : start + 800]
+                rows = self._db.execute(
+                    "SELECT scope, key, kind, articles, unrelated, reps, holders, sample, last_seq FROM boilerplate "
+                    f"WHERE scope = ? AND key IN ({', '.join('?' * len(chunk))})",
+                    [scope, *chunk],
+                )
+                for r in rows:
+                    out[(r[0], r[1])] = Count(
+                        r[0], r[1], r[2], r[3], r[4], r[5].split(), r[6].split(), r[7], r[8]
+                    )
+        return out
+
+    def write_boilerplate_counts(self, update: CountsUpdate) -> None:
+        """Store what a batch taught (see :meth:`write_batch`, which does it with the batch)."""
+        with self.transaction():
+            self._write_counts(update)
+
+    def _write_counts(self, update: CountsUpdate) -> None:
+        from ..clean.boilerplate import counts_to_row
+
+        self._db.executemany(
+            "INSERT OR REPLACE INTO boilerplate (scope, key, kind, articles, unrelated, reps, holders, "
+            "sample, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            update.new,
+        )
+        self._db.executemany(
+            "UPDATE boilerplate SET articles = ?, unrelated = ?, reps = ?, holders = ?, sample = ?, "
+            "last_seq = ? WHERE scope = ? AND key = ?",
+            [(r[3], r[4], r[5], r[6], r[7], r[8], r[0], r[1]) for r in map(counts_to_row, update.updated)],
+        )
+        if update.prune_before is not None and update.prune_before > 0:
+            # a scan of the table: the learner asks for it now and then, not every batch
+            self._db.execute(
+                "DELETE FROM boilerplate WHERE articles = 1 AND last_seq < ?", (update.prune_before,)
+            )
+
+    def iter_boilerplate(
+        self, *, site: str | None = None, min_unrelated: int = 2, limit: int = 200
+    ) -> list[Count]:
+        """Recurring keys (``unrelated >= min_unrelated``), most widespread first; ``site`` picks one scope
+        (``""`` the corpus scope)."""
+        from ..clean.boilerplate import Count
+
+        query = (
+            "SELECT scope, key, kind, articles, unrelated, reps, holders, sample, last_seq FROM boilerplate "
+            "WHERE unrelated >= ?"
+        )
+        params: list[Any] = [min_unrelated]
+        if site is not None:
+            query += " AND scope = ?"
+            params.append(site)
+        query += " ORDER BY scope, unrelated DESC, articles DESC, sample LIMIT ?"
+        params.append(limit)
+        return [
+            Count(r[0], r[1], r[2], r[3], r[4], r[5].split(), r[6].split(), r[7], r[8])
+            for r in self._db.execute(query, params)
+        ]
+
+    def replace_cleaned(self, articles: Sequence[Article]) -> None:
+        """Store re-cleaned versions of stored articles (text, sentences, removed), and drop what was
+        decided on the old text: story membership and profile, copy links and checks, so the story and
+        copy stages place them again."""
+        with self.transaction():
+            for a in articles:
+                self._db.execute(
+                    "UPDATE articles SET text = ?, sentences = ?, removed = ? WHERE id = ?",
+                    (
+                        a.text,
+                        json.dumps(list(a.sentences), ensure_ascii=False),
+                        json.dumps([[r.reason, r.text] for r in a.removed], ensure_ascii=False),
+                        a.id,
+                    ),
+                )
+                self._db.execute("DELETE FROM memberships WHERE article_id = ?", (a.id,))
+                self._db.execute("DELETE FROM profiles WHERE article_id = ?", (a.id,))
+                self._db.execute("DELETE FROM copies WHERE copy = ? OR original = ?", (a.id, a.id))
+                self._db.execute("DELETE FROM copy_checks WHERE article_id = ?", (a.id,))
+                self._event_for_reclean(a.id)
+
+    def _event_for_reclean(self, article_id: str) -> None:
+        # story_events keeps the history: the article left its story to be placed again
+        self._db.execute(
+            "INSERT INTO story_events (story_id, kind, article_id, detail, at) "
+            "SELECT story_id, 'recleaned', article_id, '{}', ? FROM story_events WHERE article_id = ? "
+            "AND kind IN ('opened', 'joined') ORDER BY rowid DESC LIMIT 1",
+            (time.time(), article_id),
+        )
+
+    # ------------------------------------------------------------------ reading
+    def has_article(self, article_id: str) -> bool:
+        """Whether an article with this id is stored."""
+        return self._db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is not None
+
+    def get_article(self, article_id: str) -> Article:
+        """The article with this id (a unique prefix of it, or its record's own id, also works)."""
+        row = self._db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            rows = self._db.execute(
+                "SELECT * FROM articles WHERE id LIKE ? ESCAPE '\\' OR external_id = ? LIMIT 2",
+                (article_id.replace("%", "").replace("_", r"\_") + "%", article_id),
+            ).fetchall()
+            if len(rows) == 1:
+                row = rows[0]
+            elif len(rows) > 1:
+                raise NotFoundError(f"article id {article_id!r} is ambiguous: give more of it")
+        if row is None:
+            raise NotFoundError(f"no article {article_id!r} in the store {self.path!r}")
+        return _row_article(row)
+
+    def iter_articles(self, ids: Iterable[str] | None = None) -> Iterator[Article]:
+        """All stored articles in the order they were stored (or those of ``ids``, in that order)."""
+        if ids is not None:
+            for article_id in ids:
+                yield self.get_article(article_id)
+            return
+        last = 0
+        while True:  # pages keep memory flat on large stores
+            rows = self._db.execute(
+                "SELECT * FROM articles WHERE seq > ? ORDER BY seq LIMIT 1000", (last,)
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _row_article(row)
+            last = rows[-1]["seq"]
+
+    def newest_published_ordinal(self) -> int | None:
+        """The proleptic ordinal of the latest publication date stored, None when no article is dated."""
+        row = self._db.execute("SELECT MAX(published) FROM profiles").fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    def count_articles(self) -> int:
+        """How many articles are stored."""
+        return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def iter_quarantine(self) -> Iterator[Quarantined]:
+        """Rejected records, oldest first."""
+        for row in self._db.execute(
+            "SELECT origin, position, reason FROM quarantine ORDER BY seen_at, rowid"
+        ):
+            yield Quarantined(row["origin"], row["position"], row["reason"])
+
+    def find_articles(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        language: str | None = None,
+        source: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[list[Article], int]:
+        """The stored articles that pass the filters, in storing order, one page of them
+        (``limit`` from ``offset``), and how many pass in all. ``since``/``until`` are ISO dates,
+        inclusive, and leave out undated articles; ``language`` and ``source`` match exactly
+        (case aside)."""
+        where, args = self._article_filters(since, until, language, source)
+        total = int(self._db.execute(f"SELECT COUNT(*) FROM articles{where}", args).fetchone()[0])
+        return list(self.iter_found(since, until, language, source, limit=limit, offset=offset)), total
+
+    def iter_found(
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        language: str | None = None,
+        source: str | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Iterator[Article]:
+        """The articles :meth:`find_articles` gives, streamed a thousand at a time (memory stays
+        flat however many pass)."""
+        where, args = self._article_filters(since, until, language, source)
+        joiner = " AND " if where else " WHERE "
+        first = self._db.execute(
+            f"SELECT seq FROM articles{where} ORDER BY seq LIMIT 1 OFFSET ?", [*args, offset]
+        ).fetchone()
+        if first is None:
+            return
+        last, left = first[0] - 1, limit
+        while left is None or left > 0:
+            page = 1000 if left is None else min(1000, left)
+            rows = self._db.execute(
+                f"SELECT * FROM articles{where}{joiner}seq > ? ORDER BY seq LIMIT ?", [*args, last, page]
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _row_article(row)
+            last = rows[-1]["seq"]
+            left = None if left is None else left - len(rows)
+
+    @staticmethod
+    def _article_filters(
+        since: str | None, until: str | None, language: str | None, source: str | None
+    ) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        args: list[Any] = []
+        if since:
+            clauses.append("published IS NOT NULL AND substr(published, 1, 10) >= ?")
+            args.append(since)
+        if until:
+            clauses.append("published IS NOT NULL AND substr(published, 1, 10) <= ?")
+            args.append(until)
+        if language:
+            clauses.append("lower(language) = lower(?)")
+            args.append(language)
+        if source:
+            clauses.append("lower(source) = lower(?)")
+            args.append(source)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+    def find_quarantine(
+        self, *, origin: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> tuple[list[Quarantined], int]:
+        """Rejected records (oldest first) whose file contains ``origin``: one page and the total."""
+        where, args = (" WHERE instr(origin, ?) > 0", [origin]) if origin else ("", [])
+        total = int(self._db.execute(f"SELECT COUNT(*) FROM quarantine{where}", args).fetchone()[0])
+        rows = self._db.execute(
+            f"SELECT origin, position, reason FROM quarantine{where} ORDER BY seen_at, rowid LIMIT ? OFFSET ?",
+            [*args, -1 if limit is None else limit, offset],
+        ).fetchall()
+        return [Quarantined(r[0], r[1], r[2]) for r in rows], total
+
+    # ------------------------------------------------------------------ maintenance
+    def clear_quarantine(self, *, origin: str | None = None) -> int:
+        """Forget rejected records (those whose file contains ``origin``, or all); returns how many."""
+        with self.transaction():
+            if origin:
+                cursor = self._db.execute("DELETE FROM quarantine WHERE instr(origin, ?) > 0", (origin,))
+            else:
+                cursor = self._db.execute("DELETE FROM quarantine")
+        return int(cursor.rowcount)
+
+    def delete_sources(self, sources: Sequence[str]) -> int:
+        """Delete the articles of these outlets (exact match, case aside) with everything derived
+        from them (memberships, profiles, copy links, copy checks), in one transaction; returns how
+        many articles went. Stories keep their other members; a story left empty disappears from
+        the listings (its id is not reused)."""
+        wanted = [s.lower() for s in sources]
+        marks = ", ".join("?" * len(wanted))
+        with self.transaction():
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS doomed AS SELECT id FROM articles WHERE 0")
+            self._db.execute("DELETE FROM doomed")
+            self._db.execute(
+                f"INSERT INTO doomed SELECT id FROM articles WHERE lower(source) IN ({marks})", wanted
+            )
+            self._db.execute("DELETE FROM copies WHERE copy IN doomed OR original IN doomed")
+            self._db.execute("DELETE FROM copy_checks WHERE article_id IN doomed")
+            self._db.execute("DELETE FROM profiles WHERE article_id IN doomed")
+            self._db.execute("DELETE FROM memberships WHERE article_id IN doomed")
+            cursor = self._db.execute("DELETE FROM articles WHERE id IN doomed")
+            self._db.execute("DELETE FROM doomed")
+        return int(cursor.rowcount)
+
+    def reset_stories(self) -> int:
+        """Forget every story, membership, story event, profile, copy link, copy check and thread
+        (the articles stay), so that grouping starts from scratch; returns the stories there were."""
+        with self.transaction():
+            n = int(self._db.execute("SELECT COUNT(DISTINCT story_id) FROM memberships").fetchone()[0])
+            for table in (
+                "copies",
+                "copy_checks",
+                "memberships",
+                "story_events",
+                "profiles",
+                "stories",
+                "thread_members",
+                "threads",
+            ):
+                self._db.execute(f"DELETE FROM {table}")
+        return n
+
+    def iter_memberships(self) -> Iterator[Membership]:
+        """Every membership (why each article is in its story), in joining order."""
+        for r in self._db.execute(
+            "SELECT article_id, story_id, score, evidence FROM memberships ORDER BY joined_at, rowid"
+        ):
+            yield Membership(r[0], r[1], r[2], json.loads(r[3]))
+
+    # ------------------------------------------------------------------ stories
+    def write_assignments(
+        self, assignments: Sequence[Assignment], profiles: Sequence[tuple[str, int | None, bytes]] = ()
+    ) -> None:
+        """Record where articles went (and the profiles the story stage keeps), in one transaction."""
+        now = time.time()
+        with self.transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO profiles (article_id, published, data) VALUES (?, ?, ?)", profiles
+            )
+            for a in assignments:
+                if a.opened:
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO stories (id, opened_by, opened_at) VALUES (?, ?, ?)",
+                        (a.story_id, a.article_id, now),
+                    )
+                for dropped in a.merged:
+                    self._db.execute(
+                        "UPDATE memberships SET story_id = ? WHERE story_id = ?", (a.story_id, dropped)
+                    )
+                    self._db.execute(
+                        "UPDATE stories SET merged_into = ? WHERE id = ? OR merged_into = ?",
+                        (a.story_id, dropped, dropped),
+                    )
+                    self._event(a.story_id, "merged", a.article_id, {"absorbed": dropped}, now)
+                    self._event(dropped, "merged-into", a.article_id, {"into": a.story_id}, now)
+                self._db.execute(
+                    "INSERT OR REPLACE INTO memberships (article_id, story_id, score, evidence, joined_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (a.article_id, a.story_id, a.score, json.dumps(a.evidence, ensure_ascii=False), now),
+                )
+                self._event(
+                    a.story_id, "opened" if a.opened else "joined", a.article_id, {"score": a.score}, now
+                )
+
+    def _event(self, story: str, kind: str, article: str, detail: dict[str, Any], at: float) -> None:
+        self._db.execute(
+            "INSERT INTO story_events (story_id, kind, article_id, detail, at) VALUES (?, ?, ?, ?, ?)",
+            (story, kind, article, json.dumps(detail), at),
+        )
+
+    def unassigned_ids(self) -> list[str]:
+        """Articles not yet in a story, in publication order (undated ones in storing order, first)."""
+        rows = self._db.execute(
+            "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM memberships) "
+            "AND removed NOT LIKE '%\"boilerplate-only\"%' ORDER BY COALESCE(published, ''), seq"
+        )
+        return [r[0] for r in rows]
+
+    def iter_profiles(self, since: int | None = None) -> Iterator[tuple[str, str, bytes]]:
+        """(article id, story id, profile bytes) of assigned articles published since the ordinal
+        ``since`` (and of undated ones), in publication order."""
+        rows = self._db.execute(
+            "SELECT p.article_id, m.story_id, p.data FROM profiles p JOIN memberships m USING (article_id) "
+            "JOIN articles a ON a.id = p.article_id WHERE p.published IS NULL OR p.published >= ? "
+            "ORDER BY COALESCE(a.published, ''), a.seq",
+            (since if since is not None else -(10**9),),
+        )
+        for row in rows:
+            yield row[0], row[1], row[2]
+
+    def merged_stories(self) -> dict[str, str]:
+        """Story id → the story it was merged into, for every merged story (ids never reused)."""
+        rows = self._db.execute("SELECT id, merged_into FROM stories WHERE merged_into IS NOT NULL")
+        return {r[0]: r[1] for r in rows}
+
+    def members_of(self, story_ids: Iterable[str]) -> dict[str, list[str]]:
+        """Story id → all its member article ids (in joining order), for the given stories."""
+        ids = list(dict.fromkeys(story_ids))
+        out: dict[str, list[str]] = {s: [] for s in ids}
+        for start in range(0, len(ids), 800):  # SQLite caps the number of parameters
+            chunk = ids[start : start + 800]
+            rows = self._db.execute(
+                f"SELECT article_id, story_id FROM memberships WHERE story_id IN ({', '.join('?' * len(chunk))}) "
+                "ORDER BY joined_at, rowid",
+                chunk,
+            )
+            for r in rows:
+                out[r[1]].append(r[0])
+        return out
+
+    def story_ids_of(self, article_ids: Iterable[str] | None) -> dict[str, str]:
+        """Article id → story id, for the given articles (all assigned ones when None)."""
+        if article_ids is None:
+            return {r[0]: r[1] for r in self._db.execute("SELECT article_id, story_id FROM memberships")}
+        ids = list(dict.fromkeys(article_ids))
+        out: dict[str, str] = {}
+        for start in range(0, len(ids), 800):  # SQLite caps the number of parameters
+            chunk = ids[start : start + 800]
+            rows = self._db.execute(
+                f"SELECT article_id, story_id FROM memberships WHERE article_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            out.update({r[0]: r[1] for r in rows})
+        return out
+
+    def current_story_id(self, story_id: str) -> str:
+        """The id a story goes by now (a merged story's id leads to the story that absorbed it)."""
+        row = self._db.execute("SELECT merged_into FROM stories WHERE id = ?", (story_id,)).fetchone()
+        if row is None:
+            rows = self._db.execute(
+                "SELECT id FROM stories WHERE id LIKE ? ESCAPE '\\' LIMIT 2",
+                (story_id.replace("%", "").replace("_", r"\_") + "%",),
+            ).fetchall()
+            if len(rows) != 1:
+                raise NotFoundError(
+                    f"no story {story_id!r} in the store {self.path!r}"
+                    if not rows
+                    else f"story id {story_id!r} is ambiguous: give more of it"
+                )
+            return self.current_story_id(rows[0][0])
+        return str(row[0]) if row[0] else story_id
+
+    def list_stories(self) -> list[Story]:
+        """Every current story with its members in publication order, largest stories first."""
+        rows = self._db.execute(
+            "SELECT m.story_id, a.id, a.title, substr(a.text, 1, 160) AS lead, a.published, a.source, "
+            "a.language, s.merged_into FROM memberships m JOIN articles a ON a.id = m.article_id "
+            "JOIN stories s ON s.id = m.story_id ORDER BY m.story_id, COALESCE(a.published, '9999'), a.seq"
+        )
+        groups: dict[str, list[sqlite3.Row]] = {}
+        for row in rows:
+            groups.setdefault(row["story_id"], []).append(row)
+        merged = self._merged_from()
+        stories = [
+            self._story(story_id, members, merged.get(story_id, ())) for story_id, members in groups.items()
+        ]
+        return sorted(stories, key=lambda s: (-len(s.article_ids), s.first_published or "", s.id))
+
+    def get_story(self, story_id: str) -> Story:
+        """One story (by id, unique id prefix, or the id of a story it absorbed)."""
+        current = self.current_story_id(story_id)
+        rows = self._db.execute(
+            "SELECT m.story_id, a.id, a.title, substr(a.text, 1, 160) AS lead, a.published, a.source, a.language "
+            "FROM memberships m JOIN articles a ON a.id = m.article_id WHERE m.story_id = ? "
+            "ORDER BY COALESCE(a.published, '9999'), a.seq",
+            (current,),
+        ).fetchall()
+        if not rows:
+            raise NotFoundError(f"story {story_id!r} has no articles in the store {self.path!r}")
+        return self._story(current, rows, self._merged_from().get(current, ()))
+
+    def _merged_from(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {}
+        for row in self._db.execute(
+            "SELECT id, merged_into FROM stories WHERE merged_into IS NOT NULL ORDER BY id"
+        ):
+            out.setdefault(row[1], []).append(row[0])
+        return {k: tuple(v) for k, v in out.items()}
+
+    @staticmethod
+    def _story(story_id: str, rows: Sequence[sqlite3.Row], merged_from: tuple[str, ...]) -> Story:
+        return story_from_rows(story_id, rows, merged_from)
+
+    def memberships(self, story_id: str) -> list[Membership]:
+        """Why each member is in the story."""
+        rows = self._db.execute(
+            "SELECT article_id, story_id, score, evidence FROM memberships WHERE story_id = ? ORDER BY joined_at, rowid",
+            (self.current_story_id(story_id),),
+        )
+        return [Membership(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
+    def story_events(self, story_id: str) -> list[dict[str, Any]]:
+        """The history of a story: opened, joined, merged, in order."""
+        rows = self._db.execute(
+            "SELECT kind, article_id, detail, at FROM story_events WHERE story_id = ? ORDER BY rowid",
+            (story_id,),
+        )
+        return [{"kind": r[0], "article": r[1], "detail": json.loads(r[2]), "at": r[3]} for r in rows]
+
+    # ------------------------------------------------------------------ threads
+    def thread_memberships(self) -> dict[str, tuple[str, float, dict[str, Any]]]:
+        """Story id → (thread id, score, evidence) for every threaded story (merged ones too)."""
+        rows = self._db.execute("SELECT story_id, thread_id, score, evidence FROM thread_members")
+        return {r[0]: (r[1], r[2], json.loads(r[3])) for r in rows}
+
+    def merged_threads(self) -> dict[str, str]:
+        """Thread id → the thread it was merged into, for every merged thread."""
+        rows = self._db.execute("SELECT id, merged_into FROM threads WHERE merged_into IS NOT NULL")
+        return {r[0]: r[1] for r in rows}
+
+    def write_thread_links(self, links: Sequence[Any], dropped_stories: Iterable[str] = ()) -> None:
+        """Record where stories went (:class:`~storyline.stories.threads.ThreadLink`), and forget the
+        thread rows of stories merged away, in one transaction."""
+        now = time.time()
+        with self.transaction():
+            self._db.executemany(
+                "DELETE FROM thread_members WHERE story_id = ?", [(s,) for s in dropped_stories]
+            )
+            for link in links:
+                if link.opened:
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO threads (id, opened_by, opened_at) VALUES (?, ?, ?)",
+                        (link.thread_id, link.story_id, now),
+                    )
+                for drop in link.merged:
+                    self._db.execute(
+                        "UPDATE thread_members SET thread_id = ? WHERE thread_id = ?", (link.thread_id, drop)
+                    )
+                    self._db.execute(
+                        "UPDATE threads SET merged_into = ? WHERE id = ? OR merged_into = ?",
+                        (link.thread_id, drop, drop),
+                    )
+                self._db.execute(
+                    "INSERT OR REPLACE INTO thread_members (story_id, thread_id, score, evidence, joined_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (
+                        link.story_id,
+                        link.thread_id,
+                        link.score,
+                        json.dumps(link.evidence, ensure_ascii=False),
+                        now,
+                    ),
+                )
+
+    # ------------------------------------------------------------------ copies
+    def articles_without_copy_check(self) -> list[str]:
+        """Articles in a story that the copy stage has not looked at yet."""
+        rows = self._db.execute(
+            "SELECT article_id FROM memberships WHERE article_id NOT IN (SELECT article_id FROM copy_checks)"
+        )
+        return [r[0] for r in rows]
+
+    def write_copies(self, links: Sequence[CopyLink], checked: Iterable[str] = ()) -> None:
+        """Store copy links (a link found again replaces the old one) and mark ``checked`` articles
+        as looked at, in one transaction."""
+        now = time.time()
+        with self.transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO copy_checks (article_id, at) VALUES (?, ?)",
+                [(i, now) for i in checked],
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO copies (copy, original, type, score, evidence) VALUES (?, ?, ?, ?, ?)",
+                [(c.copy, c.original, str(c.type), c.score, json.dumps(to_dict(c.evidence))) for c in links],
+            )
+
+    def copies(self, article_ids: Iterable[str] | None = None) -> list[CopyLink]:
+        """Copy links that involve any of ``article_ids`` (all links when None)."""
+        query = "SELECT copy, original, type, score, evidence FROM copies"
+        if article_ids is None:
+            rows = self._db.execute(query + " ORDER BY rowid").fetchall()
+        else:
+            ids = list(dict.fromkeys(article_ids))
+            rows = []
+            for start in range(0, len(ids), 400):  # SQLite caps the number of parameters
+                chunk = ids[start : start + 400]
+                marks = ", ".join("?" * len(chunk))
+                rows += self._db.execute(
+                    f"{query} WHERE copy IN ({marks}) OR original IN ({marks}) ORDER BY rowid", chunk + chunk
+                ).fetchall()
+            rows = list({(r[0], r[1]): r for r in rows}.values())
+        return [CopyLink(r[0], r[1], CopyType(r[2]), r[3], json.loads(r[4])) for r in rows]
+
+
+def story_from_rows(story_id: str, rows: Sequence[Any], merged_from: tuple[str, ...]) -> Story:
+    """A story from its members' rows (mappings or ``sqlite3.Row``: ``id``, ``title``, ``lead``, the
+    first 160 characters of the text, ``published``, ``source``, ``language``), in publication
+    order; shared by the backends."""
+    dates = sorted(r["published"][:10] for r in rows if r["published"])
+    titled = [r for r in rows if r["title"]]
+    head = titled[0] if titled else rows[0]
+    title = head["title"] or " ".join(head["lead"].split())[:100]
+    return Story(
+        id=story_id,
+        title=title,
+        article_ids=tuple(r["id"] for r in rows),
+        first_published=dates[0] if dates else None,
+        last_published=dates[-1] if dates else None,
+        sources=tuple(sorted({r["source"] for r in rows if r["source"]})),
+        languages=tuple(sorted({r["language"] for r in rows if r["language"]})),
+        merged_from=merged_from,
+    )
+
+
+def _describe(exc: sqlite3.Error) -> str:
+    """SQLite's reason, with what to do about the usual ones."""
+    text = str(exc)
+    if "readonly" in text or "read-only" in text:
+        return f"{text} (the file or its folder is not writable)"
+    if "disk is full" in text or "disk I/O error" in text:
+        return f"{text}; what was written before is kept, the failed batch was rolled back"
+    return text
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection, path: str, lock: threading.RLock) -> None:
+        self._db = db
+        self._path = path
+        self._lock = lock
+
+    def _fail(self, exc: sqlite3.Error) -> StoreError:
+        return StoreError(f"cannot write to the store {self._path!r}: {_describe(exc)}")
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            self._lock.release()
+            raise self._fail(exc) from exc
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            self._finish(exc_type, exc)
+        finally:
+            self._lock.release()
+
+    def _finish(self, exc_type: object, exc: object) -> None:
+        if exc_type is None:
+            try:
+                self._db.execute("COMMIT")
+                return
+            except sqlite3.Error as commit_error:
+                self._rollback()
+                raise self._fail(commit_error) from commit_error
+        self._rollback()  # SQLite may have rolled back already (a full disk does)
+        if isinstance(exc, sqlite3.Error):
+            raise self._fail(exc) from exc
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):  # the connection rolled back itself
+                self._db.execute("ROLLBACK")

@@ -1,0 +1,1 @@
+"""Language-neutral text helpers: dates and quantities found in text."""

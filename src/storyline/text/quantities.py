@@ -1,0 +1,158 @@
+"""Quantities in text: numbers with their units (people, money, magnitudes), read from digits and number words."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..models import DateMention
+
+STOPWORDS = frozenset(
+    """a an the of to in on at for by with from and or but nor is are was were be been being am has have had
+    do does did it its this that these those he she they we you i me my his her their our your him them us as
+    not no so than then there here which who whom whose what when where why how said says say will would can
+    could may might must shall should also about into over after before up down out more most very just such
+    only own same other some any each all both few many much s t if while because until since again further
+    der die das den dem des ein eine einer eines einem und oder aber ist sind war waren wird werden hat haben
+    nicht auch mit von zu im am auf für bei aus nach wie als dass sich er sie es wir ihr sein seine zum zur
+    el la los las un una unos unas y o pero es son fue fueron ser ha han no con por para del al que se su sus
+    lo como más muy este esta le les une et ou mais est sont été être avec pour par dans sur au aux ce cette
+    qui ne pas plus son sa ses il elle ils elles nous vous""".split()
+)
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "dozen": 12, "hundred": 100,
+}  # fmt: skip
+_SCALES = {
+    "thousand": 1e3, "mil": 1e3, "hundred": 1e2, "million": 1e6, "millions": 1e6, "millionen": 1e6,
+    "millones": 1e6, "millón": 1e6, "m": 1e6, "billion": 1e9, "billions": 1e9, "bn": 1e9, "milliarden": 1e9,
+    "milliarde": 1e9, "milliards": 1e9, "milliard": 1e9, "trillion": 1e12,
+}  # fmt: skip
+_QUANTITY = re.compile(
+    r"(?P<approx>\b(?:about|around|nearly|almost|some|roughly|approximately|over|more than|less than|"
+    r"fewer than|at least|up to|etwa|rund|fast|mehr als|über|cerca de|unos|unas|más de|environ|près de|"
+    r"plus de)\s+)?(?P<currency>US\$|[$€£¥])?\s?(?P<number>\d+(?:[.,]\d{3})*(?:[.,]\d+)?|"
+    + "|".join(_NUMBER_WORDS)
+    + r")\b(?!:\d|st\b|nd\b|rd\b|th\b)(?:[\s-]*(?P<scale>"
+    + "|".join(sorted(_SCALES, key=len, reverse=True))
+    + r")\b)?\s*(?P<percent>%|percent|per cent|por ciento|prozent|pour cent)?",
+    re.IGNORECASE,
+)
+_UNIT_CLASSES = {
+    "dead": "dead killed killing kill died deaths death toll fatalities bodies victims muertos fallecidos "
+    "tote toten morts",
+    "injured": "injured wounded hurt injuries heridos verletzte blessés",
+}
+_UNIT_CLASS = {w: k for k, v in _UNIT_CLASSES.items() for w in v.split()}
+_INCREMENTS = frozenset("more additional other further another más weitere autres".split())
+_SUBSET = re.compile(
+    r"\b(?:last|first|latest|final|other|remaining|letzten|ersten|últimos|primeros|derniers)\s+$", re.I
+)
+# units that say what kind of figure it is, not what is counted: "$160 million" of whose offer?
+GENERIC_UNITS = frozenset(
+    """$ € £ ¥ us$ % - year month week day hour minute time season point cent percent euro dollar pound yen
+    jahr monat tag año mes día an mois jour""".split()
+)
+_PEOPLE = frozenset("people person persons personas menschen personen personnes".split())
+
+# --------------------------------------------------------------------------- sentence features
+
+
+def _stem(word: str) -> str:
+    if len(word) > 5 and word.endswith("ies"):
+        return word[:-3] + "y"
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def _number_value(text: str) -> float | None:
+    word = text.lower()
+    if word in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[word])
+    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", text):  # thousands separators, either style
+        return float(re.sub(r"[.,]", "", text))
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A number with what it counts: ``unit`` holds the (stemmed) words after it, or a class."""
+
+    text: str
+    value: float
+    unit: frozenset[str]
+    approximate: bool
+
+
+def quantities(text: str, dates: Sequence[DateMention] = ()) -> list[Quantity]:
+    """Numbers of ``text`` with their units; years, times, ordinals and numbers inside dates are skipped."""
+    out: list[Quantity] = []
+    for m in _QUANTITY.finditer(text):
+        start, _end = m.span("number")
+        if any(d.start <= start < d.end for d in dates) or text[max(0, start - 1) : start] in ":-/":
+            continue
+        if text[m.end("number") : m.end("number") + 1] == "-" and not m.group("scale"):
+            continue  # "21-year-old", "a 20-ounce bottle": part of a word
+        if m.group("number").isalpha() and re.match(r"\s+of\b", text[m.end("number") :]):
+            continue  # "one of Portland's best-known brands"
+        value = _number_value(m.group("number"))
+        if value is None or (m.group("number").isalpha() and not m.group("number").islower()):
+            continue
+        plain = not (m.group("currency") or m.group("scale") or m.group("percent"))
+        if plain and 1900 <= value <= 2100 and m.group("number").isdigit():
+            continue  # a year
+        value *= _SCALES.get((m.group("scale") or "").lower(), 1.0)
+        unit = {m.group("currency")} if m.group("currency") else set()
+        if m.group("percent"):
+            unit.add("%")
+        # the words after the number up to the first function word name what it counts
+        after = re.match(
+            r"\s*(?:(?:of|de|del|des|der)\s+)?([\w-]+)(?:\s+([\w-]+))?(?:\s+([\w-]+))?", text[m.end() :]
+        )
+        following = [w.lower() for w in after.groups() if w] if after else []
+        before = text[max(0, m.start("number") - 12) : m.start("number")]
+        if (following and following[0] in _INCREMENTS) or _SUBSET.search(before):
+            continue  # "two more bodies", "the last two victims": part of a count, not the count
+        for w in following:
+            if w in STOPWORDS or w.isdigit():
+                break
+            unit.add(_UNIT_CLASS.get(w, _stem(w)))
+        context = {_UNIT_CLASS[w] for w in _WORD.findall(text.lower()) if w in _UNIT_CLASS}
+        if unit <= _PEOPLE and len(context) == 1:
+            unit |= context  # "the death toll rose to 14", "killing 12 people": the count is of the dead
+        out.append(Quantity(m.group().strip(), value, frozenset(unit), bool(m.group("approx"))))
+    return out
+
+
+def _same_value(a: Quantity, b: Quantity) -> bool:
+    """Equal up to rounding or truncation to the coarser figure ("$114.3 million" is "$114 million"),
+    or within 10% when either is approximate ("about 5,000")."""
+    low, high = sorted((a.value, b.value))
+    if high - low <= (0.1 if a.approximate or b.approximate else 0.015) * high:
+        return True
+    digits = [
+        len(re.split(r"[.,]", q.text.split()[-1])[-1]) if re.search(r"\d[.,]\d{1,2}\b", q.text) else 0
+        for q in (a, b)
+    ]
+    coarse, fine = (a, b) if digits[0] < digits[1] else (b, a)
+    return coarse.value in (round(fine.value), float(int(fine.value)))
+
+
+def _is_toll(unit: str) -> bool:
+    """A count of the dead or the injured: the one figure that sentences reporting different
+    moments of a story (not aligned) are still compared on."""
+    return bool(set(unit.split()) & set(_UNIT_CLASSES))
+
+
+def specific_unit(unit: str) -> bool:
+    """Whether a unit names what is counted (prisoners, dead, batteries), not only the kind of
+    figure (a currency, a percentage, a duration)."""
+    return any(len(word) > 1 and word not in GENERIC_UNITS for word in unit.split())
