@@ -95,25 +95,45 @@ def test_every_link_carries_evidence_of_what_both_stories_contain() -> None:
 
 
 def test_a_thread_never_spans_more_than_its_bound() -> None:
+    """The same subject every week for more than a year, among other news (40 stories a week):
+    the weekly stories chain, but no thread spans more than thread_max_days; the subject
+    becomes several threads."""
     from datetime import date, timedelta
 
     index = ThreadIndex()
     start = date(2024, 1, 1)
-    for week in range(60):  # the same subject every week for more than a year
+    for week in range(60):
         day = (start + timedelta(days=7 * week)).isoformat()
-        index.add(
+        others = [
+            StoryText(
+                f"o{week}-{k}",
+                f"Mel{week}x{k} Group news",
+                (f"Kor{week}x{k} and Mel{week}x{k} met.",),
+                day,
+                day,
+            )
+            for k in range(40)
+        ]
+        for story in [
             StoryText(
                 f"s{week}",
                 "Ostin bridge works",
                 (f"Ostin bridge works in Marrow Vale, week {week}.",),
                 day,
                 day,
-            )
-        )
-    assert len(index.members) >= 3
-    for members in index.members.values():
-        days = [index._dates[s][0] for s in members]
-        assert max(days) - min(days) <= DEFAULT_SETTINGS.thread_max_days  # type: ignore[operator]
+            ),
+            *others,
+        ]:
+            index.add(story)
+    bridge = {index.thread_of[f"s{week}"] for week in range(60)}
+    assert len(bridge) >= 3  # a year and more: several threads
+    spans = []
+    for thread in bridge:
+        days = [index._dates[s][0] for s in index.members[thread]]
+        spans.append(max(days) - min(days))  # type: ignore[operator]
+        assert all(s.startswith("s") for s in index.members[thread])
+    assert max(spans) <= DEFAULT_SETTINGS.thread_max_days
+    assert max(spans) >= DEFAULT_SETTINGS.thread_max_days - 7  # they do chain, up to the bound
 
 
 def test_threads_are_stored_stable_and_shown(tmp_path: Path) -> None:
