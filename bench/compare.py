@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from storyline.compare.align import CONTEXT_MARGIN
-from storyline.compare.facts import PAIR_FEATURES, decide_pairs, pair_features, profile_sentence
+from storyline.compare.facts import PAIR_FEATURES, decide_pairs, fact_pair_features, profile_sentence
 from storyline.compare.versions import compare_articles
 from storyline.features.embed import default_embedder
 from storyline.models import Article, Passage
@@ -124,7 +124,7 @@ def refit(rows: list[tuple[int, str, str]], cos: np.ndarray, gold: np.ndarray, f
 
     feats = np.array(
         [
-            pair_features(
+            fact_pair_features(
                 profile_sentence(Passage("a", k, a), "en", None),
                 profile_sentence(Passage("b", k, b), "en", None),
                 float(c),

@@ -12,7 +12,7 @@ temporary store and compared with :func:`storyline.compare.compare_articles` in 
 shorter), and, over pairs of *annotated* sentences of different documents, the script prints
 the recall of gold links, precision, F1, and the share of linked sentences whose main passage
 is listed under ``only_in``: the figures of ``score_facts.py``, computed the same way from
-``comparison_to_json`` (``shared`` pairs and ``agreed`` groups).
+``storyline.views.versions.comparison_to_json`` (``shared`` pairs and ``agreed`` groups).
 
 Topics are split in two: odd topics are the **dev** part (the fact model is trained and its
 threshold chosen on them: ``scripts/train_fact_model.py``), even topics the **held-out** part,
@@ -261,9 +261,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from storyline.compare.versions import compare_articles, comparison_to_json
+    from storyline.compare.versions import compare_articles
     from storyline.features.embed import default_embedder
     from storyline.settings import Settings
+    from storyline.views.versions import comparison_to_json
 
     settings = Settings(precision=0.0) if args.sweep else Settings()
     grid_sweep = [round(0.05 * k, 2) for k in range(4, 20)]

@@ -43,7 +43,7 @@ from facts import map_passages, map_text, part_of, read_story, sample_docs
 
 from storyline.compare import align, facts
 from storyline.compare.align import centrality, clause_similarity, story_texts, story_vectors, story_weights
-from storyline.compare.facts import PAIR_FEATURES, STORY_FEATURES, pair_features, profile_sentence
+from storyline.compare.facts import PAIR_FEATURES, STORY_FEATURES, fact_pair_features, profile_sentence
 from storyline.compare.versions import article_passages
 from storyline.features.embed import default_embedder
 from storyline.features.mentions import spacy_spans, verb_starts
@@ -73,7 +73,7 @@ def fit_pairwise(msrp: Path, embedder: Any) -> dict[str, Any]:
     cos = (va * vb).sum(axis=1)
     feats = np.array(
         [
-            pair_features(
+            fact_pair_features(
                 profile_sentence(Passage("a", k, a), "en", None),
                 profile_sentence(Passage("b", k, b), "en", None),
                 float(c),

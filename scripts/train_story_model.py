@@ -31,7 +31,7 @@ from storyline.features.embed import default_embedder
 from storyline.models import Article
 from storyline.pipeline import prepare_record
 from storyline.readers.sources import read_paths
-from storyline.stories.features import FEATURES, Idf, PairModel, pair_features, profile_articles
+from storyline.stories.features import FEATURES, Idf, PairModel, profile_articles, story_pair_features
 from storyline.stories.index import StoryIndex
 from storyline.trees import Trees
 
@@ -124,7 +124,7 @@ def main() -> None:
         idf.add(p)
     n = len(profiles)
     pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
-    x = np.array([pair_features(profiles[i], profiles[j], idf) for i, j in pairs], dtype=np.float64)
+    x = np.array([story_pair_features(profiles[i], profiles[j], idf) for i, j in pairs], dtype=np.float64)
     y = np.array([gold[i] == gold[j] for i, j in pairs], dtype=np.int32)
 
     unique_topics = sorted(set(topics))

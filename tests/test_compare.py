@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from storyline.compare.align import word_diff
 from storyline.compare.conflicts import quote_text
 from storyline.compare.facts import decide_pairs, number_conflicts, profile_sentence, same_fact_threshold
-from storyline.compare.versions import compare_articles, comparison_to_json, version_weights
+from storyline.compare.versions import compare_articles, version_weights
 from storyline.errors import StorylineError
 from storyline.features.mentions import heuristic_tagger
 from storyline.models import Article, Comparison, CopyLink, CopyType, Passage
@@ -25,6 +25,7 @@ from storyline.pipeline import prepare_article
 from storyline.settings import Settings
 from storyline.testing import FakeEmbedder
 from storyline.text.quantities import quantities
+from storyline.views.versions import comparison_to_json
 
 WIRE = """BERLIN (Wire) Transport minister Katarina Vollmer resigned after the collapse of the Elbe bridge, \
 the government said on Monday.

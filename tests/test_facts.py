@@ -13,12 +13,13 @@ import pytest
 
 from storyline.compare.align import clause_similarity, clauses, predicates, story_weights
 from storyline.compare.facts import read_fact_models
-from storyline.compare.versions import compare_articles, comparison_to_json
+from storyline.compare.versions import compare_articles
 from storyline.errors import StorylineError
 from storyline.models import Article, Comparison
 from storyline.pipeline import prepare_article
 from storyline.testing import FakeEmbedder
 from storyline.types import Embedder
+from storyline.views.versions import comparison_to_json
 
 
 @pytest.fixture(scope="module")

@@ -115,3 +115,12 @@ def test_the_readme_names_every_setting() -> None:
     section = README.read_text(encoding="utf-8").split("### Settings", 1)[1].split("\n## ", 1)[0]
     missing = [f.name for f in dataclasses.fields(storyline.Settings) if f"`{f.name}`" not in section]
     assert missing == [], f"README's Settings section does not name {missing}"
+
+
+def test_the_fakes_are_in_storyline_testing() -> None:
+    from storyline.store.memory import MemoryStore
+    from storyline.testing import FakeEmbedder
+    from storyline.testing import MemoryStore as Documented
+
+    assert Documented is MemoryStore  # README names storyline.testing.MemoryStore
+    assert FakeEmbedder(dim=768).encode(["a text"]).shape == (1, 768)

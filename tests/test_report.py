@@ -14,13 +14,13 @@ from storyline.models import Article, Comparison, CopyLink, CopyType, Story
 from storyline.pipeline import assign_stories
 from storyline.report.html import (
     render_html_report,
-    report_context,
     story_filename,
     write_html_report,
     write_story_reports,
 )
 from storyline.store.sqlite import SQLiteStore
 from storyline.testing import FakeEmbedder
+from storyline.views.report import report_context
 
 HOSTILE = Article(
     id="hostile",
@@ -160,7 +160,7 @@ def test_facts_section_shows_each_fact_once_with_every_wording(comparison: Compa
 
 
 def test_a_fact_lists_a_shared_wording_once_and_pairs_that_differ_alike_together() -> None:
-    from storyline.report.html import _fact_view
+    from storyline.views.report import _fact_view
 
     texts = {"a": "Twelve hurt.", "b": "Fourteen hurt.", "c": "Twelve hurt.", "d": "Twelve hurt."}
     label = {"a": "A", "b": "B", "c": "C", "d": "D"}
@@ -198,7 +198,7 @@ def test_a_fact_lists_a_shared_wording_once_and_pairs_that_differ_alike_together
 
 
 def test_a_conflict_shows_a_sentence_worded_alike_once_with_every_badge() -> None:
-    from storyline.report.html import _with_sayings
+    from storyline.views.report import _with_sayings
 
     rows = [
         {"label": label, "text": text, "value": value, "consensus": False}
@@ -209,3 +209,22 @@ def test_a_conflict_shows_a_sentence_worded_alike_once_with_every_badge() -> Non
         (["A", "C"], "14"),
         (["B"], "12"),
     ]
+
+
+def test_a_report_compares_the_first_report_max_versions(store: SQLiteStore) -> None:
+    from dataclasses import replace
+
+    from storyline.errors import ConfigError
+    from storyline.report.html import compare_story
+    from storyline.settings import Settings
+
+    third = replace(PLAIN, id="plain-2", url="https://example.org/plain-2")
+    store.write_batch([HOSTILE, PLAIN, third])
+    story = Story(id="st-x", title="x", article_ids=(HOSTILE.id, PLAIN.id, third.id))
+    kept = [
+        len(compare_story(store, story, embedder=FakeEmbedder(), tagger=heuristic_tagger, settings=s)[0])
+        for s in (Settings(report_max_versions=2), Settings())
+    ]
+    assert kept == [2, 3]
+    with pytest.raises(ConfigError, match=r"report_max_versions must be positive"):
+        Settings(report_max_versions=0)

@@ -424,7 +424,7 @@ def test_consolidation_scores_same_language_pairs_with_the_trees_and_cross_lingu
 ):
     from dataclasses import replace
 
-    from storyline.stories.features import FEATURES, default_pair_model
+    from storyline.stories.features import FEATURES, TIME_PRIOR, default_pair_model
     from storyline.trees import Trees
 
     model = default_pair_model()
@@ -442,11 +442,11 @@ def test_consolidation_scores_same_language_pairs_with_the_trees_and_cross_lingu
     assert both[1] == pytest.approx(toy.probability(list(x[1]), same_language=False))
     # the time prior adds to the trees' log-odds as to the regression's
     dated = toy.consolidation_probabilities(x[:1], [True], [0])
-    assert dated[0] == pytest.approx(1 / (1 + np.exp(-3.5)))
+    assert dated[0] == pytest.approx(1 / (1 + np.exp(-(2.0 + TIME_PRIOR[0][1]))))
 
 
 def test_pairs_agree_on_the_latest_year_they_mention_not_on_any_shared_year(embedder: FakeEmbedder) -> None:
-    from storyline.stories.features import FEATURES, Idf, latest_year, pair_features
+    from storyline.stories.features import FEATURES, Idf, latest_year, story_pair_features
 
     texts = [
         ("2008-12-20", "Mark Felt, the Watergate source of 1972, died in 2008 at home."),
@@ -461,7 +461,7 @@ def test_pairs_agree_on_the_latest_year_they_mention_not_on_any_shared_year(embe
     for p in profiles:
         idf.add(p)
     year = FEATURES.index("latest_year")
-    agreement = [pair_features(profiles[0], q, idf)[year] for q in profiles[1:]]
+    agreement = [story_pair_features(profiles[0], q, idf)[year] for q in profiles[1:]]
     # same year; a shared 1972 but years apart; a year apart; a plan for 2030 does not count
     assert agreement == [1.0, -1.0, 0.0, 1.0]
 
@@ -490,6 +490,24 @@ def test_agglomerate_never_merges_past_the_span_bound() -> None:
     assert labels[0] == labels[1] != labels[2]
     unbounded = agglomerate(prob, 0.5)
     assert len(set(unbounded)) == 1
+
+
+def test_agglomerate_keeps_tight_clusters_of_different_days_apart() -> None:
+    # two pairs, each tight (0.9) on its own day, matching each other at 0.5: successive
+    # developments. Plain average linkage at 0.3 binds them; the rule between clusters with no
+    # day in common keeps them apart (0.5 < 0.75 * 0.9), but not when they share a day or are undated.
+    prob = np.array([[1.0, 0.9, 0.5, 0.5], [0.9, 1.0, 0.5, 0.5], [0.5, 0.5, 1.0, 0.9], [0.5, 0.5, 0.9, 1.0]])
+    days: list[int | None] = [0, 0, 1, 1]
+    apart = agglomerate(prob, 0.3, published=days, max_span=4, apart_cohesion=0.75)
+    assert apart[0] == apart[1] != apart[2] == apart[3]
+    assert len(set(agglomerate(prob, 0.3, published=days, max_span=4))) == 1
+    sharing_a_day: list[int | None] = [0, 1, 1, 2]
+    assert len(set(agglomerate(prob, 0.3, published=sharing_a_day, max_span=4, apart_cohesion=0.75))) == 1
+    undated: list[int | None] = [None] * 4
+    assert len(set(agglomerate(prob, 0.3, published=undated, max_span=4, apart_cohesion=0.75))) == 1
+    # a looser match (0.7 >= 0.75 * 0.9) still merges across days
+    prob[:2, 2:] = prob[2:, :2] = 0.7
+    assert len(set(agglomerate(prob, 0.3, published=days, max_span=4, apart_cohesion=0.75))) == 1
 
 
 def test_undated_articles_join_by_content_and_widen_no_story(embedder: FakeEmbedder) -> None:
@@ -531,3 +549,39 @@ def test_evidence_against_a_join_from_the_first_sentences(embedder: FakeEmbedder
     assert Profile.from_bytes(b0.to_bytes()).lead_numbers == b0.lead_numbers
     _, assignments = cluster_articles([article(d, t) for d, t in QUAKE_A], embedder=embedder)
     assert all(c["against"] == [] for a in assignments for c in a.evidence.get("closest", []))
+
+
+def test_a_late_arrival_past_the_horizon_opens_a_story_of_its_own(embedder: FakeEmbedder) -> None:
+    # Profiles published more than HORIZON_WINDOWS story windows before the newest article seen
+    # leave the candidate search. A report of an old event that arrives after the stream has moved
+    # on that far cannot find its story: it opens one of its own (never dropped); within the
+    # horizon it still joins. README, "A late article".
+    quake = [article(d, t) for d, t in QUAKE_A[:2]]
+    late = article(QUAKE_A[1][0], QUAKE_A[1][1] + " Aftershocks were felt overnight.")
+    filler = [
+        article(
+            f"2024-02-{15 + i % 3:02d}", f"Council item {i}: the Orvel{i} district budget for zone{i} roads."
+        )
+        for i in range(300)
+    ]
+    moved_on = article("2024-03-01", "Harbour authority of Lunmar{0} publishes its yearly tide tables.")
+    profiles = profile_articles([*quake, late, *filler, moved_on], embedder=embedder)
+    p_quake, p_late, p_filler, p_moved = profiles[:2], profiles[2], profiles[3:-1], profiles[-1]
+
+    within = StoryIndex()
+    for p in p_quake:
+        within.add(p)
+    for p in p_filler:  # stories of their own, put back as a resumed run would (no scoring)
+        within.restore(p, "st-" + p.article_id)
+    joined = within.add(p_late)
+    assert not joined.opened and joined.story_id == within.story_of[p_quake[0].article_id]
+
+    past = StoryIndex()
+    for p in p_quake:
+        past.add(p)
+    for p in [*p_filler, p_moved]:
+        past.restore(p, "st-" + p.article_id)
+    assert p_quake[0].article_id not in past.profiles  # evicted: the stream is 17 days on
+    alone = past.add(p_late)
+    assert alone.opened and past.story_of[p_late.article_id] == alone.story_id
+    assert past.members[alone.story_id] == [p_late.article_id]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from storyline import views
 from storyline.models import Assignment, CopyLink, CopyType, Quarantined
@@ -60,3 +61,20 @@ def test_rows_of_articles_and_quarantine() -> None:
     assert [views.quarantine_row(q) for q in store.iter_quarantine()] == [
         {"source": "bad.json", "position": "line 2", "reason": "no article text"}
     ]
+
+
+def test_views_never_import_the_renderers() -> None:
+    """The report renders views (report.html -> views.report); views never reach back into report."""
+    import ast
+
+    package = Path(views.__file__).parent
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = ["storyline", "views"][: max(0, 3 - node.level)] if node.level else []
+                target = ".".join([*base, node.module or ""])
+            elif isinstance(node, ast.Import):
+                target = node.names[0].name
+            else:
+                continue
+            assert not target.startswith("storyline.report"), (path.name, target)

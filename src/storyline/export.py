@@ -168,10 +168,13 @@ def export(store: Store, kind: str, fmt: str, path: str | os.PathLike[str]) -> i
     return n
 
 
+#: rows written to a Parquet file per batch (what is held in memory at once)
+PARQUET_BATCH = 2000
+
 _UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def _parquet(store: Store, kind: str, target: str, batch: int = 2000) -> int:
+def _parquet(store: Store, kind: str, target: str, batch: int = PARQUET_BATCH) -> int:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq

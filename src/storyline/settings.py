@@ -61,6 +61,11 @@ class Settings:
     #: a new thread (a year-long subject is several threads, each of a season)
     thread_max_days: int = 120
 
+    # --- reports (see storyline.report.html) ------------------------------------------
+    #: a story's report compares its first this many versions (every pair of versions is
+    #: aligned, so the cost grows with the square of it)
+    report_max_versions: int = 50
+
     def __post_init__(self) -> None:
         for name in (
             "batch_size",
@@ -71,6 +76,7 @@ class Settings:
             "boilerplate_corpus_min",
             "boilerplate_horizon",
             "max_undated_profiles",
+            "report_max_versions",
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"settings.{name} must be positive, got {getattr(self, name)!r}")

@@ -1,19 +1,18 @@
-"""Fakes for tests, shipped with the package so users' tests can use them too."""
+"""Fakes for tests, shipped with the package so users' tests can use them too: an embedder
+(:class:`FakeEmbedder`, any dimension) and the plain-Python store
+(:class:`~storyline.store.memory.MemoryStore`, the whole store contract)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from .features.embed import normalize_rows
-
-if TYPE_CHECKING:
-    pass
+from .store.memory import MemoryStore
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -37,3 +36,6 @@ class FakeEmbedder:
                 bucket = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
                 out[row, bucket % self.dim] += 1.0
         return normalize_rows(out)
+
+
+__all__ = ["FakeEmbedder", "MemoryStore"]

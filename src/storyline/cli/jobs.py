@@ -106,12 +106,14 @@ def report(
     ] = None,
 ) -> None:
     """Write the self-contained HTML report of one story: its versions side by side."""
-    from ..report.html import MAX_VERSIONS, compare_story, story_filename, write_html_report
+    from ..report.html import compare_story, story_filename, write_html_report
 
+    settings = _settings()
     with _open(db, existing=True) as store:
         found = store.get_story(story)
-        with console.status(f"[bold]compare[/] {min(len(found.article_ids), MAX_VERSIONS)} version(s)"):
-            articles, copies, comparison = compare_story(store, found)
+        shown = min(len(found.article_ids), settings.report_max_versions)
+        with console.status(f"[bold]compare[/] {shown} version(s)"):
+            articles, copies, comparison = compare_story(store, found, settings=settings)
     name = story_filename(found.id) + ".html"
     target = output or Path("reports") / name
     if target.is_dir():

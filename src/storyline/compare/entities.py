@@ -28,6 +28,7 @@ from typing import Any
 
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
+from ..graph import UnionFind
 from ..models import Entity, Mention
 
 _SHORT_FORMS = {
@@ -138,30 +139,8 @@ class _Form:
         return Counter(m.form for m in self.mentions).most_common(1)[0][0]
 
 
-class _Clusters:
-    """Union-find over form keys, remembering why each key joined."""
-
-    def __init__(self, keys: Sequence[str]) -> None:
-        self.parent = {k: k for k in keys}
-        self.why: dict[str, str] = {}
-
-    def find(self, key: str) -> str:
-        while self.parent[key] != key:
-            self.parent[key] = self.parent[self.parent[key]]
-            key = self.parent[key]
-        return key
-
-    def union(self, key: str, into: str, why: str) -> None:
-        a, b = self.find(key), self.find(into)
-        if a != b:
-            self.parent[a] = b
-            self.why.setdefault(key, why)
-
-    def groups(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = defaultdict(list)
-        for k in self.parent:
-            out[self.find(k)].append(k)
-        return out
+#: union-find over form keys, remembering why each key joined
+_Clusters = UnionFind[str]
 
 
 def _compatible(a: str, b: str) -> bool:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,8 +17,8 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
 from .. import knob
-from ..errors import StorylineError
 from ..models import DateMention, Passage
+from ..resources import check_features, load_model_json, parse_model_json, reading
 from ..settings import DEFAULT_SETTINGS, Settings
 from ..text.dates import find_dates
 from ..text.quantities import _PEOPLE, _WORD, STOPWORDS, Quantity, _same_value, _stem, quantities
@@ -90,7 +90,7 @@ def _char_grams(text: str, n: int = 4) -> set[str]:
     return {folded[i : i + n] for i in range(len(folded) - n + 1)}
 
 
-def pair_features(a: SentenceProfile, b: SentenceProfile, cosine: float) -> list[float]:
+def fact_pair_features(a: SentenceProfile, b: SentenceProfile, cosine: float) -> list[float]:
     """The same-fact model's features of one sentence pair (see :data:`PAIR_FEATURES`)."""
     shared = len(a.content & b.content)
     recall_a = shared / max(1, len(a.content))
@@ -118,7 +118,7 @@ def pair_features(a: SentenceProfile, b: SentenceProfile, cosine: float) -> list
 
 
 def same_fact_logit(features: Sequence[float], *, cross_language: bool = False) -> float:
-    """The same-fact (paraphrase) model's log-odds for one pair's :func:`pair_features`."""
+    """The same-fact (paraphrase) model's log-odds for one pair's :func:`fact_pair_features`."""
     model = fact_models().pairwise
     if cross_language:
         return model.cross_bias + model.cross_weights[0] * features[0] + model.cross_weights[1] * features[5]
@@ -126,7 +126,7 @@ def same_fact_logit(features: Sequence[float], *, cross_language: bool = False) 
 
 
 def same_fact_probability(features: Sequence[float], *, cross_language: bool = False) -> float:
-    """The same-fact model's probability for one pair's :func:`pair_features`."""
+    """The same-fact model's probability for one pair's :func:`fact_pair_features`."""
     return float(1.0 / (1.0 + np.exp(-same_fact_logit(features, cross_language=cross_language))))
 
 
@@ -161,6 +161,7 @@ STORY_FEATURES = (
     "cosine_z",
 )
 FACT_MODEL = "fact_model.json"
+_WHAT = "fact model"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,15 +188,16 @@ class FactModels:
 
 
 def read_fact_models(text: str, origin: str) -> FactModels:
-    """The fact models from the JSON text of ``origin``; a malformed file is a StorylineError naming it."""
-    try:
-        spec = json.loads(text)
+    """The fact models from the JSON text of ``origin``; a malformed file is a ModelError naming it."""
+    return fact_models_from_dict(parse_model_json(text, origin, what=_WHAT), origin)
+
+
+def fact_models_from_dict(spec: dict[str, Any], origin: str) -> FactModels:
+    """The fact models from the parsed JSON of ``origin`` (``scripts/train_fact_model.py`` writes it)."""
+    with reading(origin, what=_WHAT):
         pairwise, story = spec["pairwise"], spec["story"]
-        if tuple(pairwise["features"]) != PAIR_FEATURES or tuple(story["features"]) != STORY_FEATURES:
-            raise StorylineError(
-                f"{origin}: the fact model was trained on other features than this storyline computes; "
-                "retrain it with scripts/train_fact_model.py"
-            )
+        for part, names in ((pairwise, PAIR_FEATURES), (story, STORY_FEATURES)):
+            check_features(part["features"], names, origin, what=_WHAT, script="scripts/train_fact_model.py")
         return FactModels(
             PairwiseModel(
                 tuple(float(w) for w in pairwise["weights"]),
@@ -211,17 +213,18 @@ def read_fact_models(text: str, origin: str) -> FactModels:
                 "story_threshold": story["threshold"],
             },
         )
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError, IndexError) as exc:
-        raise StorylineError(f"{origin}: not a fact model ({type(exc).__name__}: {exc})") from exc
 
 
 @functools.lru_cache(maxsize=1)
 def fact_models() -> FactModels:
     """The fact models shipped with storyline (read once per process)."""
-    from importlib import resources
+    return load_fact_models()
 
-    resource = resources.files("storyline") / "resources" / FACT_MODEL
-    return read_fact_models(resource.read_text(encoding="utf-8"), f"storyline/resources/{FACT_MODEL}")
+
+def load_fact_models(path: str | Path | None = None) -> FactModels:
+    """The fact models in ``path`` (``scripts/train_fact_model.py`` writes it), or the shipped ones;
+    a missing, damaged or outdated file is a ModelError naming it."""
+    return fact_models_from_dict(*load_model_json(FACT_MODEL, what=_WHAT, path=path))
 
 
 def story_threshold(settings: Settings = DEFAULT_SETTINGS) -> float:
@@ -282,7 +285,7 @@ def judge_pair(a: SentenceProfile, b: SentenceProfile, cosine: float, tau: float
     if cross:  # the cross-language model reads the cosine and numbers_differ alone
         features = [cosine, 0.0, 0.0, 0.0, 0.0, float(bool(a.numbers ^ b.numbers))]
     else:
-        features = pair_features(a, b, cosine)
+        features = fact_pair_features(a, b, cosine)
     numbers = [*number_conflicts(a, b), *[(u, y, x) for u, x, y in number_conflicts(b, a)]]
     numbers = list(dict.fromkeys(numbers))
     dates = date_conflict(a, b)

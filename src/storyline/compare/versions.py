@@ -6,7 +6,7 @@ which count as the version's own material, labelled as embeds) and returns a
 
 * **alignment** (:mod:`storyline.compare.align`): for every pair of versions, the sentence pairs
   that report the same fact, many to many, with a one-to-one core; facts are the groups
-  (:func:`facts_to_json`: shared, partly shared or conflicting), what no other version has a
+  (:func:`storyline.views.versions.facts_to_json`: shared, partly shared or conflicting), what no other version has a
   counterpart of is the version's ``only_in``, each with the closest sentence of every other
   version and why it is not the same fact;
 * **conflicts**: aligned sentences whose numbers (same unit: "5,000 prisoners", "12 dead")
@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..features.mentions import Tagger, default_tagger, find_mentions, verb_starts
+from ..graph import UnionFind
 from ..models import (
     AlignedPair,
     Article,
@@ -35,7 +36,6 @@ from ..models import (
     CopyLink,
     Passage,
     TimelineEntry,
-    to_dict,
 )
 from ..settings import DEFAULT_SETTINGS, Settings
 from ..text.dates import date_sort_key, find_dates, reference_dates, reference_of
@@ -60,22 +60,15 @@ from .facts import SentenceProfile, fact_models, profile_sentence, same_fact_thr
 def _groups(pairs: Sequence[AlignedPair]) -> list[tuple[Passage, ...]]:
     """Facts: aligned passages joined into groups, strongest pairs first, never two passages of
     one version in a group (chains of loose pairs would otherwise fuse neighbouring facts)."""
-    root: dict[Passage, Passage] = {}
+    roots: UnionFind[Passage] = UnionFind()
     members: dict[Passage, list[Passage]] = {}
-
-    def find(p: Passage) -> Passage:
-        if p not in root:
-            root[p], members[p] = p, [p]
-        while root[p] != p:
-            root[p] = root[root[p]]
-            p = root[p]
-        return p
-
     for pair in sorted(pairs, key=lambda x: (x.relation != "same", -x.score, -x.similarity)):
-        a, b = find(pair.a), find(pair.b)
+        a, b = roots.find(pair.a), roots.find(pair.b)
+        members.setdefault(a, [a])
+        members.setdefault(b, [b])
         if a == b or {p.article_id for p in members[a]} & {p.article_id for p in members[b]}:
             continue
-        root[b] = a
+        roots.union(b, a)
         members[a] += members.pop(b)
     groups = [tuple(sorted(g, key=lambda p: (p.article_id, p.index))) for g in members.values() if len(g) > 1]
     return sorted(groups, key=lambda g: (g[0].article_id, g[0].index))
@@ -393,121 +386,3 @@ def _timeline(
     return sorted(
         entries, key=lambda e: (date_sort_key(e.date), order[e.sentence.article_id], e.sentence.index)
     )
-
-
-# --------------------------------------------------------------------------- JSON
-
-
-def _ref(p: Passage) -> dict[str, Any]:
-    return {"article": p.article_id, "index": p.index, "text": p.text, "kind": p.kind}
-
-
-def facts_to_json(comparison: Comparison) -> list[dict[str, Any]]:
-    """The facts told by two or more versions: each once, with every version's wording, its
-    status (shared / partly shared / conflicting) and, for a partial pair, the words each side
-    has that the other lacks."""
-    pairs = {frozenset((p.a, p.b)): p for p in comparison.pairs}
-    out = []
-    for number, group in enumerate(comparison.groups, start=1):
-        differs = []
-        for a, b in combinations(group, 2):
-            pair = pairs.get(frozenset((a, b)))
-            if pair is None or pair.relation == "same":
-                continue
-            entry: dict[str, Any] = {"a": _ref(pair.a), "b": _ref(pair.b), "relation": pair.relation}
-            for key in ("only_a", "only_b", "numbers", "dates"):
-                if key in pair.evidence:
-                    entry[key] = to_dict(pair.evidence[key])
-            differs.append(entry)
-        out.append(
-            {
-                "fact": number,
-                "status": fact_status(group, pairs),
-                "versions": sorted({p.article_id for p in group}),
-                "everyone": {p.article_id for p in group} >= set(comparison.article_ids),
-                "wording": [_ref(p) for p in group],
-                "differs": differs,
-            }
-        )
-    return out
-
-
-def comparison_to_json(comparison: Comparison, articles: Sequence[Article] = ()) -> dict[str, Any]:
-    """The comparison as plain JSON values: ``entities``, ``timeline``, ``shared``, ``only_in``,
-    ``conflicts`` (the shape ``storyline compare --json`` prints), plus ``agreed`` facts,
-    ``copies``, reference dates and evidence. ``articles`` adds each version's title and source."""
-    by_id = {a.id: a for a in articles}
-    return {
-        "articles": [
-            {
-                "id": i,
-                "title": by_id[i].headline if i in by_id else "",
-                "source": by_id[i].source if i in by_id else "",
-                "url": by_id[i].url if i in by_id else "",
-                "published": by_id[i].published if i in by_id else None,
-                "reference_date": comparison.references.get(i, {}),
-                "passages": sum(1 for p in comparison.passages if p.article_id == i),
-            }
-            for i in comparison.article_ids
-        ],
-        "entities": [
-            {
-                "name": e.name,
-                "label": e.label,
-                "variants": list(e.variants),
-                "flagged": list(e.flagged),
-                "mentions": len(e.mentions),
-                "articles": sorted({m.article_id for m in e.mentions}),
-                "evidence": to_dict(e.evidence),
-            }
-            for e in comparison.entities
-        ],
-        "timeline": [
-            {
-                "date": t.date,
-                "precision": t.precision,
-                "sentence": t.sentence.text,
-                "article": t.sentence.article_id,
-                "index": t.sentence.index,
-                "kind": t.sentence.kind,
-                "expression": t.expression,
-                "relative": t.relative,
-                "sources": list(t.sources),
-                "evidence": to_dict(t.evidence),
-            }
-            for t in comparison.timeline
-        ],
-        "shared": [
-            {
-                "a": _ref(p.a),
-                "b": _ref(p.b),
-                "relation": p.relation,
-                "score": p.score,
-                "similarity": p.similarity,
-                "diff": [{"op": op, "a": x, "b": y} for op, x, y in p.diff],
-                "evidence": to_dict(p.evidence),
-            }
-            for p in comparison.pairs
-        ],
-        "agreed": [[_ref(p) for p in group] for group in comparison.agreed()],
-        "facts": facts_to_json(comparison),
-        "only_in": {
-            i: [
-                {**_ref(p), "closest": [dict(c) for c in comparison.unique_evidence.get(p, ())]}
-                for p in comparison.only_in(i)
-            ]
-            for i in comparison.article_ids
-        },
-        "conflicts": [
-            {
-                "kind": c.kind,
-                "subject": c.subject,
-                "values": list(c.values),
-                "sentences": [_ref(p) for p in c.sentences],
-                "evidence": to_dict(c.evidence),
-            }
-            for c in comparison.conflicts
-        ],
-        "copies": to_dict(list(comparison.copies)),
-        "evidence": to_dict(comparison.evidence),
-    }

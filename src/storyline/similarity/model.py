@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import functools
-import gzip
-import json
 import logging as _logging_for_log
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +14,17 @@ import numpy.typing as npt
 
 from ..errors import ModelError
 from ..models import Article, PairScores
+from ..resources import check_features, load_model_json, reading
 from ..settings import DEFAULT_SETTINGS, Settings
 from ..trees import Trees
 from ..types import Embedder
 from .features import DIMENSIONS, FEATURE_NAMES, PairInputs, _evidence, _score_inputs, _warnings, pair_inputs
 
 log = _logging_for_log.getLogger(__name__)
+
+#: the shipped model, in ``storyline/resources/`` (``scripts/train_similarity.py`` writes it)
+MODEL_FILE = "similarity_model.json.gz"
+_WHAT = "similarity model"
 
 
 def feature_matrix(
@@ -95,27 +97,13 @@ def load_model(path: str | Path | None = None) -> SimilarityModel:
     storyline (read once per process)."""
     if path is None:
         return _shipped_model()
-    try:
-        data = Path(path).read_bytes()
-        text = (gzip.decompress(data) if str(path).endswith(".gz") else data).decode("utf-8")
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise ModelError(f"cannot read the similarity model {path}: {reason}") from exc
-    return _read_model(text, str(path))
+    spec, origin = load_model_json(MODEL_FILE, what=_WHAT, path=path)
+    return model_from_dict(spec, origin=origin)
 
 
 @functools.lru_cache(maxsize=1)
 def _shipped_model() -> SimilarityModel:
-    resource = resources.files("storyline") / "resources" / "similarity_model.json.gz"
-    text = gzip.decompress(resource.read_bytes()).decode("utf-8")
-    return _read_model(text, "storyline/resources/similarity_model.json.gz")
-
-
-def _read_model(text: str, origin: str) -> SimilarityModel:
-    try:
-        spec = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"{origin}: not a similarity model (bad JSON: {exc})") from exc
+    spec, origin = load_model_json(MODEL_FILE, what=_WHAT)
     return model_from_dict(spec, origin=origin)
 
 
@@ -131,25 +119,25 @@ def _read_part(part: dict[str, Any]) -> tuple[float, dict[str, Any]]:
 
 def model_from_dict(spec: dict[str, Any], *, origin: str = "<model>") -> SimilarityModel:
     """A model from the JSON document ``scripts/train_similarity.py`` writes, already parsed."""
-    if tuple(spec.get("features", ())) != FEATURE_NAMES or "head" not in spec:
-        raise ModelError(
-            f"{origin}: the model was trained on other features than this storyline computes; "
-            "retrain it with scripts/train_similarity.py"
-        )
-    missing = set(DIMENSIONS) - set(spec.get("dimensions", {}))
-    if missing:
-        raise ModelError(
-            f"{origin}: no model for the dimensions {sorted(missing)}; expected {list(DIMENSIONS)}"
-        )
-    try:
+    check_features(
+        spec.get("features", ()) if "head" in spec else (),
+        FEATURE_NAMES,
+        origin,
+        what=_WHAT,
+        script="scripts/train_similarity.py",
+    )
+    with reading(origin, what=_WHAT):
+        missing = set(DIMENSIONS) - set(spec.get("dimensions", {}))
+        if missing:
+            raise ModelError(
+                f"{origin}: no model for the dimensions {sorted(missing)}; expected {list(DIMENSIONS)}"
+            )
         head = {
             "coef": np.asarray(spec["head"]["coef"], dtype=np.float64),
             "intercept": float(spec["head"]["intercept"]),
             "mean": float(spec["head"]["mean"]),
         }
         parts = {dim: [_read_part(part) for part in spec["dimensions"][dim]] for dim in DIMENSIONS}
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelError(f"{origin}: not a similarity model (a part is malformed: {exc!r})") from exc
     return SimilarityModel(features=FEATURE_NAMES, head=head, parts=parts, info=spec.get("info", {}))
 
 

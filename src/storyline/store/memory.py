@@ -39,6 +39,7 @@ class MemoryStore(Store):
         self._articles: dict[str, tuple[Article, int]] = {}  # id → (article, storing number)
         self._quarantine: dict[tuple[str, str, str], None] = {}  # (origin, position, reason)
         self._boilerplate: dict[tuple[str, int], Count] = {}  # (scope, key) → count (never handed out)
+        self._firsts: dict[int, tuple[int, bytes, bytes]] = {}  # chunks of first sightings
         self._stories: dict[str, str | None] = {}  # story id → the story it was merged into
         self._members: dict[str, tuple[str, float, str]] = {}  # article → (story, score, evidence)
         self._events: list[tuple[str, str, str, str, float]] = []  # (story, kind, article, detail, at)
@@ -294,6 +295,21 @@ class MemoryStore(Store):
                 if c.articles == 1 and c.last_seq < update.prune_before
             ]:
                 del self._boilerplate[key]
+            self._firsts = {i: chunk for i, chunk in self._firsts.items() if chunk[0] >= update.prune_before}
+        for i in update.firsts_drop:
+            self._firsts.pop(i, None)
+        for chunk in update.firsts:
+            self._firsts[max(self._firsts, default=0) + 1] = chunk
+
+    def boilerplate_keys(self, scope: str) -> list[int]:
+        """The keys the store holds counts of in one scope (``""``: the corpus)."""
+        with self._reading():
+            return [k for s, k in self._boilerplate if s == scope]
+
+    def boilerplate_firsts(self) -> list[tuple[int, int, bytes, bytes]]:
+        """The stored chunks of first sightings (number, last storing number, keys, holders)."""
+        with self._reading():
+            return [(i, *chunk) for i, chunk in sorted(self._firsts.items())]
 
     def iter_boilerplate(
         self, *, site: str | None = None, min_unrelated: int = 2, limit: int = 200

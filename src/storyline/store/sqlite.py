@@ -335,6 +335,24 @@ class SQLiteStore(Store):
             self._db.execute(
                 "DELETE FROM boilerplate WHERE articles = 1 AND last_seq < ?", (update.prune_before,)
             )
+            self._db.execute("DELETE FROM boilerplate_firsts WHERE last_seq < ?", (update.prune_before,))
+        if update.firsts_drop:
+            self._db.executemany(
+                "DELETE FROM boilerplate_firsts WHERE id = ?", [(i,) for i in update.firsts_drop]
+            )
+        if update.firsts:
+            self._db.executemany(
+                "INSERT INTO boilerplate_firsts (last_seq, keys, holders) VALUES (?, ?, ?)", update.firsts
+            )
+
+    def boilerplate_keys(self, scope: str) -> list[int]:
+        """The keys the store holds counts of in one scope (``""``: the corpus)."""
+        return [r[0] for r in self._db.execute("SELECT key FROM boilerplate WHERE scope = ?", (scope,))]
+
+    def boilerplate_firsts(self) -> list[tuple[int, int, bytes, bytes]]:
+        """The stored chunks of first sightings (number, last storing number, keys, holders)."""
+        rows = self._db.execute("SELECT id, last_seq, keys, holders FROM boilerplate_firsts ORDER BY id")
+        return [(r[0], r[1], bytes(r[2]), bytes(r[3])) for r in rows]
 
     def iter_boilerplate(
         self, *, site: str | None = None, min_unrelated: int = 2, limit: int = 200

@@ -16,6 +16,7 @@ def agglomerate(
     fragment_cohesion: float = 0.0,
     published: Sequence[int | None] | None = None,
     max_span: int | None = None,
+    apart_cohesion: float = 0.0,
 ) -> list[int]:
     """Average-linkage clustering of a symmetric matrix of pair probabilities.
 
@@ -29,7 +30,10 @@ def agglomerate(
     of its own; a short brief matches everything weakly) joins on the threshold alone.
     With ``published`` (a proleptic ordinal or None per row) and ``max_span``, two clusters never
     merge when their dated members would then span more than ``max_span`` days (undated rows
-    widen nothing). Returns a cluster label per row.
+    widen nothing), and two clusters of two or more each whose dated members share no day must
+    match ``apart_cohesion`` times the internal average of the looser one (successive
+    developments of one storyline hold together day by day, and only loosely across days).
+    Returns a cluster label per row.
     """
     n = len(prob)
     sums = prob.astype(np.float64).copy()
@@ -52,6 +56,10 @@ def agglomerate(
         bar = np.maximum(
             threshold, np.where(established_pair, cohesion * tighter, fragment_cohesion * looser)
         )
+        if bounded and apart_cohesion:
+            dated = np.isfinite(lo) & (sizes > 1)
+            apart = ((hi[:, None] < lo[None, :]) | (hi[None, :] < lo[:, None])) & np.outer(dated, dated)
+            bar = np.where(apart, np.maximum(bar, apart_cohesion * looser), bar)
         link = np.where(link >= bar, link, -1.0)
         if bounded:
             with np.errstate(invalid="ignore"):

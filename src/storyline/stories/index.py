@@ -49,8 +49,8 @@ from .features import (
     days_apart,
     default_pair_model,
     latest_year,
-    pair_features,
     profile_articles,
+    story_pair_features,
 )
 
 #: members of a story compared with a new article (average linkage over the closest ones)
@@ -60,7 +60,7 @@ MAX_CANDIDATES = 60
 #: postings kept per word in the candidate index (the most recent)
 MAX_POSTINGS = 200
 #: profiles published more than this many story windows before the newest article leave the
-#: candidate search (evicted in chunks of 256, so a few older ones may linger until the next chunk)
+#: candidate search (evicted in chunks of :data:`EVICT_CHUNK`, so a few older ones may linger until the next chunk)
 HORIZON_WINDOWS = 2
 #: a pair at least this probable (or at the merge threshold, when that is lower) links two
 #: stories into one group re-clustered by consolidation
@@ -72,6 +72,17 @@ MAX_GROUP = 250
 #: whole: their average probability must reach :data:`WHOLE_STORY` times the join threshold
 WHOLE_MEMBERS = 20
 WHOLE_STORY = 0.5
+#: two clusters of two or more articles each, both dated and with no day in common (one
+#: development, then the next), merge only when they match at least this share of the internal
+#: average of the looser one, whatever their size (ECB+ is undated: untouched). Chosen with the
+#: time prior (stories.features.TIME_DECAY, where the figures are) on AllSides April-May.
+APART_COHESION = 0.85
+#: nearest lead vectors (and their stories) added to the candidates of a new article
+LEAD_NEIGHBOURS = 20
+#: members of each story (the most recent) whose average linkage decides a merge of two stories
+LINKAGE_MEMBERS = 10
+#: stale profiles are evicted once at least this many have left the horizon
+EVICT_CHUNK = 256
 
 
 # --------------------------------------------------------------------------- online assignment
@@ -218,7 +229,7 @@ class StoryIndex:
             return
         horizon = self._newest - HORIZON_WINDOWS * max(self.settings.story_window_days, 1)
         stale = [i for i, p in self.profiles.items() if p.published is not None and p.published < horizon]
-        if len(stale) >= 256:  # evict in chunks: cheap amortised
+        if len(stale) >= EVICT_CHUNK:  # evict in chunks: cheap amortised
             self._forget(stale)
 
     def _forget(self, stale: list[str], *, prune: bool = True) -> None:
@@ -256,7 +267,7 @@ class StoryIndex:
         n = len(self._lead_ids)
         if n:
             sims = self._leads[:n, : len(p.lead)] @ p.lead
-            for row in np.argsort(-sims)[:20]:
+            for row in np.argsort(-sims)[:LEAD_NEIGHBOURS]:
                 near = self._lead_ids[int(row)]
                 if near is not None and sims[row] > 0.3:
                     found[near] = found.get(near, 0.0) + 2.0 * float(sims[row])
@@ -314,7 +325,7 @@ class StoryIndex:
 
     def _pair(self, p: Profile, q: Profile) -> tuple[float, list[float]]:
         """The online model's probability that ``p`` and ``q`` report one event, with the features."""
-        feats = pair_features(p, q, self.idf)
+        feats = story_pair_features(p, q, self.idf)
         prob = self.model.probability(
             feats,
             same_language=p.language == q.language,
@@ -407,8 +418,8 @@ class StoryIndex:
         }
 
     def _linkage(self, s1: str, s2: str) -> float:
-        a = [m for m in self.members[s1] if m in self.profiles][-10:]
-        b = [m for m in self.members[s2] if m in self.profiles][-10:]
+        a = [m for m in self.members[s1] if m in self.profiles][-LINKAGE_MEMBERS:]
+        b = [m for m in self.members[s2] if m in self.profiles][-LINKAGE_MEMBERS:]
         if not a or not b:
             return 0.0
         total = 0.0
@@ -449,7 +460,7 @@ class StoryIndex:
             if gap is not None and gap > self.settings.story_window_days:
                 continue
             rows.append(k)
-            feats.append(pair_features(px, py, self.idf))
+            feats.append(story_pair_features(px, py, self.idf))
             same.append(px.language == py.language)
             gaps.append(gap)
             priors.append(conflict_prior(px, py))
@@ -536,6 +547,7 @@ class StoryIndex:
             fragment_cohesion=self.fragment_cohesion,
             published=[self.profiles[m].published for m in members],
             max_span=self.max_span,
+            apart_cohesion=APART_COHESION,
         )
         clusters: dict[int, list[str]] = defaultdict(list)
         for member, label in zip(members, labels, strict=True):
@@ -649,7 +661,8 @@ class StoryIndex:
             "consolidated": True,
             "moved_from": before,
             "closest": [
-                self._explain(p, o, probs[o], pair_features(p, self.profiles[o], self.idf)) for o in closest
+                self._explain(p, o, probs[o], story_pair_features(p, self.profiles[o], self.idf))
+                for o in closest
             ],
         }
         return Assignment(article, story, round(score, 4), opened, (), evidence)

@@ -5,9 +5,10 @@ coming web API is to return the same: a shape changes here, once. Every function
 records (and a store where it must look something up) and returns dicts and lists of
 strings, numbers, booleans and None.
 
-The comparison's shape and the report context are still written beside their code
-(:func:`storyline.compare.comparison_to_json`, :func:`storyline.report.report_context`);
-they are reached from here so that callers already depend on this module only.
+The rows of articles, stories and copies are here; the comparison of versions is in
+:mod:`storyline.views.versions`, the HTML report's context in :mod:`storyline.views.report`
+(both reached through :func:`comparison` and :func:`report_context`, imported on first use:
+they need the comparison's code). Nothing here imports :mod:`storyline.report`, which renders.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .models import Article, CopyLink, Membership, Quarantined, Story, to_dict
-from .stories.kinds import article_kind
+from ..models import Article, CopyLink, Membership, Quarantined, Story, to_dict
+from ..stories.kinds import article_kind
 
 if TYPE_CHECKING:
-    from .models import Comparison
-    from .store.base import Store
+    from ..models import Comparison
+    from ..store.base import Store
 
 
 def article_row(article: Article) -> dict[str, Any]:
@@ -93,7 +94,7 @@ def story_detail(
 def thread_place(store: Store, story: Story) -> dict[str, Any] | None:
     """The thread a story belongs to, for ``show``: its id, title, size, and the stories just
     before and after this one in it (None at an end); None when the story is in no thread yet."""
-    from .stories.threads import stored_threads
+    from ..stories.threads import stored_threads
 
     found = store.list_stories()
     thread = next(
@@ -142,13 +143,14 @@ def show_story(store: Store, story_id: str) -> dict[str, Any]:
 
 def copies_between(store: Store, article_ids: Iterable[str]) -> list[CopyLink]:
     """The copy links the store holds between these articles (both ends among them)."""
-    ids = set(article_ids)
-    return [c for c in store.copies(ids) if c.copy in ids and c.original in ids]
+    ids = list(dict.fromkeys(article_ids))
+    among = set(ids)
+    return [c for c in store.copies(ids) if c.copy in among and c.original in among]
 
 
 def comparison(result: Comparison, articles: Sequence[Article] = ()) -> dict[str, Any]:
     """A comparison of versions as ``storyline compare --json`` prints it."""
-    from .compare.versions import comparison_to_json
+    from .versions import comparison_to_json
 
     return comparison_to_json(result, articles)
 
@@ -157,6 +159,6 @@ def report_context(
     story: Story | None, articles: Sequence[Article], result: Comparison, copies: Sequence[CopyLink] = ()
 ) -> dict[str, Any]:
     """What the HTML report of a story (or of compared versions) renders."""
-    from .report.html import report_context as context
+    from .report import report_context as context
 
     return context(story, articles, result, copies)
