@@ -385,10 +385,55 @@ def f1(predicted: dict[str, object], gold: dict[str, str]) -> float:
     return bcubed([predicted[i] for i in ids], [gold[i] for i in ids])["f1"]  # type: ignore[index]
 
 
-def thread_report(r: dict[str, object], gold: dict[str, str], gold_thread: dict[str, str]) -> None:
-    """Threads against the generator's gold threads (an event and its follow-up), and how many
-    predicted threads join stories of unrelated gold threads (swallowing)."""
+def link_scores(
+    thread_of_story: dict[str, str],
+    story_of_doc: dict[str, str],
+    gold: dict[str, str],
+    gold_thread: dict[str, str],
+) -> tuple[int, int, int, int]:
+    """Thread links between stories, scored against the gold threads.
+
+    Precision: of the pairs of (predicted) stories put in one thread, how many are of one gold
+    thread (each predicted story stands for the gold story most of its articles belong to).
+    Recall: of the gold pairs (an event and its follow-up), how many land in one thread (each
+    gold story stands for the predicted story that holds most of its articles).
+    Returns (right pairs, pairs threaded, gold pairs found, gold pairs)."""
+    from collections import Counter
+
+    votes: dict[str, Counter[str]] = {}
+    back: dict[str, Counter[str]] = {}
+    for doc, story in story_of_doc.items():
+        votes.setdefault(story, Counter())[gold[doc]] += 1
+        back.setdefault(gold[doc], Counter())[story] += 1
+    main_gold = {s: c.most_common(1)[0][0] for s, c in votes.items()}
+    main_story = {g: c.most_common(1)[0][0] for g, c in back.items()}
+    members: dict[str, list[str]] = {}
+    for story in votes:
+        members.setdefault(thread_of_story.get(story, story), []).append(story)
+    right = pairs = 0
+    for stories in members.values():
+        for x, y in itertools.combinations(stories, 2):
+            pairs += 1
+            right += gold_thread[main_gold[x]] == gold_thread[main_gold[y]]
+    wanted = [(g, t) for g, t in gold_thread.items() if g != t and g in back and t in back]
+    found = sum(
+        thread_of_story.get(main_story[g], main_story[g]) == thread_of_story.get(main_story[t], main_story[t])
+        for g, t in wanted
+    )
+    return right, pairs, found, len(wanted)
+
+
+def thread_report(
+    r: dict[str, object], gold: dict[str, str], gold_thread: dict[str, str], corpus: Path
+) -> None:
+    """Threads against the generator's gold threads (an event and its follow-up): BCubed over
+    articles, how many predicted threads hold more than one gold thread, and link precision and
+    recall (:func:`link_scores`), on the stories storyline found and, to judge the thread stage
+    alone, on the gold stories (threaded from scratch by ``thread_stories``)."""
+    from types import SimpleNamespace
+
     from storyline.evaluation import bcubed
+    from storyline.stories.threads import thread_stories
 
     predicted: dict[str, str] = r["predicted"]  # type: ignore[assignment]
     thread_of: dict[str, str] = r["thread_of_story"]  # type: ignore[assignment]
@@ -398,10 +443,31 @@ def thread_report(r: dict[str, object], gold: dict[str, str], gold_thread: dict[
     for i in ids:
         members.setdefault(thread_of[predicted[i]], set()).add(gold_thread[gold[i]])
     mixed = sum(1 for v in members.values() if len(v) > 1)
+    right, pairs, found, wanted = link_scores(thread_of, predicted, gold, gold_thread)
     print(
         f"          threads vs gold threads: BCubed P {b['p']:.3f} R {b['r']:.3f} F1 {b['f1']:.3f}; "
         f"{mixed} of {len(members)} predicted threads hold articles of more than one gold thread, "
-        f"the largest {max(map(len, members.values()))}"
+        f"the largest {max(map(len, members.values()))}; story links: precision {right}/{pairs} = "
+        f"{right / max(pairs, 1):.3f}, follow-ups found {found}/{wanted} = {found / max(wanted, 1):.3f}"
+    )
+    articles = {}
+    for line in corpus.read_text().splitlines():
+        row = json.loads(line)
+        articles[row["doc_id"]] = SimpleNamespace(title=row["title"], text=row["text"], published=row["date"])
+    groups: dict[str, list[str]] = {}
+    for doc in ids:
+        groups.setdefault(gold[doc], []).append(doc)
+    t = time.perf_counter()
+    threads = thread_stories(groups, articles)
+    elapsed = time.perf_counter() - t
+    on_gold = {s: th.id for th in threads for s in th.stories}
+    right, pairs, found, wanted = link_scores(on_gold, gold, gold, gold_thread)
+    multi = [th for th in threads if len(th.stories) > 1]
+    mixed = sum(1 for th in multi if len({gold_thread[s] for s in th.stories}) > 1)
+    print(
+        f"          threads of the gold stories: {mixed} of {len(multi)} threads of more than one story "
+        f"mix gold threads; story links: precision {right}/{pairs} = {right / max(pairs, 1):.3f}, "
+        f"follow-ups found {found}/{wanted} = {found / max(wanted, 1):.3f} ({len(groups) / elapsed:.0f} stories/s)"
     )
 
 
@@ -452,7 +518,7 @@ def main() -> None:
                 f"{n / r['threads']:>9.0f}"
             )  # type: ignore[arg-type]
             if n in gold_threads:
-                thread_report(r, golds[n], gold_threads[n])
+                thread_report(r, golds[n], gold_threads[n], Path(d) / f"c{n}.jsonl")
         (n1, _), (n2, _) = rows
         per = [(r["ingest"] + r["stories"]) / n for n, r in rows]
         print(f"time per article (ingest + stories) at {n2:,} vs {n1:,}: {per[1] / per[0]:.2f}x")

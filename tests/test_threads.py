@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from storyline.cli.app import EXIT_OK, app
 from storyline.errors import ConfigError
 from storyline.settings import DEFAULT_SETTINGS, Settings
-from storyline.stories.threads import StoryText, ThreadIndex, story_text, thread_stories
+from storyline.stories.threads import THREAD_THRESHOLD, StoryText, ThreadIndex, story_text, thread_stories
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -95,25 +95,45 @@ def test_every_link_carries_evidence_of_what_both_stories_contain() -> None:
 
 
 def test_a_thread_never_spans_more_than_its_bound() -> None:
+    """The same subject every week for more than a year, among other news (40 stories a week):
+    the weekly stories chain, but no thread spans more than thread_max_days; the subject
+    becomes several threads."""
     from datetime import date, timedelta
 
     index = ThreadIndex()
     start = date(2024, 1, 1)
-    for week in range(60):  # the same subject every week for more than a year
+    for week in range(60):
         day = (start + timedelta(days=7 * week)).isoformat()
-        index.add(
+        others = [
+            StoryText(
+                f"o{week}-{k}",
+                f"Mel{week}x{k} Group news",
+                (f"Kor{week}x{k} and Mel{week}x{k} met.",),
+                day,
+                day,
+            )
+            for k in range(40)
+        ]
+        for story in [
             StoryText(
                 f"s{week}",
                 "Ostin bridge works",
                 (f"Ostin bridge works in Marrow Vale, week {week}.",),
                 day,
                 day,
-            )
-        )
-    assert len(index.members) >= 3
-    for members in index.members.values():
-        days = [index._dates[s][0] for s in members]
-        assert max(days) - min(days) <= DEFAULT_SETTINGS.thread_max_days  # type: ignore[operator]
+            ),
+            *others,
+        ]:
+            index.add(story)
+    bridge = {index.thread_of[f"s{week}"] for week in range(60)}
+    assert len(bridge) >= 3  # a year and more: several threads
+    spans = []
+    for thread in bridge:
+        days = [index._dates[s][0] for s in index.members[thread]]
+        spans.append(max(days) - min(days))  # type: ignore[operator]
+        assert all(s.startswith("s") for s in index.members[thread])
+    assert max(spans) <= DEFAULT_SETTINGS.thread_max_days
+    assert max(spans) >= DEFAULT_SETTINGS.thread_max_days - 7  # they do chain, up to the bound
 
 
 def test_threads_are_stored_stable_and_shown(tmp_path: Path) -> None:
@@ -218,3 +238,65 @@ def test_index_timeline_stacks_dots_of_one_day_and_leaves_undated_stories_off() 
     assert place["c"][0] is None  # undated: listed, but no dot at the start of the line
     assert place["d"][:2] == (100.0, 0)
     assert thread["height"] == 18 * 2 + 4
+
+
+def _city_stream() -> list[StoryText]:
+    """Four weeks of stories in six towns, each town with its fires, floods and strikes (the
+    town and the kind of event recur; companies and people do not)."""
+    from datetime import date, timedelta
+
+    towns = ["Vella", "Orsk", "Tamber", "Quill", "Brenna", "Lusk"]
+    kinds = [
+        ("fire", "A fire broke out at the {org} plant in {town}, firefighters fought the blaze and smoke."),
+        ("flood", "Floods in {town} forced residents from homes near {org} as the river rose after rain."),
+        ("strike", "Workers at {org} in {town} walked out over pay; union talks with employers stalled."),
+    ]
+    out = []
+    for day in range(28):
+        for t, town in enumerate(towns):
+            kind, lead = kinds[(day + t) % 3]
+            org = f"Org{day}x{t} Holdings".replace("Org", "Kor" if t % 2 else "Mel")
+            when = (date(2024, 3, 1) + timedelta(days=day)).isoformat()
+            out.append(
+                StoryText(f"d{day}-{t}", f"{town}: {kind}", (lead.format(org=org, town=town),), when, when)
+            )
+    return out
+
+
+def test_two_fires_in_one_town_are_not_threaded_but_a_follow_up_naming_the_company_is() -> None:
+    """The town and the kind's words are shared by every fire of a town: no subject-specific
+    evidence. The follow-up names the plant: it joins."""
+    index = ThreadIndex()
+    fire_a = StoryText(
+        "fire-a",
+        "Vella: fire at the Garrow plant",
+        (
+            "A fire broke out at the Garrow plant in Vella; firefighters fought the blaze and smoke for hours.",
+        ),
+        "2024-03-10",
+        "2024-03-10",
+    )
+    follow = StoryText(
+        "fire-a-later",
+        "Vella: Garrow plant fire inquiry",
+        ("Days after the fire at the Garrow plant in Vella, inspectors said the blaze began in a kiln.",),
+        "2024-03-15",
+        "2024-03-15",
+    )
+    fire_b = StoryText(
+        "fire-b",
+        "Vella: fire at a plant",
+        ("A fire broke out at a plant in Vella; firefighters fought the blaze and smoke for hours.",),
+        "2024-03-24",
+        "2024-03-24",
+    )
+    stream = sorted(
+        [*_city_stream(), fire_a, follow, fire_b], key=lambda s: (s.first_published or "", s.story_id)
+    )
+    links = {s.story_id: index.add(s) for s in stream}
+    assert index.thread_of["fire-a-later"] == index.thread_of["fire-a"]
+    assert index.thread_of["fire-b"] != index.thread_of["fire-a"]
+    assert "garrow" in links["fire-a-later"].evidence["specific"]
+    # on the similarity alone they would be linked: the town and the fire words
+    assert max(index.similarity("fire-b", s)[0] for s in ("fire-a", "fire-a-later")) >= THREAD_THRESHOLD
+    assert sorted(index.members[index.thread_of["fire-a"]]) == ["fire-a", "fire-a-later"]

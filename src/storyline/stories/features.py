@@ -358,20 +358,33 @@ class Idf:
         self.n_docs = 0
         self.term_df = np.zeros(1 << HASH_BITS, dtype=np.int32)
         self.name_df = np.zeros(1 << HASH_BITS, dtype=np.int32)
+        # weights computed since the last add (consolidation scores every pair of a group with
+        # the counts unchanged: each profile's weights once, not once per pair)
+        self._weights: dict[str, tuple[Profile, FloatArray, FloatArray]] = {}
 
     def add(self, profile: Profile) -> None:
         """Count one more document."""
         self.n_docs += 1
         self.term_df[profile.terms] += 1
         self.name_df[profile.names] += 1
+        self._weights.clear()
+
+    def _cached(self, p: Profile) -> tuple[Profile, FloatArray, FloatArray]:
+        hit = self._weights.get(p.article_id)
+        if hit is None or hit[0] is not p:
+            n = self.n_docs + 1
+            terms = p.term_tf * np.log(n / (self.term_df[p.terms] + 1) + 1.0).astype(np.float32)
+            names = p.name_tf * np.log(n / (self.name_df[p.names] + 1) + 1.0).astype(np.float32)
+            hit = self._weights[p.article_id] = (p, terms, names)
+        return hit
 
     def term_weights(self, p: Profile) -> FloatArray:
-        """tf-idf weights of a profile's words."""
-        return p.term_tf * np.log((self.n_docs + 1) / (self.term_df[p.terms] + 1) + 1.0).astype(np.float32)
+        """tf-idf weights of a profile's words (do not modify the array returned)."""
+        return self._cached(p)[1]
 
     def name_weights(self, p: Profile) -> FloatArray:
-        """tf-idf weights of a profile's names."""
-        return p.name_tf * np.log((self.n_docs + 1) / (self.name_df[p.names] + 1) + 1.0).astype(np.float32)
+        """tf-idf weights of a profile's names (do not modify the array returned)."""
+        return self._cached(p)[2]
 
 
 def _cosine(ids_a: IntArray, w_a: FloatArray, ids_b: IntArray, w_b: FloatArray) -> float:

@@ -7,16 +7,21 @@ thread holding the story it resembles most (tf-idf cosine of those words, names 
 double, idf over the stories seen) among the thread's stories published at most
 ``settings.thread_gap_days`` before or after it, when that similarity reaches
 :data:`THREAD_THRESHOLD` and the thread would not then span more than
-``settings.thread_max_days``; else it opens a thread of its own (most threads hold one story).
+``settings.thread_max_days``, and when the two share evidence specific to the subject (a name,
+or two words, rare among the other stories of those weeks or the thread's own; the city and
+the kind of event that every fire of a city shares are not enough); else it opens a thread of
+its own (most threads hold one story).
 When a story binds two threads that well, they merge: the one with more stories keeps its id,
 the other's id is kept as merged into it.
 
 Every link carries its evidence: the story it was linked to, the names and words both share,
-the days between them and the score. Thread ids are stable: ``th-`` and the id of the story
-that opened it. Undated stories join on words alone (no gap applies to them)."""
+the subject-specific part of it, the days between them and the score. Thread ids are stable:
+``th-`` and the id of the story that opened it. Undated stories join on words alone (no gap
+applies to them)."""
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -38,6 +43,22 @@ NAME_WEIGHT = 2.0
 INDEX_KEYS = 12
 MAX_POSTINGS = 300
 MAX_CANDIDATES = 100
+#: a link also needs shared evidence *specific to the subject* (see :meth:`ThreadIndex.specific`):
+#: at least this many such names, or twice as many such words. The city and the kind's words
+#: that every fire of a city shares are not; the people and companies of one fire and its
+#: follow-up are. (Measured on bench/stories.py --stream hard and bench/allsides.py --threads.)
+MIN_SPECIFIC_NAMES = 1
+#: rare outside the thread: held by at most this share of the other stories within the gap
+MAX_OUTSIDE_RATE = 0.02
+#: the thread's own: held by at least this many of its stories (the new one counted), more than
+#: twice as many as hold it outside
+OWN_MIN = 3
+#: never specific: a key held by more than this share of all the stories seen (once there are
+#: MIN_STORIES_FOR_RATE of them; a key only two stories hold always may be)
+MAX_RATE = 0.05
+MIN_STORIES_FOR_RATE = 10
+#: keys whose holders are this many gaps older than the newest story are forgotten
+HOLDERS_GAPS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +141,11 @@ class ThreadIndex:
         self._df: Counter[str] = Counter()
         self._n = 0
         self._postings: dict[str, list[str]] = defaultdict(list)
+        #: every key → the stories holding it, in the order they came (pruned to the window)
+        self._holders: dict[str, list[str]] = defaultdict(list)
+        self._latest: int | None = None
+        self._since_prune = 0
+        self._days: list[int] = []
 
     def _remember(self, story: StoryText) -> None:
         if story.story_id in self._bags:
@@ -130,6 +156,16 @@ class ThreadIndex:
         keys = {f"n:{t}" for t in bag[0]} | {f"w:{t}" for t in bag[1]}
         self._df.update(keys)
         self._n += 1
+        for key in keys:
+            self._holders[key].append(story.story_id)
+        first = self._dates[story.story_id][0]
+        if first is not None:
+            bisect.insort(self._days, first)
+        if first is not None and (self._latest is None or first > self._latest):
+            self._latest = first
+        self._since_prune += 1
+        if self._since_prune >= 2000:
+            self._prune()
         for key in self._index_keys(story.story_id):
             posting = self._postings[key]
             posting.append(story.story_id)
@@ -148,6 +184,75 @@ class ThreadIndex:
             found.update(self._postings.get(key, ()))
         found.pop(story_id, None)
         return [s for s, _ in found.most_common(MAX_CANDIDATES) if s in self.thread_of]
+
+    def _prune(self) -> None:
+        """Forget who holds a key once they are far beyond the gap (the window moves on)."""
+        self._since_prune = 0
+        if self._latest is None:
+            return
+        horizon = self._latest - HOLDERS_GAPS * self.settings.thread_gap_days
+        for key in list(self._holders):
+            kept = [
+                s
+                for s in self._holders[key]
+                if (self._dates[s][1] or self._dates[s][0] or horizon) >= horizon
+            ]
+            if kept:
+                self._holders[key] = kept
+            else:
+                del self._holders[key]
+
+    def specific(self, story_id: str, thread: str, key: str) -> bool:
+        """Whether ``key`` is evidence specific to ``thread`` for ``story_id``.
+
+        It is when, among the other stories within the gap outside the thread, it is rare: no
+        story holds it, or one more would still keep its rate at most :data:`MAX_OUTSIDE_RATE`
+        (a cautious estimate: a city seen in 1 of 40 stories of a young stream is not known to
+        be rare); or when it is the thread's own: the thread holds it in at least
+        :data:`OWN_MIN` stories (with the new one) and more than twice as many as the stories
+        outside hold it. Either way it must be in at most :data:`MAX_RATE` of all the stories
+        seen (once there are :data:`MIN_STORIES_FOR_RATE` of them)."""
+        if self._n >= MIN_STORIES_FOR_RATE and self._df[key] > max(2.0, MAX_RATE * self._n):
+            return False
+        members = set(self.members.get(thread, ()))
+        window = self._window_size(story_id)
+        near = sum(
+            1 for m in members if (g := self._gap(story_id, m)) is None or g <= self.settings.thread_gap_days
+        )
+        others = max(window - near - 1, 0)
+        rare = max(0.0, MAX_OUTSIDE_RATE * (others + 1) - 1)
+        own_limit = (near + 1) / 2
+        inside, outside = 1, 0
+        for other in reversed(self._holders.get(key, ())):
+            if other == story_id:
+                continue
+            gap = self._gap(story_id, other)
+            if gap is not None and gap > self.settings.thread_gap_days:
+                continue
+            if other in members:
+                inside += 1
+                continue
+            outside += 1
+            if outside > rare and outside >= own_limit:
+                return False
+        return outside <= rare or (inside >= OWN_MIN and inside > 2 * outside)
+
+    def _window_size(self, story_id: str) -> int:
+        first = self._dates[story_id][0]
+        if first is None:
+            return self._n
+        gap = self.settings.thread_gap_days
+        return bisect.bisect_right(self._days, first + gap) - bisect.bisect_left(self._days, first - gap)
+
+    def specific_shared(self, story_id: str, other: str, thread: str) -> list[str]:
+        """The keys two stories share that are specific to ``thread`` (``n:`` names, ``w:`` words)."""
+        va, vb = self._vector(story_id), self._vector(other)
+        shared = sorted((t for t in va if t in vb), key=lambda t: -va[t] * vb[t])
+        return [t for t in shared if self.specific(story_id, thread, t)]
+
+    def _enough(self, specific: list[str]) -> bool:
+        names = sum(1 for t in specific if t.startswith("n:"))
+        return names >= MIN_SPECIFIC_NAMES or len(specific) - names >= 2 * MIN_SPECIFIC_NAMES
 
     def restore(self, story: StoryText, thread_id: str, *, words: bool = True) -> None:
         """Put back a story already in a thread. ``words=False``: its dates only (a story too
@@ -208,8 +313,13 @@ class ThreadIndex:
             score = self.similarity(sid, other)[0]
             if score > best.get(thread, (-1.0, ""))[0]:
                 best[thread] = (score, other)
+        specific = {
+            t: self.specific_shared(sid, o, t)
+            for t, (s, o) in best.items()
+            if s >= THREAD_THRESHOLD and self._span_ok(t, sid)
+        }
         ranked = sorted(
-            ((t, s, o) for t, (s, o) in best.items() if s >= THREAD_THRESHOLD and self._span_ok(t, sid)),
+            ((t, s, o) for t, (s, o) in best.items() if t in specific and self._enough(specific[t])),
             key=lambda x: -x[1],
         )
         if not ranked:
@@ -223,6 +333,7 @@ class ThreadIndex:
             closest = max(best.items(), key=lambda kv: kv[1][0], default=None)
             evidence = {
                 "threshold": THREAD_THRESHOLD,
+                "no_specific_evidence": sorted(t for t in specific if not self._enough(specific[t])),
                 "closest_thread": closest[0] if closest else None,
                 "closest_score": round(closest[1][0], 4) if closest else None,
             }
@@ -242,7 +353,8 @@ class ThreadIndex:
                 thread = keep
         self.members[thread].append(sid)
         self.thread_of[sid] = thread
-        return ThreadLink(sid, thread, round(score, 4), False, tuple(merged), self.explain(sid, other, score))
+        evidence = self.explain(sid, other, score) | {"specific": [k[2:] for k in specific[ranked[0][0]]][:8]}
+        return ThreadLink(sid, thread, round(score, 4), False, tuple(merged), evidence)
 
     def explain(self, a: str, b: str, score: float) -> dict[str, Any]:
         """Why story ``a`` was linked to story ``b``: what both contain, days apart, score."""
