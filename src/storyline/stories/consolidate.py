@@ -1,10 +1,37 @@
-"""Consolidation: average-linkage agglomeration of a story window's articles under a time-span bound."""
+"""Consolidation: the story index re-clusters the stories its latest articles touched, by
+average linkage under a time-span bound (:func:`agglomerate`), and says what moved.
+
+:class:`Consolidation` is a part of :class:`~storyline.stories.index.StoryIndex` (a mixin): the
+online pass places each article as it comes; consolidation revisits the neighbourhood of the new
+ones, so an early wrong join or split does not stay."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from ..graph import connected_groups
+from ..models import Assignment
+from .features import Idf, PairModel, Profile, conflict_prior, days_apart, story_pair_features
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+
+#: a pair at least this probable (or at the merge threshold, when that is lower) links two
+#: stories into one group re-clustered by consolidation
+LINK_FLOOR = 0.25
+#: groups larger than this are re-clustered in slices of consecutive stories of about this
+#: many articles (the cost is quadratic in the slice)
+MAX_GROUP = 250
+#: two clusters of two or more articles each, both dated and with no day in common (one
+#: development, then the next), merge only when they match at least this share of the internal
+#: average of the looser one, whatever their size (ECB+ is undated: untouched). Chosen with the
+#: time prior (stories.features.TIME_DECAY, where the figures are) on AllSides April-May.
+APART_COHESION = 0.85
 
 
 def agglomerate(
@@ -81,3 +108,258 @@ def agglomerate(
         alive[b] = False
         label = [a if x == b else x for x in label]
     return label
+
+
+class Consolidation:
+    """Consolidation of a :class:`~storyline.stories.index.StoryIndex` (see the module)."""
+
+    if TYPE_CHECKING:
+        model: PairModel
+        settings: Settings
+        idf: Idf
+        profiles: dict[str, Profile]
+        story_of: dict[str, str]
+        members: dict[str, list[str]]
+        merged_into: dict[str, str]
+        _committed: dict[str, str]
+        _known: set[str]
+        _pending: dict[str, Assignment]
+        _links: dict[str, dict[str, float]]
+        _order: dict[str, int]
+        _span: dict[str, tuple[int, int]]
+
+        @property
+        def max_span(self) -> int: ...
+        @property
+        def threshold(self) -> float: ...
+        @property
+        def merge_threshold(self) -> float: ...
+        @property
+        def cohesion(self) -> float: ...
+        @property
+        def fragment_cohesion(self) -> float: ...
+        def _widen(self, story: str, published: int | None) -> None: ...
+        def _explain(self, p: Profile, other: str, prob: float, feats: list[float]) -> dict[str, Any]: ...
+
+    # ------------------------------------------------------------------ consolidation
+    def _pair_probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Consolidation's P(same event) of many pairs, scored in one batch; 0 for a pair
+        further apart than the story window."""
+        out = np.zeros(len(pairs))
+        rows: list[int] = []
+        feats: list[list[float]] = []
+        same: list[bool] = []
+        gaps: list[int | None] = []
+        priors: list[float] = []
+        for k, (x, y) in enumerate(pairs):
+            px, py = self.profiles[x], self.profiles[y]
+            gap = days_apart(px, py)
+            if gap is not None and gap > self.settings.story_window_days:
+                continue
+            rows.append(k)
+            feats.append(story_pair_features(px, py, self.idf))
+            same.append(px.language == py.language)
+            gaps.append(gap)
+            priors.append(conflict_prior(px, py))
+        if rows:
+            out[rows] = self.model.consolidation_probabilities(feats, same, gaps, priors)
+        return out
+
+    def _groups(self) -> list[list[str]]:
+        """Stories touched since the last consolidation, grouped with the stories their new
+        articles matched at least :data:`LINK_FLOOR` (or the merge threshold, when lower):
+        each group is re-clustered as a whole."""
+        floor = min(LINK_FLOOR, self.merge_threshold)
+        links: list[tuple[str, str]] = []
+        for article, probs in self._links.items():
+            story = self.story_of.get(article)
+            if story is None:
+                continue
+            links.append((story, story))
+            links += [
+                (story, self.story_of[o]) for o, p in probs.items() if p >= floor and o in self.story_of
+            ]
+        return [[s for s in group if s in self.members] for group in connected_groups(links)]
+
+    def consolidate(self) -> list[Assignment]:
+        """Settle the articles added since the last call, and return where every article that
+        is new or has moved now stands.
+
+        The online pass decides article by article, so an early join can bind two events
+        and a report can open a story of its own beside the one it belongs to. Here the
+        stories the new articles touched, with the stories they nearly joined, are
+        re-clustered together from scratch (:func:`agglomerate`, every pair scored), and
+        the outcome is mapped back onto story ids: a cluster keeps the id of the story
+        that gave it most members, a story left with no members is recorded as merged
+        into the cluster that took most of them. Groups with articles outside the window
+        (their profiles are gone) or larger than :data:`MAX_GROUP` are left as they are.
+        """
+        touched = set(self._pending)
+        for group in self._groups():
+            for stories in self._slices(group):
+                members = [m for story in stories for m in self.members[story]]
+                if len(members) < 2 or any(m not in self.profiles for m in members):
+                    continue
+                self._recluster(stories, members)
+                touched.update(members)
+        out = self._changes(touched)
+        self._links.clear()
+        self._pending.clear()
+        self._order.clear()
+        return out
+
+    def _slices(self, stories: list[str]) -> list[list[str]]:
+        """A group as it is re-clustered: whole when it holds at most :data:`MAX_GROUP`
+        articles, else cut into runs of consecutive stories (by first publication date) of
+        about that many articles each; a story larger than that alone is left as it is."""
+        if sum(len(self.members[s]) for s in stories) <= MAX_GROUP:
+            return [stories]
+        ordered = sorted(stories, key=lambda s: (self._span.get(s, (0, 0))[0], s))
+        out: list[list[str]] = [[]]
+        size = 0
+        for story in ordered:
+            n = len(self.members[story])
+            if n > MAX_GROUP:
+                continue
+            if size + n > MAX_GROUP and out[-1]:
+                out.append([])
+                size = 0
+            out[-1].append(story)
+            size += n
+        return [s for s in out if s]
+
+    def _recluster(self, stories: list[str], members: list[str]) -> None:
+        n = len(members)
+        prob = np.eye(n)
+        upper = np.triu_indices(n, 1)
+        prob[upper] = self._pair_probabilities(
+            [(members[i], members[j]) for i, j in zip(*upper, strict=True)]
+        )
+        prob.T[upper] = prob[upper]
+        labels = agglomerate(
+            prob,
+            self.merge_threshold,
+            cohesion=self.cohesion,
+            established=self.model.established,
+            fragment_cohesion=self.fragment_cohesion,
+            published=[self.profiles[m].published for m in members],
+            max_span=self.max_span,
+            apart_cohesion=APART_COHESION,
+        )
+        clusters: dict[int, list[str]] = defaultdict(list)
+        for member, label in zip(members, labels, strict=True):
+            clusters[label].append(member)
+        old = {m: self.story_of[m] for m in members}
+        taken: dict[str, list[str]] = {}
+        for cluster in sorted(clusters.values(), key=len, reverse=True):
+            votes: dict[str, int] = defaultdict(int)
+            for m in cluster:
+                votes[old[m]] += 1
+            free = [sid for sid in sorted(votes, key=lambda sid: (-votes[sid], sid)) if sid not in taken]
+            story = free[0] if free else self._fresh_id(cluster[0], taken)
+            taken[story] = cluster
+        for story in stories:
+            if story not in taken:
+                # gone: merged into the cluster that took most of its members
+                counts: dict[str, int] = defaultdict(int)
+                for sid, cluster in taken.items():
+                    counts[sid] += sum(1 for m in cluster if old[m] == story)
+                self.merged_into[story] = max(counts, key=lambda sid: (counts[sid], sid))
+                del self.members[story]
+                self._span.pop(story, None)
+        for story, cluster in taken.items():
+            ordered = [m for m in self.members.get(story, []) if m in cluster]
+            ordered += [m for m in cluster if m not in ordered]
+            self.members[story] = ordered
+            self.merged_into.pop(story, None)
+            self._span.pop(story, None)
+            for m in cluster:
+                self.story_of[m] = story
+                self._widen(story, self.profiles[m].published)
+
+    def _fresh_id(self, first: str, taken: dict[str, list[str]]) -> str:
+        base = "st-" + first
+        story, k = base, 1
+        while story in self.members or story in self.merged_into or story in taken or story in self._known:
+            k += 1
+            story = f"{base}-{k}"
+        return story
+
+    def _changes(self, touched: set[str]) -> list[Assignment]:
+        """Assignments for every article whose story differs from what the caller was told,
+        merges first (a merged story's members follow it, then the moves are applied)."""
+        out: list[Assignment] = []
+        for article in sorted(touched, key=lambda a: (self._order.get(a, 0), a)):
+            story = self.story_of[article]
+            before = self._committed.get(article)
+            if before == story:
+                continue
+            pending = self._pending.get(article)
+            is_new = story not in self._known
+            self._known.add(story)
+            if pending is not None and (pending.story_id == story or article not in self.profiles):
+                # as the online pass placed it (a story merged since: the id it goes by now)
+                out.append(replace(pending, story_id=story, opened=is_new, merged=()))
+            else:
+                out.append(self._moved(article, story, before, opened=is_new))
+        gone = sorted(s for s in self._known if s not in self.members)
+        merges: dict[str, list[str]] = defaultdict(list)
+        for story in gone:
+            into = story
+            seen = {story}
+            while into in self.merged_into and self.merged_into[into] not in seen:
+                into = self.merged_into[into]
+                seen.add(into)
+            if into in self.members:
+                merges[into].append(story)
+            self._known.discard(story)
+        for k, a in enumerate(out):
+            if a.story_id in merges:
+                out[k] = replace(a, merged=tuple(merges.pop(a.story_id)))
+        for into, dropped in merges.items():
+            # no article of this batch landed in the absorbing story (an online merge in a group
+            # too large to re-cluster): one of the dropped story's members carries the merge
+            carrier = next(
+                (m for m in self.members[into] if self._committed.get(m) in dropped), self.members[into][0]
+            )
+            out.append(
+                Assignment(
+                    carrier,
+                    into,
+                    1.0,
+                    False,
+                    tuple(dropped),
+                    {"moved_from": self._committed.get(carrier), "with_story": True},
+                )
+            )
+        out.sort(key=lambda a: not a.merged)
+        self._committed.update({a.article_id: a.story_id for a in out})
+        for a in out:  # the members that followed a merged story in the store
+            if a.merged:
+                dropped_set = set(a.merged)
+                for m in self.members[a.story_id]:
+                    if self._committed.get(m) in dropped_set:
+                        self._committed[m] = a.story_id
+        return out
+
+    def _moved(self, article: str, story: str, before: str | None, *, opened: bool) -> Assignment:
+        if article not in self.profiles:  # out of the window already: moved with its story
+            return Assignment(article, story, 1.0, opened, (), {"moved_from": before, "with_story": True})
+        others = [m for m in self.members[story] if m != article and m in self.profiles]
+        probs = dict(
+            zip(others, self._pair_probabilities([(article, o) for o in others]).tolist(), strict=True)
+        )
+        closest = sorted(probs, key=probs.__getitem__, reverse=True)[:3]
+        p = self.profiles[article]
+        score = sum(probs[o] for o in closest) / len(closest) if closest else 1.0
+        evidence: dict[str, Any] = {
+            "threshold": round(self.threshold, 4),
+            "merge_threshold": round(self.merge_threshold, 4),
+            "consolidated": True,
+            "moved_from": before,
+            "closest": [
+                self._explain(p, o, probs[o], story_pair_features(p, self.profiles[o], self.idf))
+                for o in closest
+            ],
+        }
+        return Assignment(article, story, round(score, 4), opened, (), evidence)
