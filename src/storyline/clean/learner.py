@@ -84,7 +84,8 @@ class FirstSightings:
 
     Almost every key of a crawl is seen once, so these are never rows of the ``boilerplate`` table
     (random keys there cost a B-tree page each, at every batch). They sit in chunks: the open one a dict,
-    closed ones two sorted int64 arrays of ``FIRST_CHUNK`` keys (16 bytes a key, numpy), stored as one
+    closed ones two sorted int64 arrays of ``FIRST_CHUNK`` keys (16 bytes a key; the first a plain
+    ``array`` searched by bisection, numpy from the second on), stored as one
     row each (table ``boilerplate_firsts``) when they close, so a later ingest starts from them. Chunks
     are in storing order, so pruning beyond the horizon drops whole closed chunks (a key is forgotten
     between ``horizon`` and ``horizon`` + one chunk's span of articles after its sighting). A key seen
