@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+
+import pytest
 
 from storyline.clean.boilerplate import names, related
 from storyline.clean.keys import countable, packed_units, sentence_key, tokens
@@ -274,6 +277,36 @@ def test_counts_are_pruned_beyond_the_horizon(store: SQLiteStore, tmp_path: Path
     assert 0 < len(firsts) < 2 * len(TOPICS)  # two sentences each, without pruning
     first, last = (sentence_key(body.split(". ")[0]) for _, body in (TOPICS[0], TOPICS[-1]))
     assert set(firsts.find({first, last})) == {last}
+
+
+def test_first_sightings_answer_alike_before_and_after_numpy_takes_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import storyline.clean.learner as learner
+
+    monkeypatch.setattr(learner, "FIRST_CHUNK", 4)
+    firsts = FirstSightings()
+    firsts.add([50, -7, 3], learner.holder_code("00000000000000aa") or 0, 1)
+    firsts.add([9, -(1 << 62)], learner.holder_code("ffffffffffffff01") or 0, 2)
+    update = firsts.take_full()  # the first chunk: a plain array, no numpy needed
+    assert update is not None and update.firsts[0][0] == 2
+    assert not any(type(k).__module__ == "numpy" for k, _, _ in firsts.closed)
+    firsts.drop({3})  # seen again: forgotten here
+    query = {50, -7, 3, 9, -(1 << 62), 11}
+    plain = firsts.find(query)
+    assert plain == {
+        50: "00000000000000aa",
+        -7: "00000000000000aa",
+        9: "ffffffffffffff01",
+        -(1 << 62): "ffffffffffffff01",
+    }
+    firsts.add([11, 12, 13, 14], learner.holder_code("0000000000000bbb") or 0, 3)
+    assert firsts.take_full() is not None  # the second chunk: numpy, the first one converted
+    assert "numpy" in sys.modules and all(type(k).__module__ == "numpy" for k, _, _ in firsts.closed)
+    assert firsts.find(query) == {**plain, 11: "0000000000000bbb"}
+    # what is stored reads back the same way (little-endian int64 keys and holders)
+    keys = [int.from_bytes(update.firsts[0][1][i : i + 8], "little", signed=True) for i in range(0, 40, 8)]
+    assert keys == sorted([50, -7, 3, 9, -(1 << 62)])
 
 
 def test_first_sightings_carry_over_to_the_next_ingest(store: SQLiteStore, tmp_path: Path) -> None:

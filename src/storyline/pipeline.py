@@ -126,8 +126,9 @@ def ingest(
         reclean: set[str] = set()
         if learner is not None and articles:
             articles, reclean = learner.learn(articles, units)
-            quarantined += [_boilerplate_only(a) for a in articles if is_boilerplate_only(a)]
-            articles = [a for a in articles if not is_boilerplate_only(a)]
+            if any(map(is_boilerplate_only, articles)):
+                quarantined += [_boilerplate_only(a) for a in articles if is_boilerplate_only(a)]
+                articles = [a for a in articles if not is_boilerplate_only(a)]
         for q in quarantined:
             where = f" at {q.position}" if q.position else ""
             log.warning("quarantined %s%s: %s", q.origin, where, q.reason)

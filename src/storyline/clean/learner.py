@@ -4,8 +4,12 @@ re-cleaned when their site's boilerplate becomes known."""
 
 from __future__ import annotations
 
+import sys
+from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFoundError
@@ -41,6 +45,18 @@ MAX_HOLDERS = 16
 
 
 _MASK64 = (1 << 64) - 1
+#: closed chunks kept as plain arrays (bisected key by key) before numpy takes over: one covers an
+#: ingest of about 7,000 articles; more would cost a bisection per key and chunk at every batch
+_PURE_CHUNKS = 1
+
+
+def _little_endian(values: array[int]) -> bytes:
+    """The bytes of an int64 array as the store keeps them (little-endian)."""
+    if sys.byteorder == "little":
+        return values.tobytes()
+    swapped = array("q", values)
+    swapped.byteswap()
+    return swapped.tobytes()
 
 
 def holder_code(article_id: str) -> int | None:
@@ -68,7 +84,8 @@ class FirstSightings:
 
     Almost every key of a crawl is seen once, so these are never rows of the ``boilerplate`` table
     (random keys there cost a B-tree page each, at every batch). They sit in chunks: the open one a dict,
-    closed ones two sorted int64 arrays of ``FIRST_CHUNK`` keys (16 bytes a key, numpy), stored as one
+    closed ones two sorted int64 arrays of ``FIRST_CHUNK`` keys (16 bytes a key; the first a plain
+    ``array`` searched by bisection, numpy from the second on), stored as one
     row each (table ``boilerplate_firsts``) when they close, so a later ingest starts from them. Chunks
     are in storing order, so pruning beyond the horizon drops whole closed chunks (a key is forgotten
     between ``horizon`` and ``horizon`` + one chunk's span of articles after its sighting). A key seen
@@ -113,7 +130,15 @@ class FirstSightings:
         """key -> holder id, for those of ``keys`` seen once (and not forgotten)."""
         holders = self.holders
         hits = {k: holder_id(holders[self.open[k]][0]) for k in keys & self.open.keys()}
-        if self.closed and keys:
+        if self.closed and keys and isinstance(self.closed[0][0], array):
+            ordered = sorted(keys)
+            for ks, cs, _ in self.closed:
+                n = len(ks)
+                for k in ordered:
+                    i = bisect_left(ks, k)
+                    if i < n and ks[i] == k and cs[i]:
+                        hits[k] = holder_id(cs[i])
+        elif self.closed and keys:
             import numpy as np
 
             query = np.fromiter(keys, dtype=np.int64, count=len(keys))
@@ -136,7 +161,14 @@ class FirstSightings:
         """Forget keys seen again (they have a row in the ``boilerplate`` table now)."""
         for k in keys & self.open.keys():
             del self.open[k]
-        if self.closed and keys:
+        if self.closed and keys and isinstance(self.closed[0][0], array):
+            for ks, cs, _ in self.closed:
+                n = len(ks)
+                for k in keys:
+                    i = bisect_left(ks, k)
+                    if i < n and ks[i] == k:
+                        cs[i] = 0
+        elif self.closed and keys:
             import numpy as np
 
             query = np.fromiter(keys, dtype=np.int64, count=len(keys))
@@ -155,20 +187,39 @@ class FirstSightings:
         """Close the open chunk when it is full (or ``force``d and not empty): what the store writes."""
         if not self.open or (len(self.open) < FIRST_CHUNK and not force):
             return None
-        import numpy as np
-
         holders = self.holders
-        keys = np.fromiter(self.open.keys(), dtype=np.int64, count=len(self.open))
-        slots = np.fromiter(self.open.values(), dtype=np.int64, count=len(self.open))
-        codes = np.array([code for code, _ in holders], dtype=np.int64)[slots]
-        last = max(holders[i][1] for i in set(self.open.values()))
-        order = np.argsort(keys, kind="stable")
-        keys, codes = keys[order], codes[order]
-        self.closed.append((keys, codes, last))
+        plain = not self.closed or isinstance(self.closed[0][0], array)
+        if plain and (len(self.closed) < _PURE_CHUNKS or force):
+            # the first chunks as plain sorted arrays, looked up by bisection: an ingest of a few
+            # thousand articles never imports numpy (about 12 MB and 0.1 s)
+            open_ = self.open
+            keys_a = array("q", sorted(open_))
+            codes_a = array("q", [holders[open_[k]][0] for k in keys_a])
+            last = max(holders[i][1] for i in set(self.open.values()))
+            self.closed.append((keys_a, codes_a, last))
+            keys_b, codes_b = _little_endian(keys_a), _little_endian(codes_a)
+        else:
+            import numpy as np
+
+            # from here on numpy (one vectorised search per chunk); plain chunks are converted
+            self.closed = [
+                (np.array(k, dtype=np.int64), np.array(c, dtype=np.int64), t)
+                if isinstance(k, array)
+                else (k, c, t)
+                for k, c, t in self.closed
+            ]
+            keys = np.fromiter(self.open.keys(), dtype=np.int64, count=len(self.open))
+            slots = np.fromiter(self.open.values(), dtype=np.int64, count=len(self.open))
+            codes = np.array([code for code, _ in holders], dtype=np.int64)[slots]
+            last = max(holders[i][1] for i in set(self.open.values()))
+            order = np.argsort(keys, kind="stable")
+            keys, codes = keys[order], codes[order]
+            self.closed.append((keys, codes, last))
+            keys_b, codes_b = keys.astype("<i8").tobytes(), codes.astype("<i8").tobytes()
         update = CountsUpdate(
             [],
             [],
-            firsts=[(last, keys.astype("<i8").tobytes(), codes.astype("<i8").tobytes())],
+            firsts=[(last, keys_b, codes_b)],
             firsts_drop=self.absorbed,
         )
         self.open, self.holders, self.absorbed = {}, [], []
@@ -234,7 +285,9 @@ class BoilerplateLearner:
         stored_before = self.store.stored_ids([a.id for a in articles])
         fresh = [a for a in articles if a.id not in stored_before]  # duplicates were counted when stored
         firsts = self._first_sightings()
-        in_batch = Counter(u[1] for a in fresh for u in given[a.id])
+        # each fresh article's keys, read off its units once (the loops below test and add them whole)
+        keys_of = {a.id: [u[1] for u in given[a.id]] for a in fresh}
+        in_batch = Counter(chain.from_iterable(keys_of.values()))
         counts = self.store.boilerplate_counts(("", k) for k in self._in_table(in_batch.keys()))
         once = firsts.find(in_batch.keys() - {k for _, k in counts})
         # An article whose edges recur (or repeat within the batch) is read whole: its inner sentences
@@ -242,7 +295,7 @@ class BoilerplateLearner:
         hot = {k for _, k in counts} | once.keys() | {k for k, n in in_batch.items() if n > 1}
         touched: set[str] = set()
         for a in fresh:
-            if hot and not hot.isdisjoint([u[1] for u in given[a.id]]):
+            if hot and not hot.isdisjoint(keys_of[a.id]):
                 touched.add(a.id)
                 full = len(a.sentences) > 2 * EDGE_SENTENCES
                 given[a.id] = article_units(a) if full else unpack_units(given[a.id])
@@ -348,7 +401,7 @@ class BoilerplateLearner:
         for n, article in enumerate([*backfill, *fresh]):
             is_touched = article.id in touched
             when = seq + max(1, n + 1 - len(backfill))
-            if not is_touched and created.isdisjoint(keys := [u[1] for u in given[article.id]]):
+            if not is_touched and created.isdisjoint(keys := keys_of[article.id]):
                 if (code := holder_code(article.id)) is not None:  # shares nothing: all first sightings
                     firsts.add(keys, code, when)
                 continue
