@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from boilerplate import corpus_records
 
-from storyline.clean.boilerplate import REASONS, sentence_key
+from storyline.clean.boilerplate import REASONS
+from storyline.clean.keys import sentence_key
 from storyline.models import Article
 from storyline.pipeline import prepare_article
 from storyline.readers.sources import record_to_article

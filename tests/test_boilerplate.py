@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from storyline.clean.boilerplate import countable, names, related, sentence_key, tokens
+from storyline.clean.boilerplate import names, related
+from storyline.clean.keys import countable, packed_units, sentence_key, tokens
+from storyline.clean.learner import FirstSightings
 from storyline.cli.app import EXIT_OK, app
 from storyline.copies.decide import find_copies
-from storyline.models import Article
+from storyline.models import Article, RemovedSpan
 from storyline.pipeline import ingest
 from storyline.settings import Settings
 from storyline.store.sqlite import SQLiteStore
@@ -73,6 +75,23 @@ def test_keys_fold_case_space_punctuation_and_digits() -> None:
     assert sentence_key("Updated 10:42 on 3 May 2024.") == sentence_key("updated  9:15 on 14 may 2025")
     assert sentence_key("Updated 10:42 on 3 May.") != sentence_key("Published 10:42 on 3 May.")
     assert tokens("Ein Satz, 42 Mal!") == ["ein", "satz", "0", "mal"]
+
+
+def test_ascii_and_unicode_text_get_the_same_keys() -> None:
+    sentences = (
+        "Updated 10:42 on 3 May 2024 by the newsroom staff in Kessel.",
+        "Short one.",
+        '"Quoted from start to end, this line is a famous quotation," he said.',
+        "Subscribe to our newsletter for the latest headlines every single morning!",
+    )
+    ascii_article = Article(id="a", origin="o", title="t", text="\n\n".join(sentences), sentences=sentences)
+    accented = tuple(s.replace("newsletter", "newslëtter") for s in sentences)  # the str path for the text
+    wide = Article(id="b", origin="o", title="t", text="\n\n".join(accented), sentences=accented)
+    want = [sentence_key(s) for s in sentences if countable(s)]
+    assert [u[1] for u in packed_units(ascii_article) if u[2] == "sentence"] == want
+    assert [u[1] for u in packed_units(wide) if u[2] == "sentence"][:-1] == want[:-1]
+    suffix = [u for u in packed_units(ascii_article) if u[2] == "suffix"]
+    assert [u[1] for u in suffix] == [u[1] for u in packed_units(wide) if u[2] == "suffix"]
 
 
 def test_short_and_quoted_sentences_are_never_counted() -> None:
@@ -249,9 +268,21 @@ def test_counts_are_pruned_beyond_the_horizon(store: SQLiteStore, tmp_path: Path
         store,
         settings=Settings(workers=1, batch_size=2, boilerplate_horizon=2),
     )
-    rows = store._db.execute("SELECT COUNT(*), MIN(last_seq) FROM boilerplate").fetchone()
-    assert rows[0] < 2 * len(TOPICS) * 2  # two sentences, two scopes each, without pruning
-    assert rows[1] >= len(TOPICS) - 4
+    # nothing recurs: no row in the table; the first sightings are stored as chunks, the old ones pruned
+    assert store._db.execute("SELECT COUNT(*) FROM boilerplate").fetchone()[0] == 0
+    firsts = FirstSightings.load(store.boilerplate_firsts())
+    assert 0 < len(firsts) < 2 * len(TOPICS)  # two sentences each, without pruning
+    first, last = (sentence_key(body.split(". ")[0]) for _, body in (TOPICS[0], TOPICS[-1]))
+    assert set(firsts.find({first, last})) == {last}
+
+
+def test_first_sightings_carry_over_to_the_next_ingest(store: SQLiteStore, tmp_path: Path) -> None:
+    for i in range(4):  # one article per run: each run starts from what the last one stored
+        ingest([_write(tmp_path / f"{i}.jsonl", [_article(i, "example.com")])], store, settings=SETTINGS)
+    texts = _texts(store)
+    assert all(NOTICE[:20] not in a.text for a in texts.values())
+    assert all(TOPICS[i][1][:20] in texts[TOPICS[i][0]].text for i in range(4))
+    assert len(store.boilerplate_firsts()) == 1  # each run's chunk taken into the next one's
 
 
 def test_names_are_words_never_written_in_lower_case() -> None:
@@ -325,3 +356,43 @@ def test_recleaned_article_leaves_its_story_and_copy_links(store: SQLiteStore, t
     assert dirty in store.unassigned_ids() and clean not in store.unassigned_ids()  # placed again next run
     assert not store.copies([dirty])
     assert [e["kind"] for e in store.story_events("story-x")] == ["opened", "recleaned"]
+
+
+def test_unrelated_articles_under_one_learned_footer_are_not_copies() -> None:
+    footer = "Hello, I want to quit because the working conditions are no longer given to me here."
+    rest = (
+        "Unfortunately I do not fully understand the employment contract I signed last year. "
+        "Section thirteen says the employment may be ended with a period of six working days. "
+        "After six months of employment either side may give notice with a period of twelve working days. "
+        "The notice period for the employer grows when the employment has lasted three years in the same firm. "
+        "Does the longer period also apply to me when I am the one who gives notice to the employer? "
+        "Thank you in advance for any answer from people who have been through the same situation."
+    )
+    reason = "corpus boilerplate: seen in 2 articles (2 unrelated)"
+
+    def article(i: int, *, removed: bool) -> Article:
+        title, _ = TOPICS[i]
+        text = f"{title}. {rest}"
+        spans = (RemovedSpan(reason, footer),) if removed else ()
+        return Article(id=f"f{i}", origin="o", title="", text=text, language="en", removed=spans)
+
+    # without the learned footer the shared forum post makes a wire copy; with it, the learner's own
+    # relatedness test says the two reports (a ferry, a library) share nothing but that post
+    assert (
+        len(find_copies([article(0, removed=False), article(1, removed=False)], embedder=FakeEmbedder())) == 1
+    )
+    assert find_copies([article(0, removed=True), article(1, removed=True)], embedder=FakeEmbedder()) == []
+    # a reprint of one report, banner removed from both, stays a copy
+    body = (
+        "LINDENFELD (Atlas Newswire) - Engineers closed the old stone bridge over the Kessel river on Tuesday "
+        "after divers found cracks in two of its piers. The regional transport office said repairs could take "
+        "until spring and that buses would cross at the northern ferry instead."
+    )
+    reprints = [
+        Article(
+            id=f"r{i}", origin="o", title=h, text=body, language="en", removed=(RemovedSpan(reason, NOTICE),)
+        )
+        for i, h in enumerate(["Bridge closed after cracks found", "Kessel river bridge shut until spring"])
+    ]
+    links = find_copies(reprints, embedder=FakeEmbedder())
+    assert len(links) == 1 and links[0].type.value == "wire"

@@ -120,3 +120,12 @@ def test_a_past_weekday_is_that_weekday_within_the_week_before(reference: date, 
     day = date.fromisoformat(found[0].date)
     assert day.weekday() == WEEKDAYS[weekday]
     assert reference - timedelta(days=6) <= day <= reference
+
+
+def test_one_parser_reads_full_dates_for_the_story_stage() -> None:
+    from storyline.text.dates import text_dates
+
+    text = "On 18th September 2013, and again on 18.10.2021 (not in May 2020, nor on Monday)."
+    assert text_dates(text) == {"2013-09-18", "2021-10-18"}
+    full = {d.date for d in find_dates(text) if d.rule == "full date"}
+    assert text_dates(text) == full

@@ -16,16 +16,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .clean.boilerplate import (
-    EDGE_SENTENCES,
-    REASONS,
-    BoilerplateLearner,
-    PackedUnits,
-    article_units,
-    is_boilerplate_only,
-    pack_units,
-    unpack_units,
-)
+from .clean.boilerplate import REASONS, is_boilerplate_only
+from .clean.keys import PackedUnits, packed_units
+from .clean.learner import EDGE_SENTENCES, BoilerplateLearner
 from .clean.rules import clean_article
 from .errors import InputError, StorylineError
 from .features.language import analyze_article
@@ -79,7 +72,7 @@ def _prepare_chunk(
         prepared = prepare_record(record, settings=settings)
         # the sentence keys of learned boilerplate are computed here, in the worker processes
         units = (
-            pack_units(article_units(prepared, edges=EDGE_SENTENCES))
+            packed_units(prepared, edges=EDGE_SENTENCES)
             if settings.boilerplate and isinstance(prepared, Article)
             else None
         )
@@ -127,7 +120,7 @@ def ingest(
     ) -> None:
         """Learn from, clean and store one prepared batch."""
         prepared = [p for p, _ in done]
-        units = {p.id: unpack_units(u) for p, u in done if isinstance(p, Article) and u is not None}
+        units = {p.id: u for p, u in done if isinstance(p, Article) and u is not None}
         articles = [p for p in prepared if isinstance(p, Article)]
         quarantined = [p for p in prepared if isinstance(p, Quarantined)]
         reclean: set[str] = set()

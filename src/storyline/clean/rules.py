@@ -13,32 +13,15 @@ import re
 import unicodedata
 from dataclasses import replace
 
+from .. import lang
 from ..models import Article, Embed, RemovedSpan
 from ..settings import DEFAULT_SETTINGS, Settings
 
 # Lines that are never prose, by reason. Matched against a whole line, case-insensitive.
 _LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("scraper-marker", re.compile(r"\[ad_\d+\]|source link|source:? link|\[?read more\]?|original source")),
-    (
-        "advertisement",
-        re.compile(
-            r"advertisements?|sponsored( content)?|story continues below( advertisement)?|"
-            r"continue reading( below| the main story)?|scroll to continue( with content)?|"
-            r"article continues (below|after advertisement)|ad|anzeige|werbung|publicidad|publicité"
-        ),
-    ),
-    (
-        "widget",
-        re.compile(
-            r"please enter your (comment|name here)!?|you have entered an incorrect email address!?|"
-            r"leave a (reply|comment)( cancel reply)?|share this( article| story)?:?|like this:?|loading\.*|"
-            r"click to share on \w+( \(opens in new window\))?|share on (facebook|twitter|x|whatsapp|linkedin)|"
-            r"(tweet|share|email|print|whatsapp|pinterest)( \| ?(tweet|share|email|print|whatsapp|pinterest))*|"
-            r"related( posts| articles)?:?|sign up for our newsletter.*|subscribe to our newsletter.*|"
-            r"follow us on (twitter|facebook|instagram).*|comments?( \(\d+\))?|\d+ comments?|"
-            r"save my name, email, and website in this browser for the next time i comment\.?"
-        ),
-    ),
+    ("advertisement", re.compile(lang.alternation(lang.fragments("ad_lines")))),
+    ("widget", re.compile(lang.alternation(lang.fragments("widget_lines")))),
 )
 
 # An inline marker at the start or end of a prose line ("[ad_1] The minister said ...").

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .. import lang
 from ..models import AlignedPair, Conflict, Passage
 from ..settings import DEFAULT_SETTINGS, Settings
 from ..text.quantities import _is_toll, specific_unit
@@ -79,7 +80,7 @@ class Candidate:
     verdict: Verdict
 
 
-_CLAUSE_WORD = re.compile(r"\s+(?=(?:and|but|that|which|while|after|because|when)\s)")
+_CLAUSE_WORD = re.compile(rf"\s+(?=(?:{lang.alternation(lang.fragments('clause_words'))})\s)")
 _CLAUSE_BREAK = re.compile(r"\s*(?:[;:]|,(?=\s)|\s[—–-]\s|[\"“”«»])\s*")
 
 

@@ -8,26 +8,27 @@ from collections.abc import Sequence
 
 from rapidfuzz.distance import Indel
 
+from .. import lang
 from ..models import (
     AlignedPair,
     Conflict,
     Entity,
     Passage,
 )
-from .entities import fold
+from ..text.normalize import fold
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _QUOTED = re.compile(r"[\"“«]([^\"”»]{12,})[\"”»]")
+_alt = lang.alternation
+# "We will not back down, said Berger": the speech verbs and quote openers of the language packs
 _SAID_BY = re.compile(
-    r"^(?P<quote>(?:I|We|My|Our|This|It)\b[^\"]{12,}?),\s+(?:said|says|added|told)\s+(?P<who>[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+)?)"
+    rf"^(?P<quote>(?:{_alt(lang.fragments('quote_openers'))})\b[^\"]{{12,}}?),\s+(?:{_alt(lang.fragments('said_verbs'))})\s+(?P<who>[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+)?)"
 )
 # "Berger said in a statement: ...", "Brinken's statement said: ..."
 _SPEAKER_FIRST = re.compile(
-    r"^(?P<who>[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+)?)(?:['’]s)?\s+(?:said|says|told|added|statement|stated)\b"
+    rf"^(?P<who>[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+)?)(?:['’]s)?\s+(?:{_alt(lang.fragments('speaker_verbs'))})\b"
 )
-_SPEECH = re.compile(
-    r"\b(?:said|says|told|added|stated|statement|quoted|sagte|dijo|afirmó|a déclaré|a dit)\b", re.I
-)
+_SPEECH = re.compile(rf"\b(?:{_alt(lang.fragments('speech'))})\b", re.I)
 
 
 def merge_conflicts(conflicts: Sequence[Conflict]) -> list[Conflict]:

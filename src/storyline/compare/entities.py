@@ -20,7 +20,6 @@ language's own spelling of the name."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,38 +27,20 @@ from typing import Any
 
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
+from .. import lang
 from ..graph import UnionFind
 from ..models import Entity, Mention
+from ..text.normalize import fold as fold  # re-exported: names are compared on it
 
-_SHORT_FORMS = {
-    "thomas": "tom tommy", "william": "bill billy will willy liam", "robert": "bob bobby rob robbie",
-    "richard": "dick rick ricky rich", "james": "jim jimmy jamie", "john": "jack johnny",
-    "joseph": "joe joey", "michael": "mike mick mickey", "edward": "ed eddie ted ned",
-    "elizabeth": "liz beth betsy betty lisa eliza", "margaret": "maggie meg peggy", "catherine": "kate cathy",
-    "katherine": "kate kathy katie", "alexander": "alex sasha", "alexandra": "alex sasha sandra",
-    "christopher": "chris", "daniel": "dan danny", "david": "dave", "nicholas": "nick", "anthony": "tony",
-    "antony": "tony", "benjamin": "ben", "charles": "charlie chuck", "matthew": "matt", "andrew": "andy drew",
-    "jonathan": "jon", "samuel": "sam", "stephen": "steve", "steven": "steve", "timothy": "tim",
-    "patrick": "pat paddy", "peter": "pete", "gregory": "greg", "jennifer": "jen jenny", "rebecca": "becky",
-    "susan": "sue", "deborah": "deb debbie", "theodore": "ted theo", "francis": "frank", "lawrence": "larry",
-    "donald": "don", "ronald": "ron", "gerald": "gerry jerry", "henry": "harry hank", "harold": "harry hal",
-    "zachary": "zach", "nathaniel": "nate nat", "victoria": "vicky", "johannes": "hans", "johann": "hans",
-    "francisco": "paco pancho", "jose": "pepe", "ignacio": "nacho", "manuel": "manolo", "dolores": "lola",
-    "guillermo": "memo", "roberto": "beto", "alberto": "beto", "francois": "fanfan", "josef": "sepp",
-}  # fmt: skip
-SHORT_FORMS: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v in _SHORT_FORMS.items()}
+#: first names -> their short forms ("thomas": "tom", "tommy"), from the language packs
+SHORT_FORMS: dict[str, frozenset[str]] = {
+    k: frozenset(v.split()) for k, v in lang.table("short_forms").items()
+}
 
-_FUNCTION_WORDS = frozenset("of the for and de la le des del du der die das und y et".split())
+_FUNCTION_WORDS = lang.words("acronym_skips")
 
 
 # --------------------------------------------------------------------------- strings
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents, no dots, hyphens as spaces: the key names are compared on."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(plain.replace(".", "").replace("-", " ").replace("'", "").split())
 
 
 _PHONETIC = str.maketrans("bpvfwdtgkcqlrmnszx", "bbbbbttkkkkrrnnsss", "aeiouyhj")

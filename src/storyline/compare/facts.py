@@ -21,10 +21,10 @@ from ..models import DateMention, Passage
 from ..resources import check_features, load_model_json, parse_model_json, reading
 from ..settings import DEFAULT_SETTINGS, Settings
 from ..text.dates import find_dates
+from ..text.normalize import fold
 from ..text.quantities import _PEOPLE, _WORD, STOPWORDS, Quantity, _same_value, _stem, quantities
 from ..trees import Trees
 from ..types import Embedder
-from .entities import fold
 
 #: pair features of the same-fact model, in the order of its weights
 PAIR_FEATURES = (

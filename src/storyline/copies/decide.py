@@ -116,6 +116,7 @@ class _Profile:
     sentence_words: list[list[str]]
     shingles: set[str]
     boilerplate_shingles: set[str]
+    boilerplate_keys: set[int]  # sentence keys of its learned boilerplate
     word_set: set[str]
     markers: list[str]
     dateline: str
@@ -130,11 +131,13 @@ def _profile(article: Article) -> _Profile:
     language = article.language or detect_language(article.text)[0]
     sentences = list(article.sentences) or split_sentences(article.text, language)
     from ..clean.boilerplate import REASONS
+    from ..clean.keys import sentence_key
 
     markers = [r.text for r in article.removed if r.reason == "scraper-marker"]
     # Learned boilerplate is out of the text already; what is left of it (a banner glued to a
     # headline, a variant below the threshold) shares its shingles with it: those do not count.
-    boiler = shingles("\n".join(r.text for r in article.removed if r.reason.startswith(REASONS)))
+    learned = [r.text for r in article.removed if r.reason.startswith(REASONS)]
+    boiler = shingles("\n".join(learned))
     content = shingles(article.text)
     markers += [m.strip() for m in _RAW_MARKER.findall(article.text)]
     paragraphs = [p.strip() for p in article.text.strip().split("\n") if p.strip()]
@@ -147,6 +150,7 @@ def _profile(article: Article) -> _Profile:
         sentence_words=[words(s) for s in sentences],
         shingles=content - boiler,
         boilerplate_shingles=boiler,
+        boilerplate_keys={sentence_key(t) for t in learned},
         word_set=set(words(article.text)),
         markers=markers,
         dateline=dateline.group(1) if dateline else "",
@@ -413,11 +417,26 @@ def find_copies(
         if not (lex.near_identical or lex.needs_model):
             continue
         a, b = profiles[ida], profiles[idb]
+        if a.boilerplate_keys & b.boilerplate_keys and not _related(a, b):
+            continue
         a_first, decided_by, reasons = _choose_original(a, b, lex)
         orig, copy = (a, b) if a_first else (b, a)
         if link := _compare(copy, orig, lex, th, (decided_by, reasons)):
             found.setdefault(link.copy, []).append(link)
     return _one_original_each(found, profiles)
+
+
+def _related(a: _Profile, b: _Profile) -> bool:
+    """Whether two articles that both had a block of learned boilerplate removed are related as the
+    boilerplate learner tells it (:func:`storyline.clean.boilerplate.related`, on the text as first read):
+    outside the text they share word for word, do they name the same people and places, or is one
+    contained in the other? Two different reports under one forum footer or disclaimer are not, and
+    what else they share (the rest of the footer, in a variant below the counting threshold) is no
+    evidence of a copy. A reprint from the same site, banner and all, is."""
+    from ..clean.boilerplate import related, seen
+
+    sa, sb = seen(a.article), seen(b.article)
+    return related(sa.tokens, sb.tokens, sa.title, sb.title, sa.names, sb.names)
 
 
 def _attach_vectors(

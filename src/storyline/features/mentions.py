@@ -12,8 +12,9 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
-from ..compare.entities import fold
+from .. import lang
 from ..models import Mention, Passage
+from ..text.normalize import fold
 from .nlp import MENTION_PIPES, tag_english
 
 SPACY_LABELS = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE", "FAC": "PLACE"}
@@ -22,33 +23,17 @@ Span = tuple[int, int, str]
 #: a tagger takes texts of one language and returns, per text, (start, end, label) spans
 Tagger = Callable[[Sequence[str], str], list[list[Span]]]
 
-_TITLES = frozenset(
-    """mr mrs ms dr prof sir dame lord lady president vice secretary minister prime chancellor ambassador
-    senator sen rep gov governor gen general mayor judge justice pope king queen prince princess envoy
-    spokesman spokeswoman deputy chief herr frau präsident präsidentin bundeskanzler kanzler minister
-    sr sra don doña presidente ministro ministra alcalde alcaldesa m mme mlle président présidente maire
-    special representative spokesperson commander""".split()
-)
-_DETERMINERS = frozenset(
-    "the a an der die das den dem des ein eine einer eines einem el la los las un una le les l une".split()
-)
-_CONNECTORS = frozenset("de del der van von da di du la le al bin ibn y dos das".split())
-_NOT_NAMES = frozenset(
-    """i a an the this that these those he she it we they his her its our their but and or if so as
-    however although despite while when after before since during also then there here what who
-    monday tuesday wednesday thursday friday saturday sunday january february march april may june july
-    august september october november december según durante tras para desde hasta sin pero aunque también
-    además selon après avant pendant pour mais avec sans nach laut seit während für aber auch mit ohne im
-    am beim zum zur""".split()
-)
+# The words around names, from the language packs (storyline.lang).
+_TITLES = lang.words("titles")
+_DETERMINERS = lang.words("determiners")
+_CONNECTORS = lang.words("particles")
+_NOT_NAMES = lang.words("not_names")
 _TOKEN = re.compile(r"[^\W\d_][\w'’.-]*", re.UNICODE)
 _SENTENCE_BREAK = re.compile(
     r"(?:[.!?:;()—–-]|(?<!,)[\"'“”‘’«»])\s*$"
 )  # not the quote in '...," Berger said'
 # "Secretary of State": the last word belongs to a title, it names no organisation
-_TITLE_OF = re.compile(
-    r"\b(?:secretary|minister|ministry|chancellor|secretaria|ministre)\s+of\s+(?:the\s+)?$", re.I
-)
+_TITLE_OF = re.compile(rf"\b(?:{lang.alternation(lang.fragments('title_of'))})\s+of\s+(?:the\s+)?$", re.I)
 
 
 def normalize_mention(text: str, *, person: bool = True) -> tuple[str, bool]:
@@ -78,7 +63,7 @@ def normalize_mention(text: str, *, person: bool = True) -> tuple[str, bool]:
     return " ".join(words), determiner
 
 
-_FOLLOWERS = frozenset("to is was has had have said says will would and or , . ; : ) who which that".split())
+_FOLLOWERS = lang.words("name_followers")
 
 
 def _determiner_applies(text: str, start: int, end: int) -> bool:
@@ -151,12 +136,13 @@ def capitalized_spans(text: str, language: str = "") -> list[Span]:
     """Runs of capitalised words (with name particles inside), labelled ``NAME``.
 
     Articles, titles and function words at the edges of a run are dropped; a single
-    capitalised word opening a sentence is skipped (every sentence opens so); in German,
-    where every noun is capitalised, so is a single word after an article, and a run after
+    capitalised word opening a sentence is skipped (every sentence opens so); in a language
+    whose pack says every noun is capitalised (German), so is a single word after an article, and a run after
     an article keeps only what follows its particle ("die Bewohner von Brückenfeld").
     """
     spans: list[Span] = []
     run: list[tuple[int, int, str]] = []
+    nouns_capitalised = lang.pack(language).capitalises_nouns
 
     def dropped(word: str) -> bool:
         key, lower = fold(word), word.lower()
@@ -170,7 +156,7 @@ def capitalized_spans(text: str, language: str = "") -> list[Span]:
 
     def close() -> None:
         words = [w for w in run if "-" not in w[2][1:-1]]
-        if language == "de" and len(words) > 1 and any(fold(w[2]) in _CONNECTORS for w in words):
+        if nouns_capitalised and len(words) > 1 and any(fold(w[2]) in _CONNECTORS for w in words):
             previous = text[: words[0][0]].split()[-1:]
             if previous and previous[0].lower() in _DETERMINERS:
                 cut = next(k for k, w in enumerate(words) if fold(w[2]) in _CONNECTORS)
@@ -184,7 +170,7 @@ def capitalized_spans(text: str, language: str = "") -> list[Span]:
             before = text[: words[0][0]]
             sentence_start = not before.strip() or bool(_SENTENCE_BREAK.search(before))
             after_article = (
-                language == "de" and before.split()[-1:] and before.split()[-1].lower() in _DETERMINERS
+                nouns_capitalised and before.split()[-1:] and before.split()[-1].lower() in _DETERMINERS
             )
             if len(words) > 1 or not (sentence_start or after_article):
                 spans.append((words[0][0], words[-1][1], "NAME"))
@@ -211,8 +197,9 @@ def capitalized_spans(text: str, language: str = "") -> list[Span]:
 
 
 def default_tagger(texts: Sequence[str], language: str) -> list[list[Span]]:
-    """spaCy for English, the capitalised-phrase heuristic for every other language."""
-    if language == "en":
+    """The tagger the language's pack names (:attr:`storyline.lang.LanguagePack.tagger`): spaCy for
+    English, the capitalised-phrase heuristic for every other language."""
+    if lang.pack(language).tagger == "spacy":
         return spacy_spans(texts)
     return [capitalized_spans(t, language) for t in texts]
 

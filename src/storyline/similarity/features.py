@@ -30,11 +30,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .. import lang
 from ..features.embed import MAX_CHARS, default_embedder
 from ..features.language import detect_language, split_sentences
 from ..features.nlp import NER_PIPES, tag_english
 from ..models import Article
 from ..settings import DEFAULT_SETTINGS, Settings
+from ..text.names import NAME_TOKEN as _NAME
+from ..text.names import inner_names as _names
+from ..text.normalize import unaccent as _fold
 from ..types import Embedder
 
 log = _logging_for_log.getLogger(__name__)
@@ -71,7 +75,6 @@ NER_CHARS = 5000
 #: the value of an overlap that cannot be measured (no NER on either side, nothing to compare)
 MISSING = -1.0
 
-_NAME = re.compile(r"(?<![\w'])[^\W\d_][\w'’-]*", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 _WORD = re.compile(r"\w+")
 _VIEWS = 5  # vectors per article before its sentences: see _Profile.views
@@ -105,12 +108,6 @@ class _Profile:
 # --------------------------------------------------------------------------- text helpers
 
 
-def _fold(text: str) -> str:
-    """Lower case without accents: "Moïse" and "Moise" compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _script(text: str) -> str:
     """The writing system most letters of ``text`` belong to ("LATIN", "CJK", "ARABIC", ...)."""
     counts: Counter[str] = Counter()
@@ -118,21 +115,6 @@ def _script(text: str) -> str:
         if ch.isalpha():
             counts[unicodedata.name(ch, "UNKNOWN").split(" ", 1)[0]] += 1
     return counts.most_common(1)[0][0] if counts else ""
-
-
-def _names(sentences: Sequence[str]) -> Counter[str]:
-    """Capitalised words not opening a sentence (names, mostly), with their counts.
-
-    In scripts without capitals this still finds Latin-script names ("Jovenel Moïse"),
-    which is what lets a Chinese text be matched against an English one.
-    """
-    found: Counter[str] = Counter()
-    for sentence in sentences:
-        for i, match in enumerate(_NAME.finditer(sentence)):
-            word = match.group().strip("'’-")
-            if i and len(word) > 1 and word[0].isupper():
-                found[word] += 1
-    return found
 
 
 def _style(text: str, sentences: Sequence[str]) -> tuple[float, ...]:
@@ -226,7 +208,7 @@ def _profiles(articles: Sequence[Article], embedder: Embedder, settings: Setting
         texts += [title, full[:300], full[:600], full, title + "\n" + " ".join(kept[:3]), *kept]
         prepared.append((article, body, title, language, score, sentences, _VIEWS + len(kept)))
     vectors = _encode(texts, embedder)
-    english = [i for i, p in enumerate(prepared) if p[3] == "en"]
+    english = [i for i, p in enumerate(prepared) if lang.pack(p[3]).tagger == "spacy"]
     typed = dict(
         zip(english, _typed_entities([prepared[i][2] + "\n" + prepared[i][1] for i in english]), strict=True)
     )

@@ -152,7 +152,18 @@ class Store(abc.ABC):
     def write_boilerplate_counts(self, update: CountsUpdate) -> None:
         """Store what a batch taught: insert ``update.new`` rows (or replace them), change the counts
         of ``update.updated`` keys already stored, and prune keys seen once whose last sighting is
-        older than ``update.prune_before``."""
+        older than ``update.prune_before``; add the ``update.firsts`` chunks of first sightings, drop
+        those numbered ``update.firsts_drop`` and those whose last storing number is older than
+        ``update.prune_before``."""
+
+    @abc.abstractmethod
+    def boilerplate_keys(self, scope: str) -> list[int]:
+        """The keys the store holds counts of in one scope (``""``: the corpus)."""
+
+    @abc.abstractmethod
+    def boilerplate_firsts(self) -> list[tuple[int, int, bytes, bytes]]:
+        """The stored chunks of first sightings: (number, last storing number, keys, holders), the two
+        arrays as little-endian int64 bytes (see :class:`storyline.clean.learner.FirstSightings`)."""
 
     @abc.abstractmethod
     def iter_boilerplate(

@@ -120,6 +120,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX IF NOT EXISTS thread_members_thread ON thread_members(thread_id);
     """,
+    # 6 -> 7: learned boilerplate's first sightings (corpus keys seen once) in chunks, each two int64
+    # arrays (sentence key, the id of the article holding it); the boilerplate table keeps the rest
+    """
+    CREATE TABLE IF NOT EXISTS boilerplate_firsts (
+        id INTEGER PRIMARY KEY,
+        last_seq INTEGER NOT NULL,
+        keys BLOB NOT NULL,
+        holders BLOB NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

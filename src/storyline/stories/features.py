@@ -26,8 +26,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .. import lang
 from ..models import Article
 from ..resources import check_features, load_model_json, reading
+from ..text.dates import text_dates
+from ..text.names import STORY_NOT_NAMES as _NOT_NAMES
+from ..text.names import WORD as _WORD
+from ..text.names import story_names as _names
 from ..trees import Trees
 from ..types import Embedder
 
@@ -39,53 +44,10 @@ LEAD_CHARS = 400
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
-_WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]", re.UNICODE)
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [
-            "january jan janvier januar enero",
-            "february feb février februar febrero",
-            "march mar mars märz marzo",
-            "april apr avril abril",
-            "may mai mayo",
-            "june jun juin juni junio",
-            "july jul juillet juli julio",
-            "august aug août agosto",
-            "september sep sept septembre septiembre",
-            "october oct octobre oktober octubre",
-            "november nov novembre noviembre",
-            "december dec décembre dezember diciembre",
-        ]
-    )
-    for m in names.split()
-}
-_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_DATE = re.compile(
-    rf"\b(?:(?P<m1>{_MONTH_RE})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
-    rf"|(?P<d2>\d{{1,2}})\.?\s+(?:de\s+)?(?P<m2>{_MONTH_RE})\.?,?\s+(?:de\s+)?(?P<y2>\d{{4}})"
-    rf"|(?P<y3>\d{{4}})-(?P<m3>\d{{2}})-(?P<d3>\d{{2}}))\b",
-    re.IGNORECASE,
-)
-# Capitalised words that are not names: sentence starters and calendar words, in en/de/es/fr.
-_NOT_NAMES = frozenset(
-    """the a an in on at he she it they we i you this that these those but and or if when while after
-    before as for with from by to of mr mrs ms dr his her their its our there here what who how why
-    monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch donnerstag freitag
-    samstag sonntag lunes martes miércoles jueves viernes sábado domingo lundi mardi mercredi jeudi
-    vendredi samedi dimanche der die das ein eine und im am el la los las un una le les des du et en
-    also however meanwhile according police officials today yesterday""".split()
-) | frozenset(_MONTHS)
-_STOPWORDS = _NOT_NAMES | frozenset(
-    """is was were be been being has have had will would could should may might can said says say
-    not no all any some more most other such only own same so than too very just about into over under
-    again further then once also after which whom whose where said told one two three new last first
-    year years week weeks day days time people ist sind war wurde werden hat haben nicht mit auf für
-    von zu den dem des sich auch als bei nach wie aus oder es por para con que del se lo su sus fue
-    son está han ha como más pero sur pour dans par avec que qui est sont été ont pas plus""".split()
-)
+# Words left out of the bags of words: the language packs' (storyline.lang).
+_STOPWORDS = _NOT_NAMES | lang.words("story_stopwords")
 
 
 def _hash(token: str) -> int:
@@ -179,23 +141,6 @@ def _bag(tokens: Iterable[str]) -> tuple[IntArray, FloatArray]:
     return ids, tf
 
 
-def text_dates(text: str) -> frozenset[str]:
-    """Calendar dates written out in ``text`` ("March 5, 2024", "5 mars 2024", "2024-03-05"), as ISO."""
-    found = set()
-    for m in _DATE.finditer(text):
-        try:
-            if m.group("m1"):
-                d = date(int(m.group("y1")), _MONTHS[m.group("m1").lower()], int(m.group("d1")))
-            elif m.group("m2"):
-                d = date(int(m.group("y2")), _MONTHS[m.group("m2").lower()], int(m.group("d2")))
-            else:
-                d = date(int(m.group("y3")), int(m.group("m3")), int(m.group("d3")))
-        except (ValueError, KeyError):
-            continue
-        found.add(d.isoformat())
-    return frozenset(found)
-
-
 def lead_text(article: Article) -> str:
     """Title and first sentences, about :data:`LEAD_CHARS` characters: what the lead vector embeds."""
     parts = [article.title] if article.title else []
@@ -221,22 +166,6 @@ def _ordinal(published: str | None) -> int | None:
     # A date far in the future (a typo, a placeholder year) would make every other article look
     # stale and leave the search; treated as undated, the article still finds its story.
     return None if ordinal > date.today().toordinal() + FUTURE_SLACK_DAYS else ordinal
-
-
-def _names(sentences: Iterable[str]) -> list[str]:
-    """Capitalised words that look like names: a sentence's first word counts only when the
-    same word is capitalised inside a sentence somewhere else in the text."""
-    tokenized = [_WORD.findall(s) for s in sentences if s]
-    inside = {w for toks in tokenized for w in toks[1:] if w[0].isupper()}
-    names = []
-    for toks in tokenized:
-        for pos, w in enumerate(toks):
-            if w[0].isupper() and (pos or w in inside) and w.lower() not in _NOT_NAMES:
-                names.append(_POSSESSIVE.sub("", w.lower()))
-    return names
-
-
-_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 
 
 def profile_article(article: Article, lead: FloatArray) -> Profile:

@@ -25,7 +25,9 @@ from datetime import date
 from typing import Any
 
 from ..settings import DEFAULT_SETTINGS, Settings
-from .features import _STOPWORDS, _WORD, _names
+from ..text.names import WORD as _WORD
+from ..text.names import story_names as _names
+from .features import _STOPWORDS
 
 #: the similarity at which a story joins a thread (chosen on bench/allsides.py's thread gold)
 THREAD_THRESHOLD = 0.3

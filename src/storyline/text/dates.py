@@ -1,7 +1,8 @@
 """Dates in news text: absolute ones, and relative ones resolved against a reference date.
 
-Hand-written patterns for English, German, Spanish and French (dateparser reads far more
-but is too slow to run over every sentence of a story): "October 18, 2021", "18. Oktober
+Hand-written patterns over the words of the language packs (:mod:`storyline.lang`: English,
+German, Spanish and French today; dateparser reads far more but is too slow to run over every
+sentence of a story): "October 18, 2021", "18. Oktober
 2021", "18 de octubre de 2021", "le 18 octobre", "in September 2018", "since 2018",
 "2021-10-18", "18.10.2021"; and the relative expressions news is written in: weekdays ("on
 Monday", "am Montag", "el lunes", "lundi"), yesterday / today / tomorrow, last / this / next
@@ -10,7 +11,8 @@ week, month and year, "three days ago".
 A weekday in news is read as the most recent such day on or before the reference (the
 publication date), because news reports what happened; "last Monday" is strictly before,
 "next Monday", or a weekday in a sentence with a future cue before it ("will", "wird",
-"va a", "sera"), the first such day on or after. Every :class:`~storyline.models.DateMention`
+"va a", "sera"), the first such day on or after. :func:`text_dates` is the same parser's
+quick reading of full dates only, for the story stage. Every :class:`~storyline.models.DateMention`
 says in ``rule`` how it was read."""
 
 from __future__ import annotations
@@ -21,48 +23,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from .. import lang
 from ..models import Article, CopyLink, DateMention
 
-MONTHS: dict[str, int] = {}
-for _number, _names in enumerate(
-    (
-        "january jan januar jänner enero janvier",
-        "february feb februar febrero février fevrier",
-        "march mar märz maerz marzo mars",
-        "april apr abril avril",
-        "may mai mayo",
-        "june jun juni junio juin",
-        "july jul juli julio juillet",
-        "august aug agosto août aout",
-        "september sep sept setiembre septiembre septembre",
-        "october oct oktober octubre octobre",
-        "november nov noviembre novembre",
-        "december dec dezember diciembre décembre decembre",
-    ),
-    start=1,
-):
-    for _name in _names.split():
-        MONTHS[_name] = _number
-
-WEEKDAYS: dict[str, int] = {}
-for _number, _names in enumerate(
-    (
-        "monday montag lunes lundi",
-        "tuesday dienstag martes mardi",
-        "wednesday mittwoch miércoles miercoles mercredi",
-        "thursday donnerstag jueves jeudi",
-        "friday freitag viernes vendredi",
-        "saturday samstag sonnabend sábado sabado samedi",
-        "sunday sonntag domingo dimanche",
-    )
-):
-    for _name in _names.split():
-        WEEKDAYS[_name] = _number
+#: month names and abbreviations of every language pack -> month number
+MONTHS: dict[str, int] = lang.table("months")
+#: weekday names of every language pack -> 0 (Monday) ... 6 (Sunday)
+WEEKDAYS: dict[str, int] = lang.table("weekdays")
 
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|er|\.)?"
 _YEAR = r"(?P<year>(?:1[89]|20)\d\d)"
+_alt = lang.alternation
 
 # Absolute dates, most specific first; a later pattern never takes text an earlier one matched.
 _ABSOLUTE: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -83,73 +56,69 @@ _ABSOLUTE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("month-year", re.compile(rf"\b(?P<month>{_MONTH})\.?,?\s+(?:de\s+|del\s+)?{_YEAR}\b", re.I)),
     (
         "month",
-        re.compile(
-            rf"\b(?:in|since|until|by|from|early|late|mid-?|im|seit|bis|ab|en|desde|hasta|a\s+finales\s+de|"
-            rf"depuis|jusqu'en|début|fin|mi-)\s*(?P<month>{_MONTH})\b(?!\s*\d)",
-            re.I,
-        ),
+        re.compile(rf"\b(?:{_alt(lang.fragments('month_cues'))})\s*(?P<month>{_MONTH})\b(?!\s*\d)", re.I),
     ),
     (
         "year",
         re.compile(
-            rf"\b(?:in|since|until|by|from|early|late|mid-?|im|seit|bis|ab|en|desde|hasta|depuis|jusqu'en|"
-            rf"année|año|jahr)\s+{_YEAR}\b(?!\s*(?:%|percent|per cent|[-–]\w))",
+            rf"\b(?:{_alt(lang.fragments('year_cues'))})\s+{_YEAR}\b(?!\s*(?:%|percent|per cent|[-–]\w))",
             re.I,
         ),
     ),
 )
+#: the patterns of _ABSOLUTE that can read a full date (day, month and year)
+_FULL = 4
 # Month names that are also common words: only a capitalised one next to a day or year is a month.
-_AMBIGUOUS_MONTHS = frozenset({"may", "march", "mar", "jan", "sep", "dec", "aug", "oct", "nov"})
+_AMBIGUOUS_MONTHS = lang.words("ambiguous_months")
 
-_PAST = r"last|past|previous|letzten|vergangenen|pasado|pasada|dernier|dernière|passé"
-_NEXT = r"next|coming|nächsten|kommenden|próximo|próxima|prochain|prochaine"
+_PAST = _alt(lang.fragments("past"))
+_NEXT = _alt(lang.fragments("next"))
 _WEEKDAY_RE = re.compile(
-    rf"(?:\b(?P<before>{_PAST}|{_NEXT}|this|on|am|el|le|ce|este)\s+)?\b(?P<weekday>{_WEEKDAY})\b"
+    rf"(?:\b(?P<before>{_PAST}|{_NEXT}|{_alt(lang.fragments('weekday_cues'))})\s+)?\b(?P<weekday>{_WEEKDAY})\b"
     rf"(?:\s+(?P<after>{_PAST}|{_NEXT}))?",
     re.I,
 )
 # "Black Friday", "Good Friday", "Cyber Monday" are names, not dates.
-_NAMED_DAY = re.compile(r"\b(?:black|good|cyber|ash|super|holy|easter|blue|bloody)\s+$", re.I)
-_FUTURE_CUE = re.compile(
-    r"\b(?:will|shall|'ll|is due to|are due to|is expected to|are expected to|is scheduled to|plans to|"
-    r"wird|werden|soll|sollen|será|serán|va a|van a|prevé|sera|seront|va |vont |doit|doivent)\b",
-    re.I,
-)
+_NAMED_DAY = re.compile(rf"\b(?:{_alt(lang.fragments('named_days'))})\s+$", re.I)
+_FUTURE_CUE = re.compile(rf"\b(?:{_alt(lang.fragments('future_cues'))})\b", re.I)
 
-# (pattern, days from the reference, only in this language) for day words.
-_DAY_WORDS: tuple[tuple[re.Pattern[str], int, str], ...] = (
-    (re.compile(r"\b(?:the day before yesterday|vorgestern|anteayer|avant-hier)\b", re.I), -2, ""),
-    (re.compile(r"\b(?:yesterday|last night|gestern|ayer|anoche)\b", re.I), -1, ""),
-    (re.compile(r"\bhier\b"), -1, "fr"),  # German "hier" is "here"
-    (
-        re.compile(
-            r"\b(?:today|tonight|this morning|this afternoon|this evening|heute|hoy|aujourd'hui)\b", re.I
-        ),
-        0,
-        "",
-    ),
-    (re.compile(r"\b(?:tomorrow|demain)\b", re.I), 1, ""),
-    (re.compile(r"\bmorgen\b(?! früh)"), 1, "de"),  # "Morgen" is "morning"
-)
-_UNITS = r"(?P<unit>week|month|year|woche|monat|jahr|semana|mes|año|semaine|mois|année)"
+
+def _day_words() -> tuple[tuple[re.Pattern[str], int, str], ...]:
+    """(pattern, days from the reference, only in this language) for the day words of every pack:
+    one pattern per offset for the words read in any text, one per word read in its own language."""
+    out: list[tuple[re.Pattern[str], int, str]] = []
+    words = lang.fragments("day_words")
+    own = [(p.code, w, days) for p in lang.packs() for w, days in p.own_day_words]
+    for days in sorted({d for _, d in words} | {d for _, _, d in own}):
+        general = [re.escape(w) for w, d in words if d == days]
+        if general:
+            out.append((re.compile(rf"\b(?:{'|'.join(general)})\b", re.I), days, ""))
+        out += [(re.compile(rf"\b{w}\b"), days, code) for code, w, d in own if d == days]
+    return tuple(out)
+
+
+_DAY_WORDS = _day_words()
+_PERIOD_UNITS: dict[str, str] = lang.table("period_units")
+_UNITS = rf"(?P<unit>{_alt(tuple(_PERIOD_UNITS))})"
 _PERIOD = re.compile(
-    rf"\b(?:(?P<pre>last|this|next|earlier this|later this|letzte|letzten|vergangene|vergangenen|"
-    rf"diese|diesen|dieses|nächste|nächsten|la|el|este|esta|cette|ce|le|la)\s+){_UNITS}"
-    rf"(?:\s+(?P<post>pasado|pasada|que viene|próximo|próxima|dernier|dernière|prochain|prochaine))?\b",
+    rf"\b(?:(?P<pre>{_alt(lang.fragments('period_before'))})\s+){_UNITS}"
+    rf"(?:\s+(?P<post>{_alt(lang.fragments('period_after'))}))?\b",
     re.I,
 )
+_PERIOD_PAST = _alt(lang.fragments("past") + lang.fragments("period_past"))
+_PERIOD_NEXT = _alt(lang.fragments("next") + lang.fragments("period_next"))
+_BARE_PERIOD = lang.words("bare_period")
+_AGO_PARTS = [p.ago for p in lang.packs() if p.ago]
 _AGO = re.compile(
-    r"\b(?:(?P<n1>\d+|one|two|three|four|five|six|seven|ten)\s+(?P<u1>days?|weeks?)\s+ago|"
-    r"vor\s+(?P<n2>\d+|einem|zwei|drei|vier|fünf)\s+(?P<u2>tagen|wochen)|"
-    r"hace\s+(?P<n3>\d+|un|dos|tres|cuatro|cinco)\s+(?P<u3>días|semanas)|"
-    r"il y a\s+(?P<n4>\d+|un|deux|trois|quatre|cinq)\s+(?P<u4>jours|semaines))\b",
+    r"\b(?:"
+    + "|".join(
+        a.replace("(?P<n>", f"(?P<n{i}>").replace("(?P<u>", f"(?P<u{i}>") for i, a in enumerate(_AGO_PARTS)
+    )
+    + r")\b",
     re.I,
 )
-_SMALL = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10,
-    "einem": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "un": 1, "dos": 2, "tres": 3,
-    "cuatro": 4, "cinco": 5, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5,
-}  # fmt: skip
+_AGO_NUMBERS: dict[str, int] = lang.table("ago_numbers")
+_AGO_UNITS: dict[str, int] = lang.table("ago_units")
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -263,27 +232,30 @@ def _weekday(m: re.Match[str], text: str, reference: date) -> tuple[date, str] |
 def _period(m: re.Match[str], reference: date) -> tuple[str, str, str] | None:
     unit = m.group("unit").lower()
     words = " ".join(x.lower() for x in (m.group("pre"), m.group("post")) if x)
-    if words in ("la", "el", "le", "ce", "cette") or not words:
+    if words in _BARE_PERIOD or not words:
         return None  # "la semaine" alone is no date
-    offset = -1 if re.search(_PAST + r"|letzte|vergangene", words) else 0
-    offset = 1 if re.search(_NEXT + r"|nächste|que viene", words) else offset
-    if unit in ("week", "woche", "semana", "semaine"):
+    offset = -1 if re.search(_PERIOD_PAST, words) else 0
+    offset = 1 if re.search(_PERIOD_NEXT, words) else offset
+    if _PERIOD_UNITS[unit] == "week":
         when = reference + timedelta(weeks=offset)
         return iso_week(when), "week", f"week {offset:+d} from the reference {reference}"
-    if unit in ("month", "monat", "mes", "mois"):
+    if _PERIOD_UNITS[unit] == "month":
         month_index = reference.year * 12 + reference.month - 1 + offset
         iso = f"{month_index // 12:04d}-{month_index % 12 + 1:02d}"
         return iso, "month", f"month {offset:+d} from the reference {reference}"
     return f"{reference.year + offset:04d}", "year", f"year {offset:+d} from the reference {reference}"
 
 
-def find_dates(text: str, *, reference: date | None = None, language: str = "") -> list[DateMention]:
+def find_dates(
+    text: str, *, reference: date | None = None, language: str = "", full_dates_only: bool = False
+) -> list[DateMention]:
     """Date expressions of ``text`` in order; relative ones only when a ``reference`` date is given.
 
     ``reference`` is usually the publication date; an absolute date without a year
     ("October 18") takes the year that puts it nearest the reference. ``language``
     (ISO 639-1) only settles words that are dates in one language and not in another
-    (French "hier", German "morgen").
+    (French "hier", German "morgen"). ``full_dates_only`` reads only dates with day, month
+    and year written out (the same ones, quicker: the later patterns are skipped).
     """
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
@@ -296,11 +268,13 @@ def find_dates(text: str, *, reference: date | None = None, language: str = "") 
         taken.append((start, end))
         found.append(DateMention(text[start:end], start, end, iso, precision, relative, rule))
 
-    for name, pattern in _ABSOLUTE:
+    for name, pattern in _ABSOLUTE[:_FULL] if full_dates_only else _ABSOLUTE:
         for m in pattern.finditer(text):
             if free(*m.span()) and (read := _absolute(name, m, reference)):
                 # A date without its year is read against the reference too.
                 add(m, *read[:2], "nearest" in read[2], read[2])
+    if full_dates_only:
+        return [d for d in sorted(found, key=lambda d: d.start) if d.rule == "full date"]
     if reference is not None:
         for m in _WEEKDAY_RE.finditer(text):
             # "Tuesday, October 19", "lundi, le 18 octobre": the absolute date that follows says it all.
@@ -321,13 +295,20 @@ def find_dates(text: str, *, reference: date | None = None, language: str = "") 
         for m in _AGO.finditer(text):
             if not free(*m.span()):
                 continue
-            number = next(g for g in (m.group("n1"), m.group("n2"), m.group("n3"), m.group("n4")) if g)
-            unit = next(g for g in (m.group("u1"), m.group("u2"), m.group("u3"), m.group("u4")) if g)
-            n = int(number) if number.isdigit() else _SMALL[number.lower()]
-            days = n * (7 if unit.lower().startswith(("week", "woch", "seman")) else 1)
+            k = next(i for i in range(len(_AGO_PARTS)) if m.group(f"n{i}"))
+            number, unit = m.group(f"n{k}"), m.group(f"u{k}")
+            n = int(number) if number.isdigit() else _AGO_NUMBERS[number.lower()]
+            days = n * _AGO_UNITS[unit.lower()]
             when = reference - timedelta(days=days)
             add(m, when.isoformat(), "day", True, f"{days} days before the reference {reference}")
     return sorted(found, key=lambda d: d.start)
+
+
+def text_dates(text: str) -> frozenset[str]:
+    """Calendar dates written out in full in ``text`` ("March 5, 2024", "5 mars 2024",
+    "2024-03-05", "18.10.2021"), as ISO: what :func:`find_dates` reads without a reference date,
+    full dates only (the story stage's profiles)."""
+    return frozenset(d.date for d in find_dates(text, full_dates_only=True))
 
 
 def reference_dates(

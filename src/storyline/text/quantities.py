@@ -6,57 +6,35 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .. import lang
 from ..models import DateMention
 
-STOPWORDS = frozenset(
-    """a an the of to in on at for by with from and or but nor is are was were be been being am has have had
-    do does did it its this that these those he she they we you i me my his her their our your him them us as
-    not no so than then there here which who whom whose what when where why how said says say will would can
-    could may might must shall should also about into over after before up down out more most very just such
-    only own same other some any each all both few many much s t if while because until since again further
-    der die das den dem des ein eine einer eines einem und oder aber ist sind war waren wird werden hat haben
-    nicht auch mit von zu im am auf für bei aus nach wie als dass sich er sie es wir ihr sein seine zum zur
-    el la los las un una unos unas y o pero es son fue fueron ser ha han no con por para del al que se su sus
-    lo como más muy este esta le les une et ou mais est sont été être avec pour par dans sur au aux ce cette
-    qui ne pas plus son sa ses il elle ils elles nous vous""".split()
-)
+#: function words of every language pack: they end the unit of a quantity
+STOPWORDS = lang.words("stopwords")
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "dozen": 12, "hundred": 100,
-}  # fmt: skip
-_SCALES = {
-    "thousand": 1e3, "mil": 1e3, "hundred": 1e2, "million": 1e6, "millions": 1e6, "millionen": 1e6,
-    "millones": 1e6, "millón": 1e6, "m": 1e6, "billion": 1e9, "billions": 1e9, "bn": 1e9, "milliarden": 1e9,
-    "milliarde": 1e9, "milliards": 1e9, "milliard": 1e9, "trillion": 1e12,
-}  # fmt: skip
+_NUMBER_WORDS: dict[str, int] = lang.table("number_words")
+_SCALES: dict[str, float] = lang.table("scales")
+_alt = lang.alternation
 _QUANTITY = re.compile(
-    r"(?P<approx>\b(?:about|around|nearly|almost|some|roughly|approximately|over|more than|less than|"
-    r"fewer than|at least|up to|etwa|rund|fast|mehr als|über|cerca de|unos|unas|más de|environ|près de|"
-    r"plus de)\s+)?(?P<currency>US\$|[$€£¥])?\s?(?P<number>\d+(?:[.,]\d{3})*(?:[.,]\d+)?|"
+    rf"(?P<approx>\b(?:{_alt(lang.fragments('approximate'))})\s+)?(?P<currency>US\$|[$€£¥])?\s?"
+    r"(?P<number>\d+(?:[.,]\d{3})*(?:[.,]\d+)?|"
     + "|".join(_NUMBER_WORDS)
     + r")\b(?!:\d|st\b|nd\b|rd\b|th\b)(?:[\s-]*(?P<scale>"
     + "|".join(sorted(_SCALES, key=len, reverse=True))
-    + r")\b)?\s*(?P<percent>%|percent|per cent|por ciento|prozent|pour cent)?",
+    + rf")\b)?\s*(?P<percent>{_alt(lang.fragments('percent'))})?",
     re.IGNORECASE,
 )
-_UNIT_CLASSES = {
-    "dead": "dead killed killing kill died deaths death toll fatalities bodies victims muertos fallecidos "
-    "tote toten morts",
-    "injured": "injured wounded hurt injuries heridos verletzte blessés",
-}
-_UNIT_CLASS = {w: k for k, v in _UNIT_CLASSES.items() for w in v.split()}
-_INCREMENTS = frozenset("more additional other further another más weitere autres".split())
-_SUBSET = re.compile(
-    r"\b(?:last|first|latest|final|other|remaining|letzten|ersten|últimos|primeros|derniers)\s+$", re.I
-)
+_UNIT_CLASSES = {"dead": lang.words("dead"), "injured": lang.words("injured")}
+_UNIT_CLASS = {w: k for k, v in _UNIT_CLASSES.items() for w in sorted(v)}
+_INCREMENTS = lang.words("increments")
+_SUBSET = re.compile(rf"\b(?:{_alt(lang.fragments('subsets'))})\s+$", re.I)
 # units that say what kind of figure it is, not what is counted: "$160 million" of whose offer?
-GENERIC_UNITS = frozenset(
-    """$ € £ ¥ us$ % - year month week day hour minute time season point cent percent euro dollar pound yen
-    jahr monat tag año mes día an mois jour""".split()
+GENERIC_UNITS = lang.words("generic_units")
+_PEOPLE = lang.words("people")
+_UNIT_AFTER = re.compile(
+    rf"\s*(?:(?:{_alt(lang.fragments('unit_links'))})\s+)?([\w-]+)(?:\s+([\w-]+))?(?:\s+([\w-]+))?"
 )
-_PEOPLE = frozenset("people person persons personas menschen personen personnes".split())
 
 # --------------------------------------------------------------------------- sentence features
 
@@ -114,9 +92,7 @@ def quantities(text: str, dates: Sequence[DateMention] = ()) -> list[Quantity]:
         if m.group("percent"):
             unit.add("%")
         # the words after the number up to the first function word name what it counts
-        after = re.match(
-            r"\s*(?:(?:of|de|del|des|der)\s+)?([\w-]+)(?:\s+([\w-]+))?(?:\s+([\w-]+))?", text[m.end() :]
-        )
+        after = _UNIT_AFTER.match(text[m.end() :])
         following = [w.lower() for w in after.groups() if w] if after else []
         before = text[max(0, m.start("number") - 12) : m.start("number")]
         if (following and following[0] in _INCREMENTS) or _SUBSET.search(before):

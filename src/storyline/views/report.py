@@ -9,9 +9,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ..compare.entities import fold
 from ..models import Article, Comparison, CopyLink, Passage, Story
 from ..text.dates import date_sort_key
+from ..text.normalize import fold
 from .versions import facts_to_json
 
 #: a story with more versions than this shows ``SHOWN_VERSIONS`` of them side by side at first; the

@@ -1,0 +1,473 @@
+"""The boilerplate learner: counts of sentence keys per site and over the corpus, kept in the
+store (first sightings in memory); decisions applied as batches arrive, earlier articles
+re-cleaned when their site's boilerplate becomes known."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from typing import TYPE_CHECKING, Any
+
+from ..errors import NotFoundError
+from ..models import Article
+from ..settings import DEFAULT_SETTINGS, Settings
+from .boilerplate import (
+    Count,
+    CountsUpdate,
+    _Seen,
+    _shared_tail_start,
+    counts_to_row,
+    decide,
+    flag_boilerplate_only,
+    is_boilerplate_only,
+    related,
+    seen,
+    strip,
+)
+from .keys import PackedUnits, Units, _Unit, article_units, unpack_units
+
+if TYPE_CHECKING:
+    from ..store.base import Store
+#: sentences at each end of an article counted for every article; the inner ones only when an edge recurs
+EDGE_SENTENCES = 4
+#: stored articles whose inner sentences one batch counts late (see BoilerplateLearner.learn)
+MAX_BACKFILL = 200
+#: first sightings per chunk (see FirstSightings): the open one a dict (about 100 bytes a key), closed
+#: ones 16 bytes a key
+FIRST_CHUNK = 65_536
+#: unrelated holders remembered per key (to test a new holder against), and holders (to re-clean)
+MAX_REPS = 4
+MAX_HOLDERS = 16
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def holder_code(article_id: str) -> int | None:
+    """An article id (16 hex digits, see :func:`storyline.records.article_id`) as a signed 64-bit int
+    (None for an id of another form)."""
+    if len(article_id) != 16:
+        return None
+    try:
+        value = int(article_id, 16)
+    except ValueError:
+        return None
+    if format(value, "016x") != article_id:
+        return None
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def holder_id(code: int) -> str:
+    """The article id :func:`holder_code` encoded."""
+    return format(code & _MASK64, "016x")
+
+
+class FirstSightings:
+    """The corpus keys seen once, in memory: key -> the article holding it (its id as an int, see
+    :func:`holder_code`).
+
+    Almost every key of a crawl is seen once, so these are never rows of the ``boilerplate`` table
+    (random keys there cost a B-tree page each, at every batch). They sit in chunks: the open one a dict,
+    closed ones two sorted int64 arrays of ``FIRST_CHUNK`` keys (16 bytes a key, numpy), stored as one
+    row each (table ``boilerplate_firsts``) when they close, so a later ingest starts from them. Chunks
+    are in storing order, so pruning beyond the horizon drops whole closed chunks (a key is forgotten
+    between ``horizon`` and ``horizon`` + one chunk's span of articles after its sighting). A key seen
+    again becomes a row of the ``boilerplate`` table and is dropped here (a stored chunk may still
+    hold it: the table's row wins). An ingest that dies loses the open chunk: that only delays
+    learning those keys by one sighting."""
+
+    def __init__(self) -> None:
+        #: the open chunk: key -> index into ``holders`` (one int object for an article's keys)
+        self.open: dict[int, int] = {}
+        #: (holder code, storing number) of the open chunk's holders
+        self.holders: list[tuple[int, int]] = []
+        #: (sorted keys, their holder codes, the chunk's last storing number); a key seen again is
+        #: marked by holder code 0
+        self.closed: list[tuple[Any, Any, int]] = []
+        #: stored chunks too small to stay one (taken into the open chunk; dropped when it is stored)
+        self.absorbed: list[int] = []
+
+    @classmethod
+    def load(cls, rows: Iterable[tuple[int, int, bytes, bytes]]) -> FirstSightings:
+        """From the store's chunks (see :meth:`Store.boilerplate_firsts`)."""
+        out = cls()
+        for number, last, keys, codes in rows:
+            import numpy as np
+
+            k = np.frombuffer(keys, dtype="<i8").astype(np.int64)
+            c = np.frombuffer(codes, dtype="<i8").astype(np.int64)
+            if len(k) >= FIRST_CHUNK // 2:
+                order = np.argsort(k, kind="stable")
+                out.closed.append((k[order], c[order], last))
+            else:
+                for key, code in zip(k.tolist(), c.tolist(), strict=True):
+                    if code:
+                        out.add([key], code, last)
+                out.absorbed.append(number)
+        return out
+
+    def __len__(self) -> int:
+        return len(self.open) + sum(len(k) for k, _, _ in self.closed)
+
+    def find(self, keys: Set[int]) -> dict[int, str]:
+        """key -> holder id, for those of ``keys`` seen once (and not forgotten)."""
+        holders = self.holders
+        hits = {k: holder_id(holders[self.open[k]][0]) for k in keys & self.open.keys()}
+        if self.closed and keys:
+            import numpy as np
+
+            query = np.fromiter(keys, dtype=np.int64, count=len(keys))
+            query.sort()
+            for ks, cs, _ in self.closed:
+                at = np.searchsorted(ks, query)
+                at[at == len(ks)] = 0
+                hit = (ks[at] == query) & (cs[at] != 0)
+                if hit.any():
+                    hits.update(zip(query[hit].tolist(), map(holder_id, cs[at[hit]].tolist()), strict=True))
+        return hits
+
+    def add(self, keys: Iterable[int], code: int, when: int) -> None:
+        """Record first sightings: ``keys`` held by the article of holder code ``code``, stored ``when``."""
+        slot = len(self.holders)
+        self.holders.append((code, when))
+        self.open.update(dict.fromkeys(keys, slot))
+
+    def drop(self, keys: Set[int]) -> None:
+        """Forget keys seen again (they have a row in the ``boilerplate`` table now)."""
+        for k in keys & self.open.keys():
+            del self.open[k]
+        if self.closed and keys:
+            import numpy as np
+
+            query = np.fromiter(keys, dtype=np.int64, count=len(keys))
+            for ks, cs, _ in self.closed:
+                at = np.searchsorted(ks, query)
+                at[at == len(ks)] = 0
+                cs[at[ks[at] == query]] = 0
+
+    def prune(self, before: int) -> None:
+        """Forget sightings older than ``before`` (closed chunks whole, the open one key by key)."""
+        self.closed = [c for c in self.closed if c[2] >= before]
+        holders = self.holders
+        self.open = {k: i for k, i in self.open.items() if holders[i][1] >= before}
+
+    def take_full(self, *, force: bool = False) -> CountsUpdate | None:
+        """Close the open chunk when it is full (or ``force``d and not empty): what the store writes."""
+        if not self.open or (len(self.open) < FIRST_CHUNK and not force):
+            return None
+        import numpy as np
+
+        holders = self.holders
+        keys = np.fromiter(self.open.keys(), dtype=np.int64, count=len(self.open))
+        slots = np.fromiter(self.open.values(), dtype=np.int64, count=len(self.open))
+        codes = np.array([code for code, _ in holders], dtype=np.int64)[slots]
+        last = max(holders[i][1] for i in set(self.open.values()))
+        order = np.argsort(keys, kind="stable")
+        keys, codes = keys[order], codes[order]
+        self.closed.append((keys, codes, last))
+        update = CountsUpdate(
+            [],
+            [],
+            firsts=[(last, keys.astype("<i8").tobytes(), codes.astype("<i8").tobytes())],
+            firsts_drop=self.absorbed,
+        )
+        self.open, self.holders, self.absorbed = {}, [], []
+        return update
+
+
+class BoilerplateLearner:
+    """Updates the store's counts batch by batch and cleans articles with what is known.
+
+    :meth:`learn` counts a batch (before it is stored) and returns it cleaned, plus the ids of stored
+    articles that hold a key that just became recurring; :meth:`reclean` cleans those in the store
+    (their story and copy decisions are dropped, so the next stages place them again).
+    """
+
+    def __init__(self, store: Store, *, settings: Settings = DEFAULT_SETTINGS) -> None:
+        self.store = store
+        self.settings = settings
+        self.pending: CountsUpdate | None = None
+        #: corpus keys seen once (loaded from the store at the first batch), see FirstSightings
+        self._firsts: FirstSightings | None = None
+        #: the corpus keys the table holds (sorted int64, 8 bytes a key; loaded with the first sightings)
+        #: and those this learner added: a batch asks the table only for keys it holds
+        self._table_keys: Any = None
+        self._table_new: set[int] = set()
+
+    def _in_table(self, keys: Set[int]) -> set[int]:
+        """Those of ``keys`` with a corpus row in the table."""
+        found = self._table_new.intersection(keys)
+        if self._table_keys is not None and keys:
+            import numpy as np
+
+            query = np.fromiter(keys, dtype=np.int64, count=len(keys))
+            at = np.searchsorted(self._table_keys, query)
+            at[at == len(self._table_keys)] = 0
+            found.update(query[self._table_keys[at] == query].tolist())
+        return found
+
+    def _first_sightings(self) -> FirstSightings:
+        if self._firsts is None:
+            self._firsts = FirstSightings.load(self.store.boilerplate_firsts())
+            keys = self.store.boilerplate_keys("")
+            if keys:
+                import numpy as np
+
+                self._table_keys = np.unique(np.array(keys, dtype=np.int64))
+        return self._firsts
+
+    def learn(
+        self, articles: Sequence[Article], units: Mapping[str, PackedUnits] | None = None
+    ) -> tuple[list[Article], set[str]]:
+        """Count ``articles``' sentences, then return them cleaned and the stored articles to re-clean.
+
+        ``units`` (article id -> :func:`article_units`) saves computing them here when the worker
+        processes did. A key seen for the first time is remembered in memory (see
+        :class:`FirstSightings`); its corpus row is made at its second sighting, and its site row too,
+        seeded with the earlier holders of that site. Articles that share no key with what is known
+        (the bulk of any crawl) cost no row and no count."""
+        given: dict[str, PackedUnits] = dict(units or {})
+        for a in articles:
+            if a.id not in given:
+                given[a.id] = article_units(a, edges=EDGE_SENTENCES)
+        batch_ids = {a.id for a in articles}
+        stored_before = self.store.stored_ids([a.id for a in articles])
+        fresh = [a for a in articles if a.id not in stored_before]  # duplicates were counted when stored
+        firsts = self._first_sightings()
+        in_batch = Counter(u[1] for a in fresh for u in given[a.id])
+        counts = self.store.boilerplate_counts(("", k) for k in self._in_table(in_batch.keys()))
+        once = firsts.find(in_batch.keys() - {k for _, k in counts})
+        # An article whose edges recur (or repeat within the batch) is read whole: its inner sentences
+        # may continue the banner. Most articles share nothing and cost their edge sentences only.
+        hot = {k for _, k in counts} | once.keys() | {k for k, n in in_batch.items() if n > 1}
+        touched: set[str] = set()
+        for a in fresh:
+            if hot and not hot.isdisjoint([u[1] for u in given[a.id]]):
+                touched.add(a.id)
+                full = len(a.sentences) > 2 * EDGE_SENTENCES
+                given[a.id] = article_units(a) if full else unpack_units(given[a.id])
+        existing = set(counts)  # rows of the table (updated); the others are inserted
+        counts.update(self._seen_once(once, [given[i] for i in touched], articles))
+        # A key met for the second time: its first holder was stored with its edges counted only.
+        # Its inner sentences are counted now (once: a holder already counted for a key is skipped),
+        # so a banner block shared by two articles is learned from those two.
+        backfill: list[Article] = []
+        if touched:
+            first_holders = {
+                c.holders[0]
+                for a in fresh
+                if a.id in touched
+                for u in given[a.id]
+                if (c := counts.get(("", u[1]))) is not None and c.articles == 1 and c.holders
+            } - batch_ids
+            for holder in sorted(first_holders)[:MAX_BACKFILL]:
+                try:
+                    old = self.store.get_article(holder)
+                except NotFoundError:
+                    continue
+                if len(old.sentences) > 2 * EDGE_SENTENCES and not is_boilerplate_only(old):
+                    backfill.append(old)
+                    given[old.id] = article_units(old)
+                    touched.add(old.id)
+        if touched:
+            in_batch = Counter(u[1] for a in [*backfill, *fresh] for u in given[a.id])
+            inner = {u[1] for a in [*backfill, *fresh] if a.id in touched for u in given[a.id]}
+            inner = {k for k in inner if ("", k) not in counts}
+            stored = self.store.boilerplate_counts(("", k) for k in self._in_table(inner))
+            existing.update(stored)
+            counts.update(stored)
+            more = firsts.find(inner - {k for _, k in stored})
+            once.update(more)
+            counts.update(self._seen_once(more, [given[i] for i in touched], articles))
+            site_keys = {
+                (a.source, u[1])
+                for a in [*backfill, *fresh]
+                if a.source and a.id in touched
+                for u in given[a.id]
+                if ("", u[1]) in counts
+            }
+            site_counts = self.store.boilerplate_counts(site_keys)
+            existing.update(site_counts)
+            counts.update(site_counts)
+        seq = self.store.max_seq()
+        batch = {a.id: a for a in articles}
+        cache: dict[str, _Seen] = {}
+        changed: dict[tuple[str, int], Count] = {}
+        reclean: set[str] = set()
+        top = max(self.settings.boilerplate_site_min, 2 * self.settings.boilerplate_corpus_min)
+
+        def toks(article_id: str) -> _Seen | None:
+            """(tokens, title tokens, source) of an article of the batch or the store."""
+            if article_id not in cache:
+                if len(cache) > 4096:  # bounded: tokens of a few thousand articles at a time
+                    cache.clear()
+                article = batch.get(article_id)
+                if article is None:
+                    try:
+                        article = self.store.get_article(article_id)
+                    except NotFoundError:
+                        return None
+                cache[article_id] = seen(article)
+            return cache[article_id]
+
+        def count_one(article: Article, unit: _Unit, count: Count, when: int) -> None:
+            if article.id in count.holders:
+                return
+            if unit.kind == "sentence" and count.articles == 1:
+                count.sample = unit.sample(article)  # kept from the second sighting on: singletons stay small
+            elif unit.kind == "suffix" and not count.articles:
+                count.sample = unit.sample(article)
+            elif unit.kind == "suffix":
+                # keep, as the sample, only the tail the holders share: the banner, not a headline
+                text = unit.sample(article)
+                at = _shared_tail_start(text, count.sample)
+                if at is not None:
+                    count.sample = text[at:]
+            before = count.unrelated
+            if not count.reps:
+                count.unrelated += 1  # the first holder: nothing to be related to
+                count.reps.append(article.id)
+            elif count.unrelated < top:
+                mine = toks(article.id)
+                reps = [t for r in count.reps if (t := toks(r)) is not None]
+                if mine is not None and not any(
+                    related(mine.tokens, t.tokens, mine.title, t.title, mine.names, t.names) for t in reps
+                ):
+                    count.unrelated += 1
+                    if len(count.reps) < MAX_REPS:
+                        count.reps.append(article.id)
+            count.articles += 1
+            if len(count.holders) < MAX_HOLDERS:
+                count.holders.append(article.id)
+            count.last_seq = when
+            changed[(count.scope, count.key)] = count
+            if count.unrelated > before and count.unrelated >= 2:
+                reclean.update(h for h in count.holders if h not in batch)
+
+        created: set[int] = set()  # corpus keys first counted by this batch
+        for n, article in enumerate([*backfill, *fresh]):
+            is_touched = article.id in touched
+            when = seq + max(1, n + 1 - len(backfill))
+            if not is_touched and created.isdisjoint(keys := [u[1] for u in given[article.id]]):
+                if (code := holder_code(article.id)) is not None:  # shares nothing: all first sightings
+                    firsts.add(keys, code, when)
+                continue
+            done: set[int] = set()
+            mine: list[int] = []
+            for unit in unpack_units(given[article.id]):
+                if unit.key in done:
+                    continue
+                done.add(unit.key)
+                corpus = counts.get(("", unit.key))
+                if corpus is None and (not is_touched or in_batch.get(unit.key, 0) <= 1):
+                    mine.append(unit.key)
+                    continue
+                if article.source and corpus is not None:
+                    site = counts.get((article.source, unit.key))
+                    if site is None:
+                        site = self._seed_site(article.source, corpus, toks)
+                        counts[(article.source, unit.key)] = site
+                    count_one(article, unit, site, when)
+                if corpus is None:
+                    corpus = counts[("", unit.key)] = Count("", unit.key, unit.kind)
+                    created.add(unit.key)
+                count_one(article, unit, corpus, when)
+            if mine and (code := holder_code(article.id)) is not None:
+                firsts.add(mine, code, when)
+        # keys seen again are rows of the table from now on
+        firsts.drop({k for s, k in changed if s == "" and k in once})
+        # pruning scans the table: done each time the store grows by half a horizon
+        step = max(1, self.settings.boilerplate_horizon // 2)
+        prune = seq - self.settings.boilerplate_horizon if seq // step != (seq + len(fresh)) // step else None
+        if prune is not None:
+            firsts.prune(prune)
+        chunk = firsts.take_full()
+        self._table_new.update(k for s, k in changed if s == "" and (s, k) not in existing)
+        self.pending = CountsUpdate(
+            [counts_to_row(c) for k, c in changed.items() if k not in existing],
+            [c for k, c in changed.items() if k in existing],
+            prune,
+            firsts=chunk.firsts if chunk else [],
+            firsts_drop=chunk.firsts_drop if chunk else [],
+        )
+        # an article that shares nothing with the store or the batch has nothing to remove
+        cleaned = [
+            self.clean(a, counts, unpack_units(given[a.id]))
+            if a.id in touched or a.id in stored_before
+            else a
+            for a in articles
+        ]
+        return cleaned, reclean
+
+    def _seen_once(
+        self, once: Mapping[int, str], units: Iterable[PackedUnits], articles: Sequence[Article]
+    ) -> dict[tuple[str, int], Count]:
+        """Corpus counts of keys seen once (key -> holder id), as the table would have held them: one
+        article, one unrelated, the holder (and, for a suffix key, the holder's tail as the sample)."""
+        if not once:
+            return {}
+        kinds = {u[1]: u[2] for us in units for u in us if u[1] in once}
+        by_id = {a.id: a for a in articles}
+        out: dict[tuple[str, int], Count] = {}
+        for key, holder in once.items():
+            kind = kinds.get(key)
+            if kind is None:
+                continue
+            sample = ""
+            if kind == "suffix":
+                try:
+                    article = by_id.get(holder) or self.store.get_article(holder)
+                except NotFoundError:
+                    article = None
+                sample = article.sentences[0][-300:] if article is not None and article.sentences else ""
+            out[("", key)] = Count("", key, kind, 1, 1, [holder], [holder], sample, 0)
+        return out
+
+    def flush(self) -> None:
+        """Store the first sightings still in memory (at the end of an ingest: the next one starts from them)."""
+        if self._firsts is not None and (update := self._firsts.take_full(force=True)) is not None:
+            self.store.write_boilerplate_counts(update)
+
+    def take_pending(self) -> CountsUpdate | None:
+        """What the last :meth:`learn` counted, for the store to write with the batch (then cleared)."""
+        pending, self.pending = self.pending, None
+        return pending
+
+    @staticmethod
+    def _seed_site(site: str, corpus: Count, toks: Callable[[str], _Seen | None]) -> Count:
+        """A site row made at a key's second sighting: the corpus row's holders of that site."""
+        count = Count(site, corpus.key, corpus.kind, sample=corpus.sample)
+        for holder in corpus.holders:
+            info = toks(holder)
+            if info is None or info.source != site:
+                continue
+            count.articles += 1
+            count.holders.append(holder)
+            if holder in corpus.reps:
+                count.unrelated += 1
+                count.reps.append(holder)
+        count.last_seq = corpus.last_seq
+        return count
+
+    def clean(
+        self, article: Article, counts: Mapping[tuple[str, int], Count], units: Units | None = None
+    ) -> Article:
+        """``article`` without the boilerplate ``counts`` know of (flagged when nothing else is left)."""
+        cleaned = strip(article, decide(article, counts, settings=self.settings, units=units))
+        if cleaned is not article and len(cleaned.text.strip()) < self.settings.min_text_chars:
+            return flag_boilerplate_only(cleaned)
+        return cleaned
+
+    def reclean(self, article_ids: Iterable[str]) -> list[str]:
+        """Clean stored articles again with what is known now; returns the ids that changed."""
+        ids = sorted(set(article_ids))
+        if not ids:
+            return []
+        stored = [i for i in ids if self.store.has_article(i)]  # a holder may have been quarantined
+        articles = [a for a in self.store.iter_articles(stored) if not is_boilerplate_only(a)]
+        units = {a.id: article_units(a) for a in articles}  # whole articles: re-cleaning is rare
+        wanted = {(scope, u.key) for a in articles for u in units[a.id] for scope in {"", a.source}}
+        counts = self.store.boilerplate_counts(wanted)  # a key seen once removes nothing
+        changed = [c for a in articles if (c := self.clean(a, counts, units[a.id])) is not a]
+        self.store.replace_cleaned(changed)
+        return [a.id for a in changed]

@@ -1,0 +1,99 @@
+"""Rows and records: how an article is laid out in the ``articles`` table, and the story both
+backends build from their members' rows."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from ..models import (
+    Article,
+    Embed,
+    RemovedSpan,
+    Story,
+)
+
+_ARTICLE_COLUMNS = (
+    "id",
+    "external_id",
+    "title",
+    "text",
+    "published",
+    "url",
+    "source",
+    "language",
+    "origin",
+    "position",
+    "sentences",
+    "embeds",
+    "removed",
+)
+
+
+def _article_row(article: Article) -> tuple[Any, ...]:
+    return (
+        article.id,
+        article.external_id,
+        article.title,
+        article.text,
+        article.published,
+        article.url,
+        article.source,
+        article.language,
+        article.origin,
+        article.position,
+        json.dumps(list(article.sentences), ensure_ascii=False),
+        json.dumps([_embed_dict(e) for e in article.embeds], ensure_ascii=False),
+        json.dumps([[r.reason, r.text] for r in article.removed], ensure_ascii=False),
+    )
+
+
+def _embed_dict(embed: Embed) -> dict[str, str]:
+    return {
+        "kind": embed.kind,
+        "text": embed.text,
+        "url": embed.url,
+        "author": embed.author,
+        "handle": embed.handle,
+        "date": embed.date,
+    }
+
+
+def _row_article(row: sqlite3.Row) -> Article:
+    return Article(
+        id=row["id"],
+        external_id=row["external_id"],
+        title=row["title"],
+        text=row["text"],
+        published=row["published"],
+        url=row["url"],
+        source=row["source"],
+        language=row["language"],
+        origin=row["origin"],
+        position=row["position"],
+        sentences=tuple(json.loads(row["sentences"])),
+        embeds=tuple(Embed(**e) for e in json.loads(row["embeds"])),
+        removed=tuple(RemovedSpan(reason, text) for reason, text in json.loads(row["removed"])),
+    )
+
+
+def story_from_rows(story_id: str, rows: Sequence[Any], merged_from: tuple[str, ...]) -> Story:
+    """A story from its members' rows (mappings or ``sqlite3.Row``: ``id``, ``title``, ``lead``, the
+    first 160 characters of the text, ``published``, ``source``, ``language``), in publication
+    order; shared by the backends."""
+    dates = sorted(r["published"][:10] for r in rows if r["published"])
+    titled = [r for r in rows if r["title"]]
+    head = titled[0] if titled else rows[0]
+    title = head["title"] or " ".join(head["lead"].split())[:100]
+    return Story(
+        id=story_id,
+        title=title,
+        article_ids=tuple(r["id"] for r in rows),
+        first_published=dates[0] if dates else None,
+        last_published=dates[-1] if dates else None,
+        sources=tuple(sorted({r["source"] for r in rows if r["source"]})),
+        languages=tuple(sorted({r["language"] for r in rows if r["language"]})),
+        merged_from=merged_from,
+    )
