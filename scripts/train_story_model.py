@@ -14,7 +14,7 @@ printed figures are those held-out ones.
         --out src/storyline/resources/story_model.json
 
 To iterate faster: ``--cache DIR`` keeps the profiles, the pair features and each fold's
-fitted models on disk (keyed by the gold file and the code of ``stories/features.py``), and
+fitted models on disk (keyed by the gold file and the storyline package's code and resources), and
 ``--join``, ``--merge``, ``--cohesion``, ``--established`` (comma-separated) replace one axis
 of the grid each, e.g. ``--join 0.6 --merge 0.05,0.1,0.15 --cohesion 0.6 --established 8``.
 """
@@ -125,9 +125,18 @@ def _floats(text: str | None, default: list[float]) -> list[float]:
 
 
 def _cache_key(gold_path: str) -> str:
-    """The gold file and the code that turns it into profiles and pair features."""
+    """The gold file and the code that turns it into profiles and pair features (every module of
+    the storyline package: profiles read text helpers, language packs and the embedder)."""
     h = hashlib.sha256(Path(gold_path).read_bytes())
-    h.update(Path(story_features.__file__).read_bytes())
+    package = Path(story_features.__file__).parents[1]
+    for path in sorted(package.rglob("*")):
+        if (
+            path.is_file()
+            and path.suffix in {".py", ".json", ".txt", ".gz"}
+            and path.name != "story_model.json"
+        ):
+            h.update(path.relative_to(package).as_posix().encode())
+            h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 
