@@ -12,11 +12,17 @@ printed figures are those held-out ones.
 
     .venv/bin/python scripts/train_story_model.py ../shared/bench/ecbplus/dev.jsonl \
         --out src/storyline/resources/story_model.json
+
+To iterate faster: ``--cache DIR`` keeps the profiles, the pair features and each fold's
+fitted models on disk (keyed by the gold file and the storyline package's code and resources), and
+``--join``, ``--merge``, ``--cohesion``, ``--established`` (comma-separated) replace one axis
+of the grid each, e.g. ``--join 0.6 --merge 0.05,0.1,0.15 --cohesion 0.6 --established 8``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import sys
@@ -31,7 +37,15 @@ from storyline.features.embed import default_embedder
 from storyline.models import Article
 from storyline.pipeline import prepare_record
 from storyline.readers.sources import read_paths
-from storyline.stories.features import FEATURES, Idf, PairModel, profile_articles, story_pair_features
+from storyline.stories import features as story_features
+from storyline.stories.features import (
+    FEATURES,
+    Idf,
+    PairModel,
+    Profile,
+    profile_articles,
+    story_pair_features,
+)
 from storyline.stories.index import StoryIndex
 from storyline.trees import Trees
 
@@ -93,9 +107,10 @@ def cluster_f1(
     ids: Sequence[int],
     profiles: list,
     gold: list[str],
+    fragment_cohesion: float = FRAGMENT_COHESION,
 ) -> float:
     model = PairModel(
-        model.mono, model.mono_bias, model.cross, model.cross_bias, *setting, FRAGMENT_COHESION, model.trees
+        model.mono, model.mono_bias, model.cross, model.cross_bias, *setting, fragment_cohesion, model.trees
     )
     index = StoryIndex(model=model)
     for i in ids:
@@ -105,6 +120,74 @@ def cluster_f1(
     return bcubed(pred, [gold[i] for i in ids])["f1"]
 
 
+def _floats(text: str | None, default: list[float]) -> list[float]:
+    return default if text is None else [float(v) for v in text.split(",") if v.strip()]
+
+
+def _cache_key(gold_path: str) -> str:
+    """The gold file and the code that turns it into profiles and pair features (every module of
+    the storyline package: profiles read text helpers, language packs and the embedder)."""
+    h = hashlib.sha256(Path(gold_path).read_bytes())
+    package = Path(story_features.__file__).parents[1]
+    for path in sorted(package.rglob("*")):
+        if (
+            path.is_file()
+            and path.suffix in {".py", ".json", ".txt", ".gz"}
+            and path.name != "story_model.json"
+        ):
+            h.update(path.relative_to(package).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def profiles_and_features(
+    articles: list[Article], gold: list[str], cache: Path | None, key: str
+) -> tuple[list[Profile], list[tuple[int, int]], np.ndarray, np.ndarray]:
+    """Profiles, all pairs, their features and labels; read from / written to ``cache`` when given."""
+    n = len(articles)
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    y = np.array([gold[i] == gold[j] for i, j in pairs], dtype=np.int32)
+    if cache is not None and (cache / f"{key}.npz").exists():
+        with np.load(cache / f"{key}.npz", allow_pickle=False) as z:
+            blobs = [bytes(z[f"p{k}"]) for k in range(n)]
+            x = z["x"]
+        profiles = [Profile.from_bytes(b) for b in blobs]
+        if [p.article_id for p in profiles] == [a.id for a in articles]:
+            print(f"profiles and pair features from {cache / key}.npz", file=sys.stderr)
+            return profiles, pairs, x, y
+    profiles = profile_articles(articles, embedder=default_embedder())
+    idf = Idf()
+    for p in profiles:
+        idf.add(p)
+    x = np.array([story_pair_features(profiles[i], profiles[j], idf) for i, j in pairs], dtype=np.float64)
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        blobs = {f"p{k}": np.frombuffer(p.to_bytes(), dtype=np.uint8) for k, p in enumerate(profiles)}
+        np.savez(cache / f"{key}.npz", x=x, **blobs)
+    return profiles, pairs, x, y
+
+
+def fold_model(x: np.ndarray, y: np.ndarray, cache: Path | None, key: str) -> PairModel:
+    """The regressions and trees fitted on one fold's training pairs (cached when asked)."""
+    path = cache / f"{key}.model.json" if cache is not None else None
+    if path is not None and path.exists():
+        raw = json.loads(path.read_text())
+        return PairModel(
+            tuple(raw["mono"]),
+            raw["mono_bias"],
+            tuple(raw["cross"]),
+            raw["cross_bias"],
+            0.5,
+            trees=Trees.from_json(raw["trees"]),
+        )
+    mono, mono_b = fit(x, y, cross=False)
+    cross, cross_b = fit(x, y, cross=True)
+    model = PairModel(mono, mono_b, cross, cross_b, 0.5, trees=fit_trees(x, y))
+    if path is not None:
+        path.write_text(json.dumps(model.to_json()))
+    return model
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -112,36 +195,46 @@ def main() -> None:
     parser.add_argument("gold")
     parser.add_argument("--out", help="where to write the model (default: print only)")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--cache", help="directory for profiles, pair features and fold models (e.g. /tmp/...)"
+    )
+    parser.add_argument("--join", help=f"online join thresholds, comma-separated (default {THRESHOLDS})")
+    parser.add_argument("--merge", help=f"merge thresholds (default {MERGE_THRESHOLDS})")
+    parser.add_argument("--cohesion", help=f"cohesion shares (default {COHESIONS})")
+    parser.add_argument("--established", help=f"established sizes (default {ESTABLISHED})")
+    parser.add_argument(
+        "--fragment-cohesion", type=float, default=FRAGMENT_COHESION, help="(default %(default)s)"
+    )
     args = parser.parse_args()
+    thresholds = _floats(args.join, THRESHOLDS)
+    merge_thresholds = _floats(args.merge, MERGE_THRESHOLDS)
+    cohesions = _floats(args.cohesion, COHESIONS)
+    established = [int(v) for v in _floats(args.established, [float(e) for e in ESTABLISHED])]
+    fragment = args.fragment_cohesion
+    cache = Path(args.cache) if args.cache else None
 
     articles, story_of, topic_of = load(args.gold)
     gold = [story_of[a.external_id] for a in articles]
     topics = [topic_of[a.external_id] for a in articles]
     print(f"{len(articles)} articles, {len(set(gold))} stories, {len(set(topics))} topics", file=sys.stderr)
-    profiles = profile_articles(articles, embedder=default_embedder())
-    idf = Idf()
-    for p in profiles:
-        idf.add(p)
+    key = _cache_key(args.gold)
+    profiles, pairs, x, y = profiles_and_features(articles, gold, cache, key)
     n = len(profiles)
-    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
-    x = np.array([story_pair_features(profiles[i], profiles[j], idf) for i, j in pairs], dtype=np.float64)
-    y = np.array([gold[i] == gold[j] for i, j in pairs], dtype=np.int32)
 
     unique_topics = sorted(set(topics))
     random.Random(13).shuffle(unique_topics)
     folds = [set(unique_topics[k :: args.folds]) for k in range(args.folds)]
     # established from 1: every cluster is, and the fragment share never applies; one setting
-    shapes = [(c, e) for c in COHESIONS for e in ESTABLISHED if e > 1 or c == FRAGMENT_COHESION]
-    grid = [(t, m, c, e) for t in THRESHOLDS for c, e in shapes for m in MERGE_THRESHOLDS]
+    shapes = [(c, e) for c in cohesions for e in established if e > 1 or c == fragment]
+    shapes = shapes or [(c, e) for c in cohesions for e in established]
+    grid = [(t, m, c, e) for t in thresholds for c, e in shapes for m in merge_thresholds]
     scores: dict[tuple[float, float, float, int], list[float]] = {g: [] for g in grid}
-    for held in folds:
+    for k, held in enumerate(folds):
         train = np.array([topics[i] not in held and topics[j] not in held for i, j in pairs])
-        mono, mono_b = fit(x[train], y[train], cross=False)
-        cross, cross_b = fit(x[train], y[train], cross=True)
-        model = PairModel(mono, mono_b, cross, cross_b, 0.5, trees=fit_trees(x[train], y[train]))
+        model = fold_model(x[train], y[train], cache, f"{key}-fold{k}of{args.folds}")
         test_ids = [i for i in range(n) if topics[i] in held]
         for g in grid:
-            scores[g].append(cluster_f1(model, g, test_ids, profiles, gold))
+            scores[g].append(cluster_f1(model, g, test_ids, profiles, gold, fragment))
     for g in grid:
         print(
             f"join {g[0]:.2f} merge {g[1]:.2f} cohesion {g[2]:.1f} from {g[3]}: held-out BCubed F1 per fold "
@@ -152,16 +245,16 @@ def main() -> None:
     # online join wins: consolidation does the generous part, and a group too large for it
     # keeps what the online pass made.
     best, best_smooth = grid[0], -1.0
-    for t in sorted(THRESHOLDS, reverse=True):
+    for t in sorted(thresholds, reverse=True):
         for c, e in shapes:
-            means = [float(np.mean(scores[(t, m, c, e)])) for m in MERGE_THRESHOLDS]
-            for k, m in enumerate(MERGE_THRESHOLDS):
+            means = [float(np.mean(scores[(t, m, c, e)])) for m in merge_thresholds]
+            for k, m in enumerate(merge_thresholds):
                 smooth = float(np.mean(means[max(0, k - 1) : k + 2]))
                 if smooth > best_smooth + 1e-9:
                     best, best_smooth = (t, m, c, e), smooth
     mono, mono_b = fit(x, y, cross=False)
     cross, cross_b = fit(x, y, cross=True)
-    model = PairModel(mono, mono_b, cross, cross_b, *best, FRAGMENT_COHESION, fit_trees(x, y))
+    model = PairModel(mono, mono_b, cross, cross_b, *best, fragment, fit_trees(x, y))
     print(
         f"chosen join threshold {best[0]:.2f}, merge threshold {best[1]:.2f}, cohesion {best[2]:.1f} "
         f"between clusters of {best[3]} or more: "

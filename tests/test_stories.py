@@ -546,6 +546,19 @@ def test_evidence_against_a_join_from_the_first_sentences(embedder: FakeEmbedder
     assert conflict_prior(a0, b0) < 0
     # two reports of one quake share the lead's numbers and names
     assert conflicts(a0, a1) == []
+    # a report of the same quake opening on a rescuer the first never names, beside the
+    # minister both name: not evidence of another event
+    (a3,) = profile_articles(
+        [
+            article(
+                "2024-02-13",
+                "Rescuer Tomás Quilapán and minister Rosa Ancamil said 9 people died when a 6.1 quake "
+                "hit Puerto Lirio in Valdora.",
+            )
+        ],
+        embedder=embedder,
+    )
+    assert "lead_names" not in conflicts(a0, a3)
     assert Profile.from_bytes(b0.to_bytes()).lead_numbers == b0.lead_numbers
     _, assignments = cluster_articles([article(d, t) for d, t in QUAKE_A], embedder=embedder)
     assert all(c["against"] == [] for a in assignments for c in a.evidence.get("closest", []))

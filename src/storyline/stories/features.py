@@ -434,26 +434,28 @@ CONFLICT_PRIOR = 0.5
 def conflicts(a: Profile, b: Profile) -> list[str]:
     """Evidence that two articles report different events of one kind, from their first
     sentences: ``lead_numbers`` when both open with numbers (a magnitude, a toll, an amount)
-    and share none; ``lead_names`` when each opens with a name the other text never mentions
-    (another mayor, another company)."""
+    and share none; ``lead_names`` when both open with names and neither text mentions any
+    name of the other's opening (another mayor, another company). One name the other never
+    mentions is not enough: reports of one event often open on different people (a witness,
+    a spokesman) beside the shared ones; counted so, the rule cost held-out ECB+ topics
+    (scripts/train_story_model.py, BCubed F1 0.966 -> 0.958 at the shipped settings)."""
     out = []
     if a.lead_numbers and b.lead_numbers and not a.lead_numbers & b.lead_numbers:
         out.append("lead_numbers")
     if (
         a.lead_names
         and b.lead_names
-        and _names_outside(a.lead_names, b.names)
-        and _names_outside(b.lead_names, a.names)
+        and _none_inside(a.lead_names, b.names)
+        and _none_inside(b.lead_names, a.names)
     ):
         out.append("lead_names")
     return out
 
 
-def _names_outside(lead: frozenset[int], names: IntArray) -> bool:
-    """Whether some name of ``lead`` is not among ``names`` (a sorted id array)."""
+def _none_inside(lead: frozenset[int], names: IntArray) -> bool:
+    """Whether no name of ``lead`` is among ``names`` (a sorted id array)."""
     ids = np.fromiter(lead, dtype=np.int64, count=len(lead))
-    at = np.minimum(np.searchsorted(names, ids), max(len(names) - 1, 0))
-    return not len(names) or bool(np.any(names[at] != ids))
+    return not len(names) or not bool(np.isin(ids, names).any())
 
 
 def conflict_prior(a: Profile, b: Profile) -> float:
