@@ -3,7 +3,7 @@
 The gold (``bench/boilerplate_gold.jsonl``) holds references only, never the third-party text: each line
 names a record of the corpus that ``bench/boilerplate.py`` builds from ``../shared/bench`` (``ecb:<doc_id>``
 from ``ecbplus/dev.jsonl``, ``sts:<id>`` from ``sts22/train.csv``), the key of one of its sentences
-(:func:`storyline.boilerplate.sentence_key`: words case-folded, digits masked), its language, and a
+(:func:`storyline.clean.keys.sentence_key`: words case-folded, digits masked), its language, and a
 label read by a person: ``boilerplate`` (cookie and consent notices, disclaimers, paywall and ad-blocker
 prompts, forum footers, share and follow prompts, a site's about-us blurb) or ``content`` (the news).
 

@@ -7,7 +7,7 @@
 (one BLAS thread: the machine is shared, and the timing is meant for 2 cores, which
 compare_articles uses by embedding in a thread beside the entity tagger).
 
-``msrp``: the aligner's pairwise same-fact decision (storyline.align.decide_pairs) scored
+``msrp``: the aligner's pairwise same-fact decision (storyline.compare.facts.decide_pairs) scored
 as paraphrase accuracy and F1 of the positive class, beside a plain USE-cosine baseline
 measured in the same run. The file is split in two halves with a fixed seed: the same-fact
 model's weights were fitted on half A (``--fit`` refits and prints them), the baseline's

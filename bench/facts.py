@@ -6,7 +6,7 @@
 ECB+ links two sentences of different documents of one story when both mention the same
 event chain. For every story, up to ``--max-docs`` documents (sampled as
 ``shared/bench/ecbplus/score_facts.py`` samples them) are read with the normal pipeline into a
-temporary store and compared with :func:`storyline.compare.compare_articles` in this process
+temporary store and compared with :func:`storyline.compare.versions.compare_articles` in this process
 (models load once). Passages are mapped back to ECB+ sentences by token alignment (lower-cased
 ``\\w+`` runs, difflib; a passage maps to a sentence when they share matched tokens >= half the
 shorter), and, over pairs of *annotated* sentences of different documents, the script prints

@@ -4,7 +4,7 @@
         [--out src/storyline/resources/similarity_model.json.gz] [--cache /tmp/sim_cache]
 
 Reads SemEval-2022 Task 8 pairs (pair_id, lang1, lang2, text1, text2, Geography, ..., Tone),
-computes storyline's pair inputs (storyline.similarity.pair_inputs) and fits, with
+computes storyline's pair inputs (storyline.similarity.features.pair_inputs) and fits, with
 scikit-learn:
 1. the head: a ridge regression from the products and differences of the two articles'
    vectors to the gold Overall score. Its output is the last feature; on the training pairs
@@ -201,7 +201,7 @@ def _round(values: Any) -> list[float]:
 
 def fit_model(inputs: PairInputs, gold: dict[str, Vector], selves: PairInputs) -> dict[str, Any]:
     """The whole model, trained on ``inputs`` and the self pairs ``selves``, as the JSON document
-    storyline.similarity.load_model reads."""
+    storyline.similarity.model.load_model reads."""
     return _fit(inputs, gold, selves)[0]
 
 

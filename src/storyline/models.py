@@ -297,7 +297,7 @@ class TimelineEntry:
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """The versions of one story laid side by side (see :func:`storyline.compare.compare_articles`)."""
+    """The versions of one story laid side by side (see :func:`storyline.compare.versions.compare_articles`)."""
 
     article_ids: tuple[str, ...]
     passages: tuple[Passage, ...]
