@@ -122,3 +122,18 @@ def test_seeds(seeds_dir: Path) -> None:
     assert "t.co" not in repost.text and "@bsarwary" not in repost.text
     assert "Khalilzad" in repost.text and "Khalilzad" in wire.text
     assert wire.removed == ()
+
+
+def test_strip_controls_keeps_line_breaks_and_names_what_it_removed() -> None:
+    from storyline.clean.rules import strip_controls
+
+    assert strip_controls("plain text\twith a tab\nand a line") == (
+        "plain text\twith a tab\nand a line",
+        None,
+    )
+    text, span = strip_controls("page\x0cbreak and vertical\x0btab")  # form feed, vertical tab: line ends
+    assert (text, span) == ("page\nbreak and vertical\ntab", None)
+    text, span = strip_controls("bell\x07 and escape\x1b[0m, twice\x07")
+    assert text == "bell and escape[0m, twice"
+    assert span is not None and span.reason == "control-character"
+    assert span.text == "2 x U+0007, 1 x U+001B"
