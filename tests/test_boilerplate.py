@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from storyline.clean.boilerplate import names, related
+from storyline.clean.firsts import FirstSightings
 from storyline.clean.keys import countable, packed_units, sentence_key, tokens
-from storyline.clean.learner import FirstSightings
 from storyline.cli.app import EXIT_OK, app
 from storyline.copies.decide import find_copies
 from storyline.models import Article, RemovedSpan
@@ -282,12 +282,12 @@ def test_counts_are_pruned_beyond_the_horizon(store: SQLiteStore, tmp_path: Path
 def test_first_sightings_answer_alike_before_and_after_numpy_takes_over(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import storyline.clean.learner as learner
+    import storyline.clean.firsts as firsts_module
 
-    monkeypatch.setattr(learner, "FIRST_CHUNK", 4)
+    monkeypatch.setattr(firsts_module, "FIRST_CHUNK", 4)
     firsts = FirstSightings()
-    firsts.add([50, -7, 3], learner.holder_code("00000000000000aa") or 0, 1)
-    firsts.add([9, -(1 << 62)], learner.holder_code("ffffffffffffff01") or 0, 2)
+    firsts.add([50, -7, 3], firsts_module.holder_code("00000000000000aa") or 0, 1)
+    firsts.add([9, -(1 << 62)], firsts_module.holder_code("ffffffffffffff01") or 0, 2)
     update = firsts.take_full()  # the first chunk: a plain array, no numpy needed
     assert update is not None and update.firsts[0][0] == 2
     assert not any(type(k).__module__ == "numpy" for k, _, _ in firsts.closed)
@@ -300,7 +300,7 @@ def test_first_sightings_answer_alike_before_and_after_numpy_takes_over(
         9: "ffffffffffffff01",
         -(1 << 62): "ffffffffffffff01",
     }
-    firsts.add([11, 12, 13, 14], learner.holder_code("0000000000000bbb") or 0, 3)
+    firsts.add([11, 12, 13, 14], firsts_module.holder_code("0000000000000bbb") or 0, 3)
     assert firsts.take_full() is not None  # the second chunk: numpy, the first one converted
     assert "numpy" in sys.modules and all(type(k).__module__ == "numpy" for k, _, _ in firsts.closed)
     assert firsts.find(query) == {**plain, 11: "0000000000000bbb"}

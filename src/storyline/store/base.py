@@ -163,7 +163,7 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def boilerplate_firsts(self) -> list[tuple[int, int, bytes, bytes]]:
         """The stored chunks of first sightings: (number, last storing number, keys, holders), the two
-        arrays as little-endian int64 bytes (see :class:`storyline.clean.learner.FirstSightings`)."""
+        arrays as little-endian int64 bytes (see :class:`storyline.clean.firsts.FirstSightings`)."""
 
     @abc.abstractmethod
     def iter_boilerplate(
