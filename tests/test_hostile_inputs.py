@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,121 @@ def test_a_gzipped_jsonl_cut_short_keeps_its_lines() -> None:
     records = list(read_stream(io.BytesIO(data[: len(data) // 2]), origin="cut.jsonl.gz"))
     assert len([r for r in records if not isinstance(r, Quarantined)]) > 50
     assert isinstance(records[-1], Quarantined) and "truncated" in records[-1].reason
+
+
+# --------------------------------------------------------------------------- gold files of eval
+
+
+def _jsonl(rows: list[object]) -> str:
+    return "".join(json.dumps(r) + "\n" for r in rows)
+
+
+GOLD_TEXT = LEAD
+
+
+@pytest.mark.parametrize(
+    ("content", "reason", "line"),
+    [
+        ("", "no gold rows", ""),
+        ("\n\n", "no gold rows", ""),
+        (_jsonl([[1, 2]]), "not an object", "line 1"),
+        (_jsonl([{"story": "s", "text": GOLD_TEXT}]), "no doc_id", "line 1"),
+        (_jsonl([{"doc_id": None, "story": "s", "text": GOLD_TEXT}]), "no doc_id", "line 1"),
+        (_jsonl([{"doc_id": "a", "story": ["x"], "text": GOLD_TEXT}]), "story is list", "line 1"),
+        (
+            _jsonl([{"doc_id": "a", "story": "s", "thread": {"t": 1}, "text": GOLD_TEXT}]),
+            "thread is dict",
+            "line 1",
+        ),
+        (
+            _jsonl(
+                [
+                    {"doc_id": "a", "story": "s", "text": GOLD_TEXT},
+                    {"doc_id": "a", "story": "t", "text": "x" + GOLD_TEXT},
+                ]
+            ),
+            "doc_id 'a' again (first on line 1)",
+            "line 2",
+        ),
+        (
+            _jsonl(
+                [
+                    {"doc_id": 1, "story": "s", "text": GOLD_TEXT},
+                    {"doc_id": "1", "story": "t", "text": "x" + GOLD_TEXT},
+                ]
+            ),
+            "doc_id '1' again",
+            "line 2",
+        ),
+    ],
+)
+def test_a_bad_gold_file_of_stories_is_named_not_scored(
+    tmp_path: Path, content: str, reason: str, line: str
+) -> None:
+    from storyline.errors import InputError
+    from storyline.evaluation import read_gold
+
+    path = tmp_path / "gold.jsonl"
+    path.write_text(content)
+    with pytest.raises(InputError) as caught:
+        read_gold(str(path))
+    assert reason in caught.value.reason and caught.value.position == line
+    assert caught.value.origin == str(path)
+
+
+def test_a_gold_file_of_stories_in_latin1_is_read(tmp_path: Path) -> None:
+    from storyline.evaluation import read_gold
+
+    path = tmp_path / "gold.jsonl"
+    rows = [{"doc_id": f"d{i}", "story": "s", "text": f"Café {GOLD_TEXT} {i}"} for i in range(2)]
+    path.write_bytes("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("latin-1"))
+    articles, gold = read_gold(str(path))
+    assert (
+        [a.id for a in articles] == ["d0", "d1"] and "Café" in articles[0].text and set(gold) == {"d0", "d1"}
+    )
+
+
+SCORES = ["Geography", "Entities", "Time", "Narrative", "Overall", "Style", "Tone"]
+CSV_HEAD = "pair_id,lang1,lang2,text1,text2," + ",".join(SCORES) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason", "line"),
+    [
+        (CSV_HEAD, "no pairs", ""),
+        (CSV_HEAD + f'1,en,en,"{GOLD_TEXT}"\n', "4 fields where the header has 12", "line 2"),
+        (
+            CSV_HEAD + f'1,en,en,"{GOLD_TEXT}","{GOLD_TEXT}",nan,1,1,1,1,1,1\n',
+            "bad Geography score 'nan'",
+            "line 2",
+        ),
+        (
+            CSV_HEAD + f'1,en,en,"{GOLD_TEXT}","{GOLD_TEXT}",1,1,1,1,9,1,1\n',
+            "bad Overall score '9'",
+            "line 2",
+        ),
+        (CSV_HEAD + f'1,en,en,"{GOLD_TEXT}","{GOLD_TEXT}",1,1,1,1,,1,1\n', "bad Overall score ''", "line 2"),
+    ],
+)
+def test_a_bad_gold_csv_of_pairs_is_named_not_scored(
+    tmp_path: Path, content: str, reason: str, line: str
+) -> None:
+    from storyline.errors import InputError
+    from storyline.evaluation import read_gold_pairs
+
+    path = tmp_path / "gold.csv"
+    path.write_text(content)
+    with pytest.raises(InputError) as caught:
+        read_gold_pairs(path)
+    assert reason in caught.value.reason and caught.value.position == line
+
+
+def test_a_gold_csv_that_is_not_utf8_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    from storyline.errors import InputError
+    from storyline.evaluation import read_gold_pairs
+
+    path = tmp_path / "gold.csv"
+    path.write_bytes(b"pair_id,text1\n1,\x00\x01\x02\xff\xfe binary\x00\n")
+    with pytest.raises(InputError) as caught:
+        read_gold_pairs(path)
+    assert caught.value.origin == str(path)
