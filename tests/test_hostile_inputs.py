@@ -6,6 +6,8 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -223,3 +225,24 @@ def test_a_gold_csv_that_is_not_utf8_is_an_error_not_a_traceback(tmp_path: Path)
     with pytest.raises(InputError) as caught:
         read_gold_pairs(path)
     assert caught.value.origin == str(path)
+
+
+# --------------------------------------------------------------------------- the command's output
+
+
+def _storyline(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command in a fresh process, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "storyline", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+def test_pages_the_html_parser_rejects_are_quarantined_without_its_error_lines(tmp_path: Path) -> None:
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a.html").write_text("just some words")
+    (folder / "b.html").write_text("\n\n   <")
+    done = _storyline("ingest", str(folder), "--db", str(tmp_path / "s.db"))
+    assert done.returncode == 3
+    assert "parsed tree length" not in done.stderr and "ERROR" not in done.stderr, done.stderr
+    assert "2 record(s) quarantined" in done.stderr + done.stdout

@@ -252,6 +252,11 @@ def _print_threads(threads: list[Any], *, limit: int | None = None) -> None:
     out.print(table)
 
 
+#: libraries that log a page they cannot parse as an ERROR ("parsed tree length: 0, wrong data type
+#: or not valid HTML"): shown only with --verbose
+QUIET_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext", "readability", "warcio")
+
+
 def _print_version(value: bool) -> None:
     if value:
         out.print(__version__)
@@ -286,6 +291,8 @@ def _root(
         format="%(message)s",
         handlers=[RichHandler(console=console, show_path=False)],
     )
+    for name in QUIET_LOGGERS:  # what they report as errors is a record storyline quarantines, with its reason
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.CRITICAL)
 
 
 def main() -> None:
