@@ -246,3 +246,22 @@ def test_pages_the_html_parser_rejects_are_quarantined_without_its_error_lines(t
     assert done.returncode == 3
     assert "parsed tree length" not in done.stderr and "ERROR" not in done.stderr, done.stderr
     assert "2 record(s) quarantined" in done.stderr + done.stdout
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize("line", ["date 2026-02-30", "date 99999-01-01", "Date: 2024-13-01", "date 2024-3-5"])
+def test_a_date_line_that_is_not_a_day_is_named_not_taken_as_the_title(tmp_path: Path, line: str) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text(f"{line}\n\nHeadline\n\n{LEAD}")
+    [q] = list(read_paths([path]))
+    assert isinstance(q, Quarantined) and "bad date line" in q.reason and q.position == "line 1"
+
+
+@pytest.mark.parametrize("value", [0, 0.0, -1, float("nan")])
+def test_an_unset_epoch_timestamp_is_no_date(value: float) -> None:
+    from storyline.readers.records import normalize_date
+
+    assert normalize_date(value) is None
+    assert normalize_date(1_699_964_000) == "2023-11-14"  # a real one still is (12:13 UTC: any time zone)

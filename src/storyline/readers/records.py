@@ -176,11 +176,14 @@ def valid_date(value: str) -> str | None:
 def normalize_date(value: Any) -> str | None:
     """An ISO 8601 date (or datetime) from what a record gives, ``None`` if it gives none.
 
-    Accepts ISO strings, epoch seconds and free-form dates ("March 3, 2024").
+    Accepts ISO strings, epoch seconds (or milliseconds; 0, the usual unset value, is no date)
+    and free-form dates ("March 3, 2024").
     """
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not value > 0:  # 0 (or less, or NaN) is a timestamp left unset, not 1 January 1970
+            return None
         try:
             return datetime.fromtimestamp(float(value) / (1000 if value > 1e11 else 1)).date().isoformat()
         except (OverflowError, OSError, ValueError):

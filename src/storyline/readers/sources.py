@@ -79,7 +79,9 @@ WARC_SUFFIXES = {".warc", ".arc"}
 #: them never turns a report into an article.
 REPORT_MARKER = b'<meta name="generator" content="storyline">'
 
-_DATE_LINE = re.compile(r"^\s*date\s*[:=]?\s*(\d{4}-\d{2}-\d{2})\s*$", re.IGNORECASE)
+# any number-number-number after "date", so a date that is not a day (2026-02-30, year 99999) is
+# named as a bad date line instead of becoming the article's title
+_DATE_LINE = re.compile(r"^\s*date\s*[:=]?\s*(\d+-\d+-\d+)\s*$", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------- sources
