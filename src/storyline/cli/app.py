@@ -291,7 +291,8 @@ def _root(
         format="%(message)s",
         handlers=[RichHandler(console=console, show_path=False)],
     )
-    for name in QUIET_LOGGERS:  # what they report as errors is a record storyline quarantines, with its reason
+    # what they report as errors is a record storyline quarantines anyway, with its reason
+    for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.CRITICAL)
 
 
