@@ -265,3 +265,45 @@ def test_an_unset_epoch_timestamp_is_no_date(value: float) -> None:
 
     assert normalize_date(value) is None
     assert normalize_date(1_699_964_000) == "2023-11-14"  # a real one still is (12:13 UTC: any time zone)
+
+
+# --------------------------------------------------------------------------- the store
+
+
+def _main(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    """Exit code of the command run through ``storyline.cli.main`` (what a user gets) in this process."""
+    from storyline.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["storyline", *args])
+    with pytest.raises(SystemExit) as done:
+        main()
+    return int(done.value.code or 0)
+
+
+def test_a_damaged_store_is_named_with_what_may_save_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    from storyline.store.sqlite import SQLiteStore
+
+    db = tmp_path / "news.db"
+    SQLiteStore(db).close()
+
+    def damaged(self: object) -> None:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(SQLiteStore, "list_stories", damaged)
+    assert _main(monkeypatch, "stories", "--db", str(db)) == 1
+    err = capsys.readouterr().err
+    assert f"the store {str(db)!r}: database disk image is malformed" in " ".join(err.split())
+    assert ".recover" in err and "Traceback" not in err
+
+
+def test_a_folder_given_as_the_store_is_named_as_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for command in (["stories"], ["ingest", str(tmp_path / "none.txt")]):
+        (tmp_path / "none.txt").write_text(LEAD)
+        assert _main(monkeypatch, *command, "--db", str(tmp_path)) == 1
+        assert "is a folder" in capsys.readouterr().err
