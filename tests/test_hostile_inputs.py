@@ -307,3 +307,70 @@ def test_a_folder_given_as_the_store_is_named_as_a_folder(
         (tmp_path / "none.txt").write_text(LEAD)
         assert _main(monkeypatch, *command, "--db", str(tmp_path)) == 1
         assert "is a folder" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- Parquet
+
+
+def test_parquet_rows_are_read_with_wrong_types_and_gaps_quarantined_alone(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from storyline.models import Article
+
+    path = tmp_path / "crawl.parquet"
+    table = pa.table(
+        {
+            "title": ["Floods", None, "Numbers", "Bytes"],
+            "text": [LEAD.encode(), None, b"12", ("Caf\xe9 " + LEAD).encode("latin-1")],
+            "date_publish": [1_699_964_000, None, 0, 0],
+            "url": ["https://a.example/1", None, None, "javascript:alert(1)"],
+        }
+    )
+    pq.write_table(table, path, row_group_size=2)
+    records = list(read_paths([path]))
+    got = {r.position: r for r in records}
+    assert set(got) == {"row 1", "row 2", "row 3", "row 4"}
+    first, fourth = got["row 1"], got["row 4"]
+    assert isinstance(first, Article) and first.text == LEAD and first.published == "2023-11-14"
+    assert first.source == "a.example"
+    assert isinstance(fourth, Article) and fourth.text.startswith("Café") and fourth.published is None
+    assert isinstance(got["row 2"], Quarantined) and "no article text" in got["row 2"].reason
+
+
+def test_a_parquet_file_without_a_text_column_is_quarantined_once_naming_its_columns(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "other.parquet"
+    pq.write_table(pa.table({"headline": ["a"] * 5, "summary": [LEAD] * 5}), path)
+    [q] = list(read_paths([path]))
+    assert (
+        isinstance(q, Quarantined)
+        and "no article text column" in q.reason
+        and "headline, summary" in q.reason
+    )
+
+
+def test_a_file_named_parquet_that_is_not_is_named_so(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "fake.parquet"
+    path.write_text(LEAD)
+    [q] = list(read_paths([path]))
+    assert isinstance(q, Quarantined) and "not a readable Parquet file" in q.reason
+
+
+def test_storyline_reads_back_its_own_parquet_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pyarrow")
+    source = tmp_path / "in.jsonl"
+    source.write_text(_jsonl([{"text": f"{LEAD} Item {i}.", "date": f"2024-03-0{i + 1}"} for i in range(3)]))
+    first, second, out = tmp_path / "a.db", tmp_path / "b.db", tmp_path / "a.parquet"
+    assert _main(monkeypatch, "ingest", str(source), "--db", str(first)) == 0
+    assert _main(monkeypatch, "export", "articles", "--db", str(first), "-f", "parquet", "-o", str(out)) == 0
+    assert _main(monkeypatch, "ingest", str(out), "--db", str(second)) == 0
+    from storyline.store.sqlite import SQLiteStore
+
+    stored = []
+    for db in (first, second):
+        store = SQLiteStore(db, read_only=True)
+        stored.append(sorted((a.text, a.published) for a in store.iter_articles()))
+        store.close()
+    assert len(stored[0]) == 3 and stored[0] == stored[1]

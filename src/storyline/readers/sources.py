@@ -9,7 +9,8 @@ input; ``.gz`` files are read transparently. Formats:
   news-please and the usual alternatives (see :data:`FIELD_NAMES`);
 * HTML pages, through trafilatura (text, title, date, canonical url);
 * WARC files through warcio, gzipped or not: their HTML response records
-  (Common Crawl CC-NEWS).
+  (Common Crawl CC-NEWS);
+* Parquet (with pyarrow): one article per row, columns named as the JSON fields.
 
 Readers yield :class:`~storyline.models.Article` (raw text, not yet cleaned) or
 :class:`~storyline.models.Quarantined` for a record that cannot be read, with
@@ -74,6 +75,7 @@ JSON_SUFFIXES = {".json"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".jsonlines"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 WARC_SUFFIXES = {".warc", ".arc"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
 
 #: The mark storyline's own HTML reports carry in their first bytes: reading a folder that holds
 #: them never turns a report into an article.
@@ -181,7 +183,7 @@ def _strip_gz(name: str) -> str:
 
 
 def detect_format(name: str, head: bytes) -> str:
-    """The format of a source: ``text``, ``json``, ``jsonl``, ``html`` or ``warc``.
+    """The format of a source: ``text``, ``json``, ``jsonl``, ``html``, ``warc`` or ``parquet``.
 
     The file name's suffix decides (``.gz`` aside); without a known suffix the
     first bytes do.
@@ -189,6 +191,8 @@ def detect_format(name: str, head: bytes) -> str:
     suffix = Path(_strip_gz(name)).suffix.lower()
     if suffix in WARC_SUFFIXES or head.startswith(b"WARC/"):
         return "warc"
+    if suffix in PARQUET_SUFFIXES or head.startswith(b"PAR1"):
+        return "parquet"
     if suffix in JSONL_SUFFIXES:
         return "jsonl"
     if suffix in JSON_SUFFIXES:
@@ -240,6 +244,13 @@ def read_stream(
         return
     if fmt == "jsonl":
         yield from _read_jsonl(stream, origin, settings)
+        return
+    if fmt == "parquet":
+        from .parquet import read_parquet
+
+        yield from read_parquet(
+            stream, origin=origin, fields=FIELD_NAMES, to_article=record_to_article, settings=settings
+        )
         return
     try:
         data = _read_limited(stream, settings.max_document_bytes, origin)
