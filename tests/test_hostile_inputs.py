@@ -374,3 +374,51 @@ def test_storyline_reads_back_its_own_parquet_export(tmp_path: Path, monkeypatch
         stored.append(sorted((a.text, a.published) for a in store.iter_articles()))
         store.close()
     assert len(stored[0]) == 3 and stored[0] == stored[1]
+
+
+# --------------------------------------------------------------------------- the HTML report
+
+
+def test_bidi_controls_in_titles_text_and_outlets_show_as_marks_in_the_report_and_index(
+    tmp_path: Path,
+) -> None:
+    from storyline.compare.versions import compare_articles
+    from storyline.features.mentions import heuristic_tagger
+    from storyline.models import Article, Story
+    from storyline.pipeline import assign_stories
+    from storyline.report.html import render_html_report, write_story_reports
+    from storyline.store.sqlite import SQLiteStore
+    from storyline.testing import FakeEmbedder
+
+    rlo = "\u202e"
+    spoof = Article(
+        id="spoof",
+        title=f"Invoice {rlo}fdp.exe attached",
+        source=f"{rlo}moc.elpmaxe",
+        published="2024-05-08",
+        language="en",
+        text="",
+        sentences=(f"Mayor Lena Hartwig opened the bridge {rlo}yadnoM no.", "It cost 40 million euros."),
+    )
+    plain = Article(
+        id="plain",
+        title="Bridge opens",
+        source="news.example",
+        published="2024-05-08",
+        language="en",
+        text="",
+        sentences=("Mayor Lena Hartwig opened the bridge on Monday.", "It cost 55 million euros."),
+    )
+    comparison = compare_articles([spoof, plain], embedder=FakeEmbedder(), tagger=heuristic_tagger)
+    story = Story(id="s-1", title=spoof.title, article_ids=("spoof", "plain"), sources=(spoof.source,))
+    page = render_html_report(story, [spoof, plain], comparison, [])
+    assert rlo not in page
+    assert "Invoice &lt;U+202E&gt;fdp.exe attached" in page and "&lt;U+202E&gt;moc.elpmaxe" in page
+    store = SQLiteStore(tmp_path / "s.db")
+    store.write_batch([spoof, plain])
+    assign_stories(store, embedder=FakeEmbedder())
+    index = write_story_reports(
+        store, tmp_path / "reports", embedder=FakeEmbedder(), tagger=heuristic_tagger, min_versions=1
+    ).read_text(encoding="utf-8")
+    store.close()
+    assert rlo not in index and "&lt;U+202E&gt;moc.elpmaxe" in index
