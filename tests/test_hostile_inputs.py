@@ -422,3 +422,27 @@ def test_bidi_controls_in_titles_text_and_outlets_show_as_marks_in_the_report_an
     ).read_text(encoding="utf-8")
     store.close()
     assert rlo not in index and "&lt;U+202E&gt;moc.elpmaxe" in index
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "memory"])
+@pytest.mark.parametrize("given", ["", "%", "%%"])
+def test_an_empty_or_wildcard_id_names_no_article_and_no_story(
+    tmp_path: Path, backend: str, given: str
+) -> None:
+    from storyline.errors import NotFoundError
+    from storyline.models import Assignment
+    from storyline.readers.records import make_article
+    from storyline.store.memory import MemoryStore
+    from storyline.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(tmp_path / "s.db") if backend == "sqlite" else MemoryStore()
+    article = make_article(text=LEAD, origin="a.jsonl")  # the only one: any prefix is "unique"
+    store.write_batch([article])
+    store.write_assignments([Assignment(article.id, "st-one", 1.0, True)], [(article.id, 738000, b"p")])
+    with pytest.raises(NotFoundError):
+        store.get_article(given)
+    with pytest.raises(NotFoundError):
+        store.current_story_id(given)
+    assert store.get_article(article.id[:5]).id == article.id  # a real prefix still finds it
+    assert store.current_story_id("st-o") == "st-one"
+    store.close()

@@ -210,7 +210,7 @@ class SQLiteStore(CountTables, GroupTables, Store):
     def get_article(self, article_id: str) -> Article:
         """The article with this id (a unique prefix of it, or its record's own id, also works)."""
         row = self._db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
-        if row is None:
+        if row is None and article_id.replace("%", ""):  # an empty prefix is no id (it matched every article)
             rows = self._db.execute(
                 "SELECT * FROM articles WHERE id LIKE ? ESCAPE '\\' OR external_id = ? LIMIT 2",
                 (article_id.replace("%", "").replace("_", r"\_") + "%", article_id),
