@@ -446,3 +446,53 @@ def test_an_empty_or_wildcard_id_names_no_article_and_no_story(
     assert store.get_article(article.id[:5]).id == article.id  # a real prefix still finds it
     assert store.current_story_id("st-o") == "st-one"
     store.close()
+
+
+# --------------------------------------------------------------------------- folders and long lines
+
+
+def test_pipes_and_devices_in_a_folder_are_skipped_not_read_forever(tmp_path: Path) -> None:
+    import os
+
+    from storyline.readers.sources import iter_sources
+
+    (tmp_path / "a.txt").write_text(LEAD)
+    os.mkfifo(tmp_path / "pipe.txt")  # opening it would wait for a writer forever
+    (tmp_path / "zero.jsonl").symlink_to("/dev/zero")  # reading it would never end
+    found = list(iter_sources([tmp_path]))
+    assert str(tmp_path / "a.txt") in found
+    skipped = {q.origin: q.reason for q in found if isinstance(q, Quarantined)}
+    assert set(skipped) == {str(tmp_path / "pipe.txt"), str(tmp_path / "zero.jsonl")}
+    assert all("not a regular file" in reason for reason in skipped.values())
+    assert len(found) == 3
+
+
+class _Watched(io.BytesIO):
+    """A stream that remembers the longest piece it handed out (what a reader held at once)."""
+
+    longest = 0
+
+    def readline(self, size: int | None = -1) -> bytes:
+        line = super().readline(-1 if size is None else size)
+        self.longest = max(self.longest, len(line))
+        return line
+
+    def __next__(self) -> bytes:
+        line = super().__next__()
+        self.longest = max(self.longest, len(line))
+        return line
+
+
+def test_a_jsonl_line_longer_than_the_limit_is_never_held_whole(tmp_path: Path) -> None:
+    from storyline.models import Article
+    from storyline.settings import Settings
+
+    huge = json.dumps({"text": "word " * 600_000}).encode()  # 3 MB on one line
+    good = json.dumps({"text": LEAD}).encode()
+    stream = _Watched(huge + b"\n" + good + b"\n")
+    records = list(read_stream(stream, origin="big.jsonl", settings=Settings(max_document_bytes=10_000)))
+    assert [type(r) for r in records] == [Quarantined, Article]
+    first = records[0]
+    assert isinstance(first, Quarantined) and first.position == "line 1"
+    assert first.reason == f"record too large: {len(huge) + 1:,} bytes"
+    assert stream.longest <= 1 << 20  # held in pieces, not the whole line

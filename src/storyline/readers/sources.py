@@ -19,14 +19,13 @@ record wherever the format allows it."""
 
 from __future__ import annotations
 
-import codecs
 import glob
 import gzip
-import io
 import json
 import logging as _logging_for_log
 import os
 import re
+import stat
 import sys
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -37,6 +36,7 @@ from ..errors import InputError
 from ..models import Article, Quarantined
 from ..settings import DEFAULT_SETTINGS, Settings
 from .records import Record as Record
+from .records import Utf8Reader
 from .records import article_id as article_id
 from .records import decode_text as decode_text
 from .records import describe_read_error as describe_read_error
@@ -123,7 +123,7 @@ def iter_sources(
                 )
                 for name in sorted(files):
                     if not name.startswith(".") and _real(os.path.join(root, name)) not in skip:
-                        yield os.path.join(root, name)
+                        yield _regular(os.path.join(root, name))
         elif os.path.exists(path):
             yield path
         elif glob.has_magic(path):
@@ -136,9 +136,22 @@ def iter_sources(
                 if os.path.isdir(match):
                     yield from iter_sources([match], exclude=exclude)
                 else:
-                    yield match
+                    yield _regular(match)
         else:
             yield Quarantined(path, "", "no such file or folder")
+
+
+def _regular(path: str) -> str | Quarantined:
+    """A file found in a folder or by a pattern, or why it is skipped: a named pipe or a device
+    (``/dev/zero`` behind a link) would stop the reading for good (a pipe waits for a writer, a
+    device never ends). Named on the command line they are read: ``<(zcat x.gz)`` is a pipe."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return path  # a broken link: opening it says why
+    if stat.S_ISREG(mode):
+        return path
+    return Quarantined(path, "", "not a regular file (a pipe, device or socket): skipped")
 
 
 def read_paths(
@@ -228,7 +241,7 @@ def read_stream(
             head = _peek(stream)
         if encoding := utf16_encoding(head):
             # UTF-16 or UTF-32 text: read on as UTF-8, so every reader (JSONL line by line too) works
-            stream = _Utf8Reader.wrap(stream, encoding)
+            stream = Utf8Reader.wrap(stream, encoding)
             head = _peek(stream)
     except (OSError, EOFError, zlib.error, ValueError) as exc:
         yield Quarantined(origin, "", f"cannot read: {describe_read_error(exc)}")
@@ -295,41 +308,6 @@ def _read_limited(stream: BinaryIO, limit: int, origin: str) -> bytes:
 
 
 # --------------------------------------------------------------------------- decoding
-
-
-class _Utf8Reader(io.RawIOBase):
-    """A binary stream of UTF-16/32 text, read as UTF-8 bytes (decoding as it goes: streams stay
-    streams). Damaged text, a cut-off last character included, raises
-    :class:`UnicodeDecodeError` (a ``ValueError``) when reached."""
-
-    def __init__(self, raw: BinaryIO, encoding: str) -> None:
-        super().__init__()
-        self._raw = raw
-        self._decoder = codecs.getincrementaldecoder(encoding)("strict")
-        self._pending = b""
-        self._done = False
-        self._first = True
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending and not self._done:
-            chunk = self._raw.read(65536)
-            self._done = not chunk
-            text = self._decoder.decode(chunk, final=self._done)
-            if self._first and text:
-                text, self._first = text.removeprefix("\ufeff"), False
-            self._pending = text.encode("utf-8", "surrogatepass")
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-    @classmethod
-    def wrap(cls, raw: BinaryIO, encoding: str) -> BinaryIO:
-        """The transcoded stream, buffered (so it can be peeked and read by lines)."""
-        return io.BufferedReader(cls(raw, encoding))
 
 
 #: characters of a decoded text checked for control characters (binary data in disguise)
@@ -449,6 +427,16 @@ def _read_json(data: bytes, origin: str) -> Iterator[Record]:
             yield Quarantined(origin, position, TOO_DEEP)
 
 
+def _skip_line(stream: BinaryIO) -> int:
+    """Read past the rest of a line too long to keep; the number of bytes skipped."""
+    skipped = 0
+    while chunk := stream.readline(1 << 20):
+        skipped += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return skipped
+
+
 #: why a JSON record nested past what Python's parser can take is rejected
 TOO_DEEP = "JSON nested too deeply to read (more than about a thousand levels)"
 
@@ -456,13 +444,18 @@ TOO_DEEP = "JSON nested too deeply to read (more than about a thousand levels)"
 def _read_jsonl(stream: BinaryIO, origin: str, settings: Settings) -> Iterator[Record]:
     lineno = 0
     utf8 = False  # whether an earlier line had UTF-8 multi-byte characters: then the file is UTF-8
+    limit = settings.max_document_bytes
     try:
-        for raw in stream:
+        while raw := stream.readline(limit + 1):  # a line is held up to the limit, never more
             lineno += 1
             position = f"line {lineno}"
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                size = len(raw) + _skip_line(stream)
+                yield Quarantined(origin, position, f"record too large: {size:,} bytes")
+                continue
             if not raw.strip():
                 continue
-            if len(raw) > settings.max_document_bytes:
+            if len(raw) > limit:
                 yield Quarantined(origin, position, f"record too large: {len(raw):,} bytes")
                 continue
             try:
