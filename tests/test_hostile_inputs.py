@@ -496,3 +496,27 @@ def test_a_jsonl_line_longer_than_the_limit_is_never_held_whole(tmp_path: Path) 
     assert isinstance(first, Quarantined) and first.position == "line 1"
     assert first.reason == f"record too large: {len(huge) + 1:,} bytes"
     assert stream.longest <= 1 << 20  # held in pieces, not the whole line
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+@pytest.mark.parametrize("depth", [300, 10_000])
+def test_a_page_nested_past_the_parsers_depth_says_so(tmp_path: Path, depth: int) -> None:
+    from storyline.errors import InputError
+    from storyline.readers.html import extract_html
+
+    body = "<div>" * depth + f"<p>{LEAD}</p>" + "</div>" * depth
+    doc = HtmlDocument(f"<html><head><title>Deep</title></head><body>{body}</body></html>", "deep.html")
+    with pytest.raises(InputError) as caught:
+        extract_html(doc)
+    assert "nests more than 256 elements deep" in caught.value.reason
+
+
+def test_a_shallow_page_without_text_gives_the_plain_reason() -> None:
+    from storyline.errors import InputError
+    from storyline.readers.html import extract_html
+
+    with pytest.raises(InputError) as caught:
+        extract_html(HtmlDocument("<html><body><script>alert(1)</script></body></html>", "s.html"))
+    assert caught.value.reason == "HTML page with no article text"
