@@ -520,3 +520,51 @@ def test_a_shallow_page_without_text_gives_the_plain_reason() -> None:
     with pytest.raises(InputError) as caught:
         extract_html(HtmlDocument("<html><body><script>alert(1)</script></body></html>", "s.html"))
     assert caught.value.reason == "HTML page with no article text"
+
+
+# --------------------------------------------------------------------------- pipes, stdin
+
+
+def test_jsonl_on_standard_input_with_lines_longer_than_the_sniffed_head_is_read_line_by_line() -> None:
+    from storyline.models import Article
+
+    lines = [
+        {"title": f"T{i}", "text": f"{LEAD} " * 6 + str(i)} for i in range(5)
+    ]  # about 1,200 bytes a line
+    data = _jsonl(lines).encode()
+    assert len(data.split(b"\n", 1)[0]) > 512
+    records = list(read_stream(io.BytesIO(data), origin="<stdin>"))
+    assert [type(r) for r in records] == [Article] * 5  # was one 'malformed JSON: Extra data' for all
+
+
+def test_a_json_document_on_one_line_from_standard_input_is_still_read() -> None:
+    from storyline.models import Article
+
+    doc = {"articles": [{"text": f"{LEAD} " * 6}, {"text": LEAD + " Two."}, 5]}
+    records = list(read_stream(io.BytesIO(json.dumps(doc).encode()), origin="<stdin>"))
+    assert [type(r) for r in records] == [Article, Article, Quarantined]
+    assert records[2].position == "line 1 item 2"
+    pretty = json.dumps({"text": LEAD}, indent=2).encode()
+    assert [type(r) for r in read_stream(io.BytesIO(pretty), origin="<stdin>")] == [Article]
+
+
+def test_a_pipe_named_on_the_command_line_is_read(tmp_path: Path) -> None:
+    import os
+
+    from storyline.models import Article
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, gzip.compress(_jsonl([{"text": LEAD}, {"text": LEAD + " Again."}]).encode()))
+    os.close(write_end)
+    try:
+        records = list(read_paths([f"/dev/fd/{read_end}"]))  # what <(zcat x) gives: it cannot seek
+    finally:
+        os.close(read_end)
+    assert [type(r) for r in records] == [Article, Article]
+
+
+def test_a_file_that_fails_to_read_is_quarantined_not_a_traceback() -> None:
+    if not Path("/proc/self/mem").exists():
+        pytest.skip("needs Linux's /proc/self/mem (reading its start fails with EIO)")
+    [q] = list(read_paths(["/proc/self/mem"]))
+    assert isinstance(q, Quarantined) and q.reason.startswith("cannot read")

@@ -180,15 +180,9 @@ def read_source(path: str, *, settings: Settings = DEFAULT_SETTINGS) -> Iterator
         yield Quarantined(origin, "", f"cannot open: {exc.strerror or exc}")
         return
     with raw:
-        stream: BinaryIO = raw
-        if raw.read(2) == b"\x1f\x8b" and not _strip_gz(path).lower().endswith((".warc", ".arc")):
-            stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
-        raw.seek(0)
-        try:
-            yield from read_stream(stream, origin=origin, settings=settings)
-        finally:
-            if stream is not raw:
-                stream.close()
+        # read_stream unpacks gzip by the first bytes, peeked (a pipe named on the command line,
+        # <(zcat x), cannot seek back), and quarantines a file that fails to read (EIO)
+        yield from read_stream(raw, origin=origin, settings=settings)
 
 
 def _strip_gz(name: str) -> str:
@@ -216,8 +210,11 @@ def detect_format(name: str, head: bytes) -> str:
         return "text"
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
     if start.startswith(b"{"):
-        first_line = head.split(b"\n", 1)[0].strip()
-        return "jsonl" if first_line.endswith(b"}") else "json"
+        # one object per line, unless the first line is an object's opening only (pretty-printed
+        # JSON); a first line longer than the head (an article per line) is JSONL, which also
+        # reads a document that is one object on one line
+        first_line, newline, _ = head.lstrip(b"\xef\xbb\xbf \t\r\n").partition(b"\n")
+        return "jsonl" if first_line.strip().endswith(b"}") or not newline else "json"
     if start.startswith(b"["):
         return "json"
     if start.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<article")):
@@ -416,9 +413,16 @@ def _read_json(data: bytes, origin: str) -> Iterator[Record]:
         raise InputError(TOO_DEEP, origin=origin) from exc
     if isinstance(doc, Mapping) and isinstance(doc.get("articles"), list):
         doc = doc["articles"]
-    items = doc if isinstance(doc, list) else [doc]
+    yield from _read_items(
+        doc if isinstance(doc, list) else [doc], origin, "item " if isinstance(doc, list) else ""
+    )
+
+
+def _read_items(items: list[Any], origin: str, prefix: str) -> Iterator[Record]:
+    """The articles of a JSON document's list, each at ``prefix`` and its number (no prefix: a
+    document that is one article)."""
     for n, item in enumerate(items):
-        position = f"item {n}" if isinstance(doc, list) else ""
+        position = f"{prefix}{n}" if prefix else ""
         try:
             yield record_to_article(item, origin=origin, position=position)
         except InputError as exc:
@@ -472,6 +476,11 @@ def _read_jsonl(stream: BinaryIO, origin: str, settings: Settings) -> Iterator[R
                         ) from exc
                     line = decode_text(raw, origin=origin, position=position)
                 record = json.loads(line)
+                if isinstance(record, Mapping) and isinstance(record.get("articles"), list):
+                    yield from _read_items(
+                        record["articles"], origin, f"{position} item "
+                    )  # a JSON document on one line
+                    continue
                 yield record_to_article(record, origin=origin, position=position)
             except json.JSONDecodeError as exc:
                 yield Quarantined(origin, position, f"malformed JSON: {exc.msg} at column {exc.colno}")
