@@ -568,3 +568,20 @@ def test_a_file_that_fails_to_read_is_quarantined_not_a_traceback() -> None:
         pytest.skip("needs Linux's /proc/self/mem (reading its start fails with EIO)")
     [q] = list(read_paths(["/proc/self/mem"]))
     assert isinstance(q, Quarantined) and q.reason.startswith("cannot read")
+
+
+@pytest.mark.parametrize("value", ["N/A", "n/a", "A", "yesterday", "2 hours ago", "5 March", "2024", "1e999"])
+def test_placeholders_and_dates_relative_to_the_clock_are_no_date(value: str) -> None:
+    from storyline.readers.records import normalize_date
+
+    assert normalize_date(value) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("March 2024", "2024-03-01"), ("3 mars 2024", "2024-03-03"), ("1699964000", "2023-11-14")],
+)
+def test_free_dates_with_a_month_and_a_year_and_epochs_as_text_are_read(value: str, expected: str) -> None:
+    from storyline.readers.records import normalize_date
+
+    assert normalize_date(value) == expected

@@ -237,7 +237,21 @@ def normalize_date(value: Any) -> str | None:
         pass
     if _ISO_DATE.match(text) and (day := valid_date(text[:10])):
         return day
+    if _EPOCH.fullmatch(text):  # epoch seconds or milliseconds written as text
+        return normalize_date(float(text))
     import dateparser
 
-    parsed = dateparser.parse(text, settings={"STRICT_PARSING": False, "PREFER_DAY_OF_MONTH": "first"})
+    parsed = dateparser.parse(text, settings=_FREE_DATES)
     return parsed.date().isoformat() if parsed else None
+
+
+_EPOCH = re.compile(r"\d{9,13}(?:\.\d+)?")
+#: free-form dates are read as absolute dates with a month and a year: what a record says is not
+#: relative to the machine's clock ("yesterday", "2 hours ago", "5 March" are no date), and
+#: placeholders are none ("N/A" and "A" were read as days of this year, "2024" as this month's 1st)
+_FREE_DATES: dict[str, Any] = {
+    "STRICT_PARSING": False,
+    "PREFER_DAY_OF_MONTH": "first",
+    "PARSERS": ["custom-formats", "absolute-time"],
+    "REQUIRE_PARTS": ["month", "year"],
+}
