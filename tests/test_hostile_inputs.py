@@ -585,3 +585,26 @@ def test_free_dates_with_a_month_and_a_year_and_epochs_as_text_are_read(value: s
     from storyline.readers.records import normalize_date
 
     assert normalize_date(value) == expected
+
+
+@pytest.mark.parametrize("version", [0, 3, -1])
+def test_another_programs_sqlite_database_is_refused_and_left_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], version: int
+) -> None:
+    import sqlite3
+
+    db = tmp_path / "places.sqlite"
+    other = sqlite3.connect(db)
+    other.execute("CREATE TABLE customers (id INTEGER, name TEXT)")
+    other.execute("INSERT INTO customers VALUES (1, 'Ada')")
+    other.execute(f"PRAGMA user_version={version}")
+    other.commit()
+    other.close()
+    before = db.read_bytes()
+    (tmp_path / "a.txt").write_text(LEAD)
+    for command in (["stories"], ["ingest", str(tmp_path / "a.txt")], ["run", "--no-reports"]):
+        assert _main(monkeypatch, *command, "--db", str(db)) == 1
+        err = " ".join(capsys.readouterr().err.split())
+        assert "not a storyline store" in err and "customers" in err
+    assert db.read_bytes() == before  # not a table added, not even the journal mode switched
+    assert not (tmp_path / "places.sqlite-wal").exists()
