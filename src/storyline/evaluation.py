@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging as _logging_for_log
+import math
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -81,35 +82,68 @@ def clustering_scores(predicted: Mapping[str, Hashable], gold: Mapping[str, Hash
     }
 
 
+#: what a gold row's ``doc_id``, ``story`` and ``thread`` may be: a label to group by
+_LABEL_TYPES = (str, int)
+
+
+def _label(row: Mapping[str, Any], field: str) -> str | None:
+    """A gold row's ``field`` as a label (text or a whole number), None when it has none."""
+    value = row.get(field)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, _LABEL_TYPES):
+        raise ValueError(f"{field} is {type(value).__name__} {json.dumps(value)[:40]}: give text or a number")
+    return str(value)
+
+
 def read_gold(path: str) -> tuple[list[Article], dict[str, dict[str, Any]]]:
     """Articles of a gold JSONL file (ECB+ ``dev.jsonl`` format) and its rows by ``doc_id``.
 
     Each article's id is its ``doc_id``, so scores line up with the gold rows even
-    when two rows carry the same text. A row that cannot be read raises
-    :class:`~storyline.errors.InputError` naming the file and line.
+    when two rows carry the same text. A row that cannot be read (not JSON, no ``doc_id`` or
+    ``story``, a label that is not text or a number, a ``doc_id`` seen before, no article text)
+    and a file with no rows raise :class:`~storyline.errors.InputError` naming the file and line.
     """
     from .pipeline import prepare_record
-    from .readers.sources import read_paths
+    from .readers.records import decode_text
+    from .readers.sources import record_to_article
 
+    try:
+        text = decode_text(Path(path).read_bytes(), origin=path)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", origin=path) from exc
     rows: dict[str, dict[str, Any]] = {}
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                rows[str(row["doc_id"])] = row
-                row["story"]  # every gold row needs its story: KeyError otherwise
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise InputError(
-                    f"not a gold row with doc_id and story ({exc})", origin=path, position=f"line {lineno}"
-                ) from exc
+    lines: dict[str, int] = {}
     articles = []
-    for record in read_paths([path]):
-        item = prepare_record(record)
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        position = f"line {lineno}"
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict):
+                raise ValueError(f"a JSON {type(row).__name__}, not an object")
+            doc, story = _label(row, "doc_id"), _label(row, "story")
+            _label(row, "thread")
+            if doc is None or story is None:
+                raise ValueError(f"no {'doc_id' if doc is None else 'story'}")
+        except (ValueError, RecursionError) as exc:
+            raise InputError(
+                f"bad gold row: {exc} (each row needs a doc_id and a story)", origin=path, position=position
+            ) from exc
+        if doc in lines:
+            raise InputError(
+                f"doc_id {doc!r} again (first on line {lines[doc]}): every gold row needs its own",
+                origin=path,
+                position=position,
+            )
+        lines[doc], rows[doc] = lineno, row
+        item = prepare_record(record_to_article(row, origin=path, position=position))
         if isinstance(item, Quarantined):
             raise InputError(item.reason, origin=item.origin, position=item.position)
-        articles.append(replace(item, id=item.external_id))
+        articles.append(replace(item, id=doc))
+    if not rows:
+        raise InputError("no gold rows: the file is empty", origin=path)
     return articles, rows
 
 
@@ -134,7 +168,7 @@ def evaluate_stories(
     articles, rows = read_gold(path)
     stories, _ = cluster_articles(articles, embedder=embedder or default_embedder(), settings=settings)
     predicted = {member: story for story, members in stories.items() for member in members}
-    gold = {doc: row["story"] for doc, row in rows.items()}
+    gold = {doc: str(row["story"]) for doc, row in rows.items()}
     scores = clustering_scores(predicted, gold)
     if any("thread" in row for row in rows.values()):
         from .stories.threads import thread_stories
@@ -142,7 +176,7 @@ def evaluate_stories(
         by_id = {a.id: a for a in articles}
         thread_of = {s: t.id for t in thread_stories(stories, by_id, settings=settings) for s in t.stories}
         gold_threads = {
-            doc: str(row.get("thread", "story:" + str(row["story"]))) for doc, row in rows.items()
+            doc: _label(row, "thread") or "story:" + str(row["story"]) for doc, row in rows.items()
         }
         scores["threads"] = clustering_scores({d: thread_of[s] for d, s in predicted.items()}, gold_threads)
     if by_month:
@@ -168,29 +202,59 @@ def read_gold_pairs(path: str | Path) -> list[GoldPair]:
     dimension) as (pair id, article, article, gold scores). A text's first line, when short,
     is its title (the task's texts are "title + text")."""
     import csv
+    import io
 
+    from .readers.records import decode_text
     from .similarity.features import GOLD_COLUMNS
 
     origin = str(path)
+    try:
+        text = decode_text(Path(path).read_bytes(), origin=origin)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", origin=origin) from exc
     pairs: list[GoldPair] = []
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        needed = {"text1", "text2", *GOLD_COLUMNS.values()}
-        if missing := needed - set(reader.fieldnames or ()):
-            raise InputError(f"missing columns {sorted(missing)}; expected {sorted(needed)}", origin=origin)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        fields = reader.fieldnames
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}", origin=origin, position="line 1") from exc
+    needed = {"text1", "text2", *GOLD_COLUMNS.values()}
+    if missing := needed - set(fields or ()):
+        raise InputError(f"missing columns {sorted(missing)}; expected {sorted(needed)}", origin=origin)
+    n = 1
+    try:
         for n, row in enumerate(reader, start=2):
-            try:
-                gold = {dim: float(row[col]) for dim, col in GOLD_COLUMNS.items()}
-            except ValueError as exc:
+            if any(row.get(col) is None for col in needed):
                 raise InputError(
-                    f"bad score: {exc}; scores are numbers from 1 to 4", origin=origin, position=f"line {n}"
-                ) from exc
+                    f"{len([v for v in row.values() if v is not None])} fields where the header has "
+                    f"{len(fields or ())}",
+                    origin=origin,
+                    position=f"line {n}",
+                )
+            gold = {dim: _score(row[col], col, origin, f"line {n}") for dim, col in GOLD_COLUMNS.items()}
             a, b = (
                 _gold_article(row[f"text{k}"] or "", row.get(f"lang{k}") or "", origin, f"line {n}")
                 for k in (1, 2)
             )
             pairs.append((row.get("pair_id") or f"line {n}", a, b, gold))
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}", origin=origin, position=f"line {n + 1}") from exc
+    if not pairs:
+        raise InputError("no pairs: the file has a header and no rows", origin=origin)
     return pairs
+
+
+def _score(value: str, column: str, origin: str, position: str) -> float:
+    """A gold score: a number from 1 to 4."""
+    try:
+        score = float(value)
+    except ValueError:
+        score = math.nan
+    if not 1.0 <= score <= 4.0:  # also false for NaN
+        raise InputError(
+            f"bad {column} score {value!r}: scores are numbers from 1 to 4", origin=origin, position=position
+        )
+    return score
 
 
 def _gold_article(raw: str, language: str, origin: str, position: str) -> Article:

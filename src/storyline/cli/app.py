@@ -108,12 +108,19 @@ def _print_json(value: Any) -> None:
 def _open(db: Path, *, existing: bool = False, read_only: bool | None = None) -> Store:
     """The store; with ``existing``, a missing store is an error (opening it would create it).
     ``read_only`` (default: as ``existing``, the read commands) opens it for reading only."""
-    from ..errors import NotFoundError
+    from ..errors import NotFoundError, StoreError
     from ..store import open_store
 
     if existing and not db.exists():
         raise NotFoundError(f"the store {str(db)!r} does not exist: give --db, or run `storyline run` first")
+    if db.is_dir():
+        raise StoreError(f"the store {str(db)!r} is a folder: give --db a file (it is created if need be)")
+    _OPENED.append(db)
     return open_store(db, read_only=existing if read_only is None else read_only)
+
+
+#: the stores this invocation opened: an SQLite error no stage turned into a StoreError names the last
+_OPENED: list[Path] = []
 
 
 def _bar(stage: str, *columns: TextColumn, quiet: bool = False) -> Progress:
@@ -252,6 +259,11 @@ def _print_threads(threads: list[Any], *, limit: int | None = None) -> None:
     out.print(table)
 
 
+#: libraries that log a page they cannot parse as an ERROR ("parsed tree length: 0, wrong data type
+#: or not valid HTML"): shown only with --verbose
+QUIET_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext", "readability", "warcio")
+
+
 def _print_version(value: bool) -> None:
     if value:
         out.print(__version__)
@@ -286,6 +298,9 @@ def _root(
         format="%(message)s",
         handlers=[RichHandler(console=console, show_path=False)],
     )
+    # what they report as errors is a record storyline quarantines anyway, with its reason
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.CRITICAL)
 
 
 def main() -> None:
@@ -298,7 +313,12 @@ def main() -> None:
         console.print(Text("error:", style="red").append(f" {exc}", style="default"), soft_wrap=True)
         sys.exit(EXIT_ERROR)
     except sqlite3.Error as exc:  # a store failure no stage turned into a StoreError yet
+        path = str(_OPENED[-1]) if _OPENED else "FILE"
+        store = f"the store {path!r}" if _OPENED else "the store"
+        reason = str(exc)
+        if isinstance(exc, sqlite3.DatabaseError) and ("malformed" in reason or "not a database" in reason):
+            reason += f" (the file is damaged: `sqlite3 {path} .recover` may save what is left)"
         console.print(
-            Text("error:", style="red").append(f" the store: {exc}", style="default"), soft_wrap=True
+            Text("error:", style="red").append(f" {store}: {reason}", style="default"), soft_wrap=True
         )
         sys.exit(EXIT_ERROR)

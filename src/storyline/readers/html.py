@@ -91,7 +91,12 @@ def extract_html(doc: HtmlDocument, *, settings: Settings = DEFAULT_SETTINGS) ->
         ) from exc
     text = (getattr(result, "text", None) or "") if result is not None else ""
     if len(text.strip()) < settings.min_text_chars:
-        raise InputError("HTML page with no article text", origin=doc.origin, position=doc.position)
+        reason = "HTML page with no article text"
+        if _depth(tree) >= PARSER_DEPTH - 1:
+            reason += (
+                f" (its markup nests more than {PARSER_DEPTH} elements deep: the HTML parser stops there)"
+            )
+        raise InputError(reason, origin=doc.origin, position=doc.position)
     lines = text.split("\n")
     if lines and title and lines[0].strip() and lines[0].strip() in title:  # the <h1> repeats the title
         title = lines[0].strip() if len(lines[0].strip()) >= len(title) // 2 else title
@@ -106,6 +111,16 @@ def extract_html(doc: HtmlDocument, *, settings: Settings = DEFAULT_SETTINGS) ->
         origin=doc.origin,
         position=doc.position,
     )
+
+
+#: how deep libxml2 nests elements before it stops parsing a page (without its "huge" option, which
+#: storyline leaves off: it lifts the limits that guard against hostile markup)
+PARSER_DEPTH = 256
+
+
+def _depth(tree: Any) -> int:
+    """How deep the parsed page nests (asked only of a page that gave no text)."""
+    return max((sum(1 for _ in element.iterancestors()) for element in tree.iter()), default=0)
 
 
 _CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)

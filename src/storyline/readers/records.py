@@ -1,5 +1,5 @@
 """What every reader shares: the record type, decoding bytes to text, building a raw article,
-normalising a date, describing a read error.
+normalising a date, describing a read error, reading UTF-16/32 streams as UTF-8.
 
 A small module of its own so the readers (:mod:`storyline.readers.sources` for files and streams,
 :mod:`storyline.readers.html` for HTML and WARC) both build on it without importing each other
@@ -7,13 +7,15 @@ in a circle."""
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import hashlib
+import io
 import re
 import zlib
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, BinaryIO, Union
 from urllib.parse import urlsplit
 
 from ..errors import InputError
@@ -118,6 +120,41 @@ def decode_text(data: bytes, *, origin: str = "", position: str = "") -> str:
         ) from exc
 
 
+class Utf8Reader(io.RawIOBase):
+    """A binary stream of UTF-16/32 text, read as UTF-8 bytes (decoding as it goes: streams stay
+    streams). Damaged text, a cut-off last character included, raises
+    :class:`UnicodeDecodeError` (a ``ValueError``) when reached."""
+
+    def __init__(self, raw: BinaryIO, encoding: str) -> None:
+        super().__init__()
+        self._raw = raw
+        self._decoder = codecs.getincrementaldecoder(encoding)("strict")
+        self._pending = b""
+        self._done = False
+        self._first = True
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending and not self._done:
+            chunk = self._raw.read(65536)
+            self._done = not chunk
+            text = self._decoder.decode(chunk, final=self._done)
+            if self._first and text:
+                text, self._first = text.removeprefix("\ufeff"), False
+            self._pending = text.encode("utf-8", "surrogatepass")
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    @classmethod
+    def wrap(cls, raw: BinaryIO, encoding: str) -> BinaryIO:
+        """The transcoded stream, buffered (so it can be peeked and read by lines)."""
+        return io.BufferedReader(cls(raw, encoding))
+
+
 _UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
@@ -176,11 +213,14 @@ def valid_date(value: str) -> str | None:
 def normalize_date(value: Any) -> str | None:
     """An ISO 8601 date (or datetime) from what a record gives, ``None`` if it gives none.
 
-    Accepts ISO strings, epoch seconds and free-form dates ("March 3, 2024").
+    Accepts ISO strings, epoch seconds (or milliseconds; 0, the usual unset value, is no date)
+    and free-form dates ("March 3, 2024").
     """
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not value > 0:  # 0 (or less, or NaN) is a timestamp left unset, not 1 January 1970
+            return None
         try:
             return datetime.fromtimestamp(float(value) / (1000 if value > 1e11 else 1)).date().isoformat()
         except (OverflowError, OSError, ValueError):
@@ -197,7 +237,21 @@ def normalize_date(value: Any) -> str | None:
         pass
     if _ISO_DATE.match(text) and (day := valid_date(text[:10])):
         return day
+    if _EPOCH.fullmatch(text):  # epoch seconds or milliseconds written as text
+        return normalize_date(float(text))
     import dateparser
 
-    parsed = dateparser.parse(text, settings={"STRICT_PARSING": False, "PREFER_DAY_OF_MONTH": "first"})
+    parsed = dateparser.parse(text, settings=_FREE_DATES)
     return parsed.date().isoformat() if parsed else None
+
+
+_EPOCH = re.compile(r"\d{9,13}(?:\.\d+)?")
+#: free-form dates are read as absolute dates with a month and a year: what a record says is not
+#: relative to the machine's clock ("yesterday", "2 hours ago", "5 March" are no date), and
+#: placeholders are none ("N/A" and "A" were read as days of this year, "2024" as this month's 1st)
+_FREE_DATES: dict[str, Any] = {
+    "STRICT_PARSING": False,
+    "PREFER_DAY_OF_MONTH": "first",
+    "PARSERS": ["custom-formats", "absolute-time"],
+    "REQUIRE_PARTS": ["month", "year"],
+}

@@ -9,7 +9,8 @@ input; ``.gz`` files are read transparently. Formats:
   news-please and the usual alternatives (see :data:`FIELD_NAMES`);
 * HTML pages, through trafilatura (text, title, date, canonical url);
 * WARC files through warcio, gzipped or not: their HTML response records
-  (Common Crawl CC-NEWS).
+  (Common Crawl CC-NEWS);
+* Parquet (with pyarrow): one article per row, columns named as the JSON fields.
 
 Readers yield :class:`~storyline.models.Article` (raw text, not yet cleaned) or
 :class:`~storyline.models.Quarantined` for a record that cannot be read, with
@@ -18,14 +19,13 @@ record wherever the format allows it."""
 
 from __future__ import annotations
 
-import codecs
 import glob
 import gzip
-import io
 import json
 import logging as _logging_for_log
 import os
 import re
+import stat
 import sys
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -36,6 +36,7 @@ from ..errors import InputError
 from ..models import Article, Quarantined
 from ..settings import DEFAULT_SETTINGS, Settings
 from .records import Record as Record
+from .records import Utf8Reader
 from .records import article_id as article_id
 from .records import decode_text as decode_text
 from .records import describe_read_error as describe_read_error
@@ -74,12 +75,15 @@ JSON_SUFFIXES = {".json"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".jsonlines"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 WARC_SUFFIXES = {".warc", ".arc"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
 
 #: The mark storyline's own HTML reports carry in their first bytes: reading a folder that holds
 #: them never turns a report into an article.
 REPORT_MARKER = b'<meta name="generator" content="storyline">'
 
-_DATE_LINE = re.compile(r"^\s*date\s*[:=]?\s*(\d{4}-\d{2}-\d{2})\s*$", re.IGNORECASE)
+# any number-number-number after "date", so a date that is not a day (2026-02-30, year 99999) is
+# named as a bad date line instead of becoming the article's title
+_DATE_LINE = re.compile(r"^\s*date\s*[:=]?\s*(\d+-\d+-\d+)\s*$", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------- sources
@@ -119,7 +123,7 @@ def iter_sources(
                 )
                 for name in sorted(files):
                     if not name.startswith(".") and _real(os.path.join(root, name)) not in skip:
-                        yield os.path.join(root, name)
+                        yield _regular(os.path.join(root, name))
         elif os.path.exists(path):
             yield path
         elif glob.has_magic(path):
@@ -132,9 +136,22 @@ def iter_sources(
                 if os.path.isdir(match):
                     yield from iter_sources([match], exclude=exclude)
                 else:
-                    yield match
+                    yield _regular(match)
         else:
             yield Quarantined(path, "", "no such file or folder")
+
+
+def _regular(path: str) -> str | Quarantined:
+    """A file found in a folder or by a pattern, or why it is skipped: a named pipe or a device
+    (``/dev/zero`` behind a link) would stop the reading for good (a pipe waits for a writer, a
+    device never ends). Named on the command line they are read: ``<(zcat x.gz)`` is a pipe."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return path  # a broken link: opening it says why
+    if stat.S_ISREG(mode):
+        return path
+    return Quarantined(path, "", "not a regular file (a pipe, device or socket): skipped")
 
 
 def read_paths(
@@ -163,15 +180,9 @@ def read_source(path: str, *, settings: Settings = DEFAULT_SETTINGS) -> Iterator
         yield Quarantined(origin, "", f"cannot open: {exc.strerror or exc}")
         return
     with raw:
-        stream: BinaryIO = raw
-        if raw.read(2) == b"\x1f\x8b" and not _strip_gz(path).lower().endswith((".warc", ".arc")):
-            stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
-        raw.seek(0)
-        try:
-            yield from read_stream(stream, origin=origin, settings=settings)
-        finally:
-            if stream is not raw:
-                stream.close()
+        # read_stream unpacks gzip by the first bytes, peeked (a pipe named on the command line,
+        # <(zcat x), cannot seek back), and quarantines a file that fails to read (EIO)
+        yield from read_stream(raw, origin=origin, settings=settings)
 
 
 def _strip_gz(name: str) -> str:
@@ -179,7 +190,7 @@ def _strip_gz(name: str) -> str:
 
 
 def detect_format(name: str, head: bytes) -> str:
-    """The format of a source: ``text``, ``json``, ``jsonl``, ``html`` or ``warc``.
+    """The format of a source: ``text``, ``json``, ``jsonl``, ``html``, ``warc`` or ``parquet``.
 
     The file name's suffix decides (``.gz`` aside); without a known suffix the
     first bytes do.
@@ -187,6 +198,8 @@ def detect_format(name: str, head: bytes) -> str:
     suffix = Path(_strip_gz(name)).suffix.lower()
     if suffix in WARC_SUFFIXES or head.startswith(b"WARC/"):
         return "warc"
+    if suffix in PARQUET_SUFFIXES or head.startswith(b"PAR1"):
+        return "parquet"
     if suffix in JSONL_SUFFIXES:
         return "jsonl"
     if suffix in JSON_SUFFIXES:
@@ -197,8 +210,11 @@ def detect_format(name: str, head: bytes) -> str:
         return "text"
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
     if start.startswith(b"{"):
-        first_line = head.split(b"\n", 1)[0].strip()
-        return "jsonl" if first_line.endswith(b"}") else "json"
+        # one object per line, unless the first line is an object's opening only (pretty-printed
+        # JSON); a first line longer than the head (an article per line) is JSONL, which also
+        # reads a document that is one object on one line
+        first_line, newline, _ = head.lstrip(b"\xef\xbb\xbf \t\r\n").partition(b"\n")
+        return "jsonl" if first_line.strip().endswith(b"}") or not newline else "json"
     if start.startswith(b"["):
         return "json"
     if start.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<article")):
@@ -222,7 +238,7 @@ def read_stream(
             head = _peek(stream)
         if encoding := utf16_encoding(head):
             # UTF-16 or UTF-32 text: read on as UTF-8, so every reader (JSONL line by line too) works
-            stream = _Utf8Reader.wrap(stream, encoding)
+            stream = Utf8Reader.wrap(stream, encoding)
             head = _peek(stream)
     except (OSError, EOFError, zlib.error, ValueError) as exc:
         yield Quarantined(origin, "", f"cannot read: {describe_read_error(exc)}")
@@ -238,6 +254,13 @@ def read_stream(
         return
     if fmt == "jsonl":
         yield from _read_jsonl(stream, origin, settings)
+        return
+    if fmt == "parquet":
+        from .parquet import read_parquet
+
+        yield from read_parquet(
+            stream, origin=origin, fields=FIELD_NAMES, to_article=record_to_article, settings=settings
+        )
         return
     try:
         data = _read_limited(stream, settings.max_document_bytes, origin)
@@ -282,41 +305,6 @@ def _read_limited(stream: BinaryIO, limit: int, origin: str) -> bytes:
 
 
 # --------------------------------------------------------------------------- decoding
-
-
-class _Utf8Reader(io.RawIOBase):
-    """A binary stream of UTF-16/32 text, read as UTF-8 bytes (decoding as it goes: streams stay
-    streams). Damaged text, a cut-off last character included, raises
-    :class:`UnicodeDecodeError` (a ``ValueError``) when reached."""
-
-    def __init__(self, raw: BinaryIO, encoding: str) -> None:
-        super().__init__()
-        self._raw = raw
-        self._decoder = codecs.getincrementaldecoder(encoding)("strict")
-        self._pending = b""
-        self._done = False
-        self._first = True
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending and not self._done:
-            chunk = self._raw.read(65536)
-            self._done = not chunk
-            text = self._decoder.decode(chunk, final=self._done)
-            if self._first and text:
-                text, self._first = text.removeprefix("\ufeff"), False
-            self._pending = text.encode("utf-8", "surrogatepass")
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-    @classmethod
-    def wrap(cls, raw: BinaryIO, encoding: str) -> BinaryIO:
-        """The transcoded stream, buffered (so it can be peeked and read by lines)."""
-        return io.BufferedReader(cls(raw, encoding))
 
 
 #: characters of a decoded text checked for control characters (binary data in disguise)
@@ -425,15 +413,32 @@ def _read_json(data: bytes, origin: str) -> Iterator[Record]:
         raise InputError(TOO_DEEP, origin=origin) from exc
     if isinstance(doc, Mapping) and isinstance(doc.get("articles"), list):
         doc = doc["articles"]
-    items = doc if isinstance(doc, list) else [doc]
+    yield from _read_items(
+        doc if isinstance(doc, list) else [doc], origin, "item " if isinstance(doc, list) else ""
+    )
+
+
+def _read_items(items: list[Any], origin: str, prefix: str) -> Iterator[Record]:
+    """The articles of a JSON document's list, each at ``prefix`` and its number (no prefix: a
+    document that is one article)."""
     for n, item in enumerate(items):
-        position = f"item {n}" if isinstance(doc, list) else ""
+        position = f"{prefix}{n}" if prefix else ""
         try:
             yield record_to_article(item, origin=origin, position=position)
         except InputError as exc:
             yield Quarantined(origin, exc.position, exc.reason)
         except RecursionError:
             yield Quarantined(origin, position, TOO_DEEP)
+
+
+def _skip_line(stream: BinaryIO) -> int:
+    """Read past the rest of a line too long to keep; the number of bytes skipped."""
+    skipped = 0
+    while chunk := stream.readline(1 << 20):
+        skipped += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return skipped
 
 
 #: why a JSON record nested past what Python's parser can take is rejected
@@ -443,13 +448,18 @@ TOO_DEEP = "JSON nested too deeply to read (more than about a thousand levels)"
 def _read_jsonl(stream: BinaryIO, origin: str, settings: Settings) -> Iterator[Record]:
     lineno = 0
     utf8 = False  # whether an earlier line had UTF-8 multi-byte characters: then the file is UTF-8
+    limit = settings.max_document_bytes
     try:
-        for raw in stream:
+        while raw := stream.readline(limit + 1):  # a line is held up to the limit, never more
             lineno += 1
             position = f"line {lineno}"
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                size = len(raw) + _skip_line(stream)
+                yield Quarantined(origin, position, f"record too large: {size:,} bytes")
+                continue
             if not raw.strip():
                 continue
-            if len(raw) > settings.max_document_bytes:
+            if len(raw) > limit:
                 yield Quarantined(origin, position, f"record too large: {len(raw):,} bytes")
                 continue
             try:
@@ -466,6 +476,11 @@ def _read_jsonl(stream: BinaryIO, origin: str, settings: Settings) -> Iterator[R
                         ) from exc
                     line = decode_text(raw, origin=origin, position=position)
                 record = json.loads(line)
+                if isinstance(record, Mapping) and isinstance(record.get("articles"), list):
+                    yield from _read_items(
+                        record["articles"], origin, f"{position} item "
+                    )  # a JSON document on one line
+                    continue
                 yield record_to_article(record, origin=origin, position=position)
             except json.JSONDecodeError as exc:
                 yield Quarantined(origin, position, f"malformed JSON: {exc.msg} at column {exc.colno}")

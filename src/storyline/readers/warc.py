@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..errors import InputError
 from ..models import Quarantined
@@ -21,7 +21,8 @@ def read_warc(stream: BinaryIO, *, origin: str, settings: Settings = DEFAULT_SET
     record is cut out by its Content-Length and checked: the next record (or the end of the
     file) must follow right after it. A record whose length is wrong, whose header is
     broken, or that is cut short is quarantined, and reading resumes at the next record
-    header, so one bad record never swallows the ones after it. ARC files go to warcio
+    header, so one bad record never swallows the ones after it. A file that ends early (a cut
+    download, gzipped or not) keeps every record before the cut. ARC files go to warcio
     whole (warcio cannot resynchronise in them after a damaged record).
     """
     head = _peek_head(stream)
@@ -34,7 +35,7 @@ def read_warc(stream: BinaryIO, *, origin: str, settings: Settings = DEFAULT_SET
         except (OSError, EOFError, zlib.error) as exc:
             yield Quarantined(origin, "start", f"cannot read: {describe_read_error(exc)}")
             return
-    if not head.lstrip(b"\r\n").startswith(b"WARC/"):
+    if head.lstrip(b"\r\n").startswith(b"filedesc:"):  # an ARC file's first record
         yield from _read_archive(stream, origin=origin, settings=settings)
         return
     for item in split_warc(stream, origin=origin, limit=settings.max_document_bytes):
@@ -64,6 +65,16 @@ def _peek_head(stream: BinaryIO) -> bytes:
     return b""
 
 
+def _is_html(record: Any) -> bool:
+    """Whether a response record holds an HTML page: by its HTTP Content-Type, or, for a response
+    that is not HTTP (``dns:`` lookups, ``ftp:``), by the record's own Content-Type."""
+    http = record.http_headers
+    ctype = (
+        http.get_header("Content-Type") if http is not None else record.rec_headers.get_header("Content-Type")
+    )
+    return "html" in (ctype or "").lower()
+
+
 def _warc_html(block: bytes, origin: str, position: str, settings: Settings) -> HtmlDocument | None:
     """The HTML page of one WARC record's bytes, ``None`` for a record that is not one."""
     import io
@@ -73,12 +84,10 @@ def _warc_html(block: bytes, origin: str, position: str, settings: Settings) -> 
 
     try:
         for record in ArchiveIterator(io.BytesIO(block + b"\r\n\r\n"), arc2warc=True):
-            if record.rec_type != "response":
+            if record.rec_type != "response" or not _is_html(record):
                 return None
             http = record.http_headers
             ctype = (http.get_header("Content-Type") or "") if http else ""
-            if http is not None and "html" not in ctype.lower():
-                return None
             if http is not None and (http.get_statuscode() or "200")[:1] != "2":
                 return None
             url = record.rec_headers.get_header("WARC-Target-URI") or ""
@@ -120,14 +129,34 @@ def split_warc(
     base = 0  # offset of buf[0] in the stream
     eof = False
     index = -1
+    # a read that fails (a cut or damaged gzip stream) ends the stream where it failed: the records
+    # read before it are still cut out and kept, then the failure is reported once
+    failure: BaseException | None = None
+    # read1 returns what one step of decompression gives, so the bytes before a failure are kept
+    # (read(n) would drop those it gathered in the call that failed)
+    read = getattr(stream, "read1", None) or stream.read
 
     def fill(size: int) -> None:
-        nonlocal eof
+        nonlocal eof, failure
         while len(buf) < size and not eof:
-            chunk = stream.read(max(_CHUNK, size - len(buf)))
+            try:
+                chunk = read(max(_CHUNK, size - len(buf)))
+            except (OSError, EOFError, zlib.error) as exc:
+                failure, eof = exc, True
+                return
             if not chunk:
                 eof = True
             buf.extend(chunk)
+
+    def failed(where: str) -> Quarantined:
+        nonlocal failure
+        assert failure is not None
+        reason, failure = f"cannot read further: {describe_read_error(failure)}", None
+        return Quarantined(origin, where, reason)
+
+    def cut(where: str, reason: str) -> Quarantined:
+        """The record the stream ends in: the read failure that ended it, or ``reason``."""
+        return failed(where) if failure is not None else Quarantined(origin, where, reason)
 
     def drop(n: int) -> None:
         nonlocal base
@@ -157,21 +186,31 @@ def split_warc(
             if not buf:
                 fill(1)
                 if not buf:
-                    return
+                    break
                 continue
             index += 1
             offset = base
             where = f"record {index} (offset {offset})"
+            if eof and len(buf) < 5 and b"WARC/".startswith(bytes(buf)):  # cut inside the version line
+                yield cut(where, "truncated WARC record: the file ends inside its header")
+                break
             if not buf.startswith(b"WARC/"):
                 yield Quarantined(
-                    origin, f"offset {offset}", "not a WARC record header; skipped to the next record"
+                    origin,
+                    f"offset {offset}",
+                    "not a WARC record header; skipped to the next record"
+                    if offset
+                    else "the file does not start with a WARC record header; skipped to the first one (if any)",
                 )
                 index -= 1
                 if not resync(1):
-                    return
+                    break
                 continue
             header_end = buf.find(b"\r\n\r\n", 0, _MAX_HEADER)
             match = _CONTENT_LENGTH.search(buf, 0, header_end) if header_end > 0 else None
+            if header_end < 0 and eof and not _NEXT_RECORD.search(buf, 5):  # the stream ends in the header
+                yield cut(where, "truncated WARC record: the file ends inside its header")
+                break
             if header_end < 0 or match is None or not match.group(1).isdigit():
                 reason = (
                     "WARC record header never ends"
@@ -180,7 +219,7 @@ def split_warc(
                 )
                 yield Quarantined(origin, where, f"{reason}; skipped to the next record")
                 if not resync(5):
-                    return
+                    break
                 continue
             length = int(match.group(1))
             body_start = header_end + 4
@@ -195,7 +234,7 @@ def split_warc(
                     fill(_CHUNK)
                 drop(min(remaining, len(buf)))
                 if not resync(0):
-                    return
+                    break
                 continue
             fill(end + 4 + 64)
             if buf[end : end + 4] == b"\r\n\r\n" and not buf[end + 4 : end + 68].lstrip(b"\r\n").startswith(
@@ -216,13 +255,12 @@ def split_warc(
                 drop(end + 4)
                 continue
             if len(buf) < end and not _NEXT_RECORD.search(buf, body_start):
-                yield Quarantined(
-                    origin,
+                yield cut(
                     where,
                     f"truncated WARC record: Content-Length {length:,} but the file ends "
                     f"{len(buf) - body_start:,} bytes into it",
                 )
-                return
+                break
             yield Quarantined(
                 origin,
                 where,
@@ -230,9 +268,12 @@ def split_warc(
                 "skipped to the next record",
             )
             if not resync(body_start):
-                return
+                break
+        if failure is not None:
+            yield failed(f"after record {index}" if index >= 0 else "start of the file")
     except (OSError, EOFError, zlib.error) as exc:
-        yield Quarantined(origin, f"after record {index}", f"cannot read further: {describe_read_error(exc)}")
+        where = f"after record {index}" if index >= 0 else "start of the file"
+        yield Quarantined(origin, where, f"cannot read further: {describe_read_error(exc)}")
 
 
 def _next_follows(buf: bytearray, at: int, eof: bool) -> bool:
@@ -261,12 +302,10 @@ def _read_archive(stream: BinaryIO, *, origin: str, settings: Settings) -> Itera
         records = ArchiveIterator(stream, arc2warc=True)
         for record in records:
             index += 1
-            if record.rec_type != "response":
+            if record.rec_type != "response" or not _is_html(record):
                 continue
             http = record.http_headers
             ctype = (http.get_header("Content-Type") or "") if http else ""
-            if http is not None and "html" not in ctype.lower():
-                continue
             if http is not None and (http.get_statuscode() or "200")[:1] != "2":
                 continue
             url = record.rec_headers.get_header("WARC-Target-URI") or ""

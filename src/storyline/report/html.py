@@ -27,7 +27,7 @@ from ..settings import DEFAULT_SETTINGS, Settings
 from ..types import Embedder
 from ..views import copies_between
 from ..views.report import report_context
-from .index import index_context, render_index, thread_timelines
+from .index import index_context, render_index, show_bidi_controls, thread_timelines
 
 if TYPE_CHECKING:
     from ..store.base import Store
@@ -48,6 +48,7 @@ def render_html_report(
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=show_bidi_controls,  # nor may it reorder what the page shows
     )
     return env.get_template("report.html.j2").render(**report_context(story, articles, comparison, copies))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -76,9 +77,29 @@ def render_index(context: dict[str, Any]) -> str:
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(
-        loader=PackageLoader("storyline", "templates"), autoescape=True, undefined=StrictUndefined
+        loader=PackageLoader("storyline", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        finalize=show_bidi_controls,
     )
     return env.get_template("index.html.j2").render(**context)
+
+
+# the bidirectional embeddings, overrides and isolates: in a page as in a terminal, untrusted text
+# holding one would reorder what follows it ("gnp.exe" shown as "exe.png"), in its element and after
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def show_bidi_controls(value: Any) -> Any:
+    """The ``finalize`` of the report templates: every value printed shows a bidi control as a
+    visible ``<U+202E>`` (as the terminal does) instead of obeying it."""
+    from markupsafe import Markup, escape
+
+    if not isinstance(value, str) or not _BIDI_CONTROLS.search(value):
+        return value
+    if isinstance(value, Markup):  # already HTML: the mark goes in escaped
+        return Markup(_BIDI_CONTROLS.sub(lambda m: str(escape(f"<U+{ord(m.group()):04X}>")), value))
+    return _BIDI_CONTROLS.sub(lambda m: f"<U+{ord(m.group()):04X}>", value)
 
 
 def thread_timelines(store: Store, files: dict[str, str]) -> list[dict[str, Any]]:

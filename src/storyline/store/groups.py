@@ -136,10 +136,14 @@ class GroupTables:
         """The id a story goes by now (a merged story's id leads to the story that absorbed it)."""
         row = self._db.execute("SELECT merged_into FROM stories WHERE id = ?", (story_id,)).fetchone()
         if row is None:
-            rows = self._db.execute(
-                "SELECT id FROM stories WHERE id LIKE ? ESCAPE '\\' LIMIT 2",
-                (story_id.replace("%", "").replace("_", r"\_") + "%",),
-            ).fetchall()
+            prefix = story_id.replace("%", "").replace("_", r"\_")
+            rows = (  # an empty prefix is no id (it matched every story)
+                self._db.execute(
+                    "SELECT id FROM stories WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (prefix + "%",)
+                ).fetchall()
+                if prefix
+                else []
+            )
             if len(rows) != 1:
                 raise NotFoundError(
                     f"no story {story_id!r} in the store {self.path!r}"

@@ -128,7 +128,7 @@ class MemoryStore(MemoryGroups, Store):
             found = [
                 a
                 for a, _ in self._articles.values()
-                if a.id.lower().startswith(prefix) or a.external_id == article_id
+                if prefix and (a.id.lower().startswith(prefix) or a.external_id == article_id)
             ][:2]
             if len(found) > 1:
                 raise NotFoundError(f"article id {article_id!r} is ambiguous: give more of it")

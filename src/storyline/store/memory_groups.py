@@ -159,7 +159,7 @@ class MemoryGroups:
             if story_id in self._stories:
                 return self._stories[story_id] or story_id
             prefix = story_id.replace("%", "").lower()
-            found = [s for s in self._stories if s.lower().startswith(prefix)][:2]
+            found = [s for s in self._stories if prefix and s.lower().startswith(prefix)][:2]
             if len(found) != 1:
                 raise NotFoundError(
                     f"no story {story_id!r} in the store {self.path!r}"

@@ -104,6 +104,7 @@ class SQLiteStore(CountTables, GroupTables, Store):
         pause = 0.01
         while True:
             try:
+                self._check_ours()  # before anything is written: not even the journal mode
                 if wal:
                     self._db.execute("PRAGMA journal_mode=WAL")
                 if self.read_only and self.schema_version < SCHEMA_VERSION:
@@ -134,6 +135,26 @@ class SQLiteStore(CountTables, GroupTables, Store):
     def schema_version(self) -> int:
         """The schema version of the open file."""
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _check_ours(self) -> None:
+        """Refuse an SQLite file that is not a storyline store (another program's database given as
+        --db by mistake): migrating it would add a dozen tables to it and switch it to WAL."""
+        if self._uri is not None:
+            return
+        tables = [
+            str(r[0])
+            for r in self._db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name"
+            )
+        ]
+        version = self.schema_version
+        if version < 0 or (version == 0 and tables) or (version > 0 and "articles" not in tables):
+            shown = ", ".join(tables[:8]) + (", …" if len(tables) > 8 else "")
+            raise StoreError(
+                f"{self.path!r} is an SQLite database but not a storyline store (schema version "
+                f"{version}, tables: {shown or 'none'}); it was left as it is: give --db a new file "
+                "or a storyline store"
+            )
 
     def _migrate(self) -> None:
         version = self.schema_version
@@ -210,7 +231,7 @@ class SQLiteStore(CountTables, GroupTables, Store):
     def get_article(self, article_id: str) -> Article:
         """The article with this id (a unique prefix of it, or its record's own id, also works)."""
         row = self._db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
-        if row is None:
+        if row is None and article_id.replace("%", ""):  # an empty prefix is no id (it matched every article)
             rows = self._db.execute(
                 "SELECT * FROM articles WHERE id LIKE ? ESCAPE '\\' OR external_id = ? LIMIT 2",
                 (article_id.replace("%", "").replace("_", r"\_") + "%", article_id),
