@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from storyline.clean.boilerplate import names, related
+from storyline.clean.boilerplate import names, proper_names, related
 from storyline.clean.firsts import FirstSightings
 from storyline.clean.keys import countable, packed_units, sentence_key, tokens
 from storyline.cli.app import EXIT_OK, app
 from storyline.copies.decide import find_copies
 from storyline.models import Article, RemovedSpan
-from storyline.pipeline import ingest
+from storyline.pipeline import find_story_copies, ingest
 from storyline.settings import Settings
 from storyline.store.sqlite import SQLiteStore
 from storyline.testing import FakeEmbedder
@@ -460,3 +460,38 @@ def test_unrelated_articles_under_one_learned_footer_are_not_copies() -> None:
     ]
     links = find_copies(reprints, embedder=FakeEmbedder())
     assert len(links) == 1 and links[0].type.value == "wire"
+
+
+IP_BLOCK = (
+    "We are sorry, but we recorded a huge amount of connections from the IP address you are connecting from.\n\n"
+    "We suspect that someone has misused the IP address you are using.\n\n"
+    'If you want to connect with us, select "I AM NOT A ROBOT".\n\n'
+    "Your IP address: 207.241.233.{n}"
+)
+
+
+def test_notice_pages_contained_in_each_other_are_not_grouped(store: SQLiteStore, tmp_path: Path) -> None:
+    # one IP-block page served for three addresses (only the address differs) among news: the pages
+    # are contained in each other, but they name no one, so they are not reprints of each other
+    pages = [
+        {"text": IP_BLOCK.format(n=110 + i), "url": f"https://p.example/{i}", "title": ""} for i in range(3)
+    ]
+    records = [_article(i, "news.example", notice="") for i in range(4)] + pages
+    ingest([_write(tmp_path / "ip.jsonl", records)], store, settings=SETTINGS)
+    flagged = {a.id for a in store.iter_articles() if any(r.reason == "boilerplate-only" for r in a.removed)}
+    quarantined = [q.reason for q in store.iter_quarantine()]
+    assert len(flagged) + len(quarantined) == 3
+    assert all("learned boilerplate" in r for r in quarantined)
+    assert len(_texts(store)) == 4 + len(flagged)  # the news stays whole
+    bodies = dict(TOPICS)
+    assert all(a.text == bodies[a.title] for a in store.iter_articles() if a.id not in flagged)
+    assert find_story_copies(store, embedder=FakeEmbedder()) == []
+    # a reprint names someone: still related when one text holds the other whole
+    report = "Engineers closed the old stone bridge over the Kessel river on Tuesday. Divers found cracks."
+    assert proper_names(report.split(". ")) == {"kessel", "tuesday"}
+    reprint = tokens(report)
+    assert related(reprint, reprint, proper_a=proper_names(report.split(". ")), proper_b=set())
+    notice = tokens(IP_BLOCK.format(n=1))
+    assert proper_names(IP_BLOCK.format(n=1).split("\n\n")) == set()
+    assert not related(notice, notice, proper_a=set(), proper_b=set())
+    assert related(notice, notice)  # without the names given, as before

@@ -203,7 +203,10 @@ class BoilerplateLearner:
                 mine = toks(article.id)
                 reps = [t for r in count.reps if (t := toks(r)) is not None]
                 if mine is not None and not any(
-                    related(mine.tokens, t.tokens, mine.title, t.title, mine.names, t.names) for t in reps
+                    related(
+                        mine.tokens, t.tokens, mine.title, t.title, mine.names, t.names, mine.proper, t.proper
+                    )
+                    for t in reps
                 ):
                     count.unrelated += 1
                     if len(count.reps) < MAX_REPS:
