@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from storyline.clean.boilerplate import names, related
+from storyline.clean.boilerplate import names, proper_names, related
 from storyline.clean.firsts import FirstSightings
 from storyline.clean.keys import countable, packed_units, sentence_key, tokens
 from storyline.cli.app import EXIT_OK, app
 from storyline.copies.decide import find_copies
 from storyline.models import Article, RemovedSpan
-from storyline.pipeline import ingest
+from storyline.pipeline import find_story_copies, ingest
 from storyline.settings import Settings
 from storyline.store.sqlite import SQLiteStore
 from storyline.testing import FakeEmbedder
@@ -285,14 +285,15 @@ def test_first_sightings_answer_alike_before_and_after_numpy_takes_over(
     import storyline.clean.firsts as firsts_module
 
     monkeypatch.setattr(firsts_module, "FIRST_CHUNK", 4)
+    monkeypatch.setattr(firsts_module, "SEGMENT_CHUNKS", 2)
     firsts = FirstSightings()
     firsts.add([50, -7, 3], firsts_module.holder_code("00000000000000aa") or 0, 1)
     firsts.add([9, -(1 << 62)], firsts_module.holder_code("ffffffffffffff01") or 0, 2)
     update = firsts.take_full()  # the first chunk: a plain array, no numpy needed
     assert update is not None and update.firsts[0][0] == 2
-    assert not any(type(k).__module__ == "numpy" for k, _, _ in firsts.closed)
+    assert all(s.plain for s in firsts.closed)
     firsts.drop({3})  # seen again: forgotten here
-    query = {50, -7, 3, 9, -(1 << 62), 11}
+    query = {50, -7, 3, 9, -(1 << 62), 11, 21}
     plain = firsts.find(query)
     assert plain == {
         50: "00000000000000aa",
@@ -301,12 +302,42 @@ def test_first_sightings_answer_alike_before_and_after_numpy_takes_over(
         -(1 << 62): "ffffffffffffff01",
     }
     firsts.add([11, 12, 13, 14], firsts_module.holder_code("0000000000000bbb") or 0, 3)
-    assert firsts.take_full() is not None  # the second chunk: numpy, the first one converted
-    assert "numpy" in sys.modules and all(type(k).__module__ == "numpy" for k, _, _ in firsts.closed)
+    assert firsts.take_full() is not None  # the second chunk: numpy, merged into the first one's segment
+    assert "numpy" in sys.modules and len(firsts.closed) == 1 and not firsts.closed[0].plain
     assert firsts.find(query) == {**plain, 11: "0000000000000bbb"}
+    firsts.add([21, 22, 23, 24], firsts_module.holder_code("0000000000000ccc") or 0, 7)
+    assert firsts.take_full() is not None  # a third chunk: the first segment is full, a new one
+    assert len(firsts.closed) == 2
+    firsts.drop({50, 22})
+    kept = {k: v for k, v in plain.items() if k != 50}
+    assert firsts.find(query) == {**kept, 11: "0000000000000bbb", 21: "0000000000000ccc"}
+    firsts.prune(3)  # the first chunk (last stored 2) goes, the second (3) and third (7) stay
+    assert firsts.find(query) == {11: "0000000000000bbb", 21: "0000000000000ccc"}
+    assert len(firsts) == 4 + 4  # chunks two and three (a key seen again is marked, not removed)
     # what is stored reads back the same way (little-endian int64 keys and holders)
     keys = [int.from_bytes(update.firsts[0][1][i : i + 8], "little", signed=True) for i in range(0, 40, 8)]
     assert keys == sorted([50, -7, 3, 9, -(1 << 62)])
+    codes = [int.from_bytes(update.firsts[0][2][i : i + 8], "little", signed=True) for i in range(0, 40, 8)]
+    by_key = dict(zip(keys, map(firsts_module.holder_id, codes), strict=True))
+    assert by_key[-(1 << 62)] == "ffffffffffffff01" and by_key[3] == "00000000000000aa"
+
+
+def test_first_sightings_load_what_was_stored(monkeypatch: pytest.MonkeyPatch) -> None:
+    import storyline.clean.firsts as firsts_module
+
+    monkeypatch.setattr(firsts_module, "FIRST_CHUNK", 4)
+    monkeypatch.setattr(firsts_module, "SEGMENT_CHUNKS", 3)
+    firsts = FirstSightings()
+    rows = []
+    for n, keys in enumerate(([5, 1, 9, 7], [2, 8, 4, 6], [30, 10, 20, 40, 50], [60])):
+        firsts.add(keys, firsts_module.holder_code(f"{n + 1:016x}") or 0, n + 1)
+        update = firsts.take_full(force=n == 3)
+        assert update is not None
+        rows += [(n, last, k, c) for last, k, c in update.firsts]
+    loaded = FirstSightings.load(rows)
+    query = {1, 2, 5, 8, 20, 50, 60, 99}
+    assert loaded.find(query) == firsts.find(query) and len(loaded.find(query)) == 7
+    assert loaded.absorbed == [3]  # the small last chunk goes back into the open one
 
 
 def test_first_sightings_carry_over_to_the_next_ingest(store: SQLiteStore, tmp_path: Path) -> None:
@@ -429,3 +460,38 @@ def test_unrelated_articles_under_one_learned_footer_are_not_copies() -> None:
     ]
     links = find_copies(reprints, embedder=FakeEmbedder())
     assert len(links) == 1 and links[0].type.value == "wire"
+
+
+IP_BLOCK = (
+    "We are sorry, but we recorded a huge amount of connections from the IP address you are connecting from.\n\n"
+    "We suspect that someone has misused the IP address you are using.\n\n"
+    'If you want to connect with us, select "I AM NOT A ROBOT".\n\n'
+    "Your IP address: 207.241.233.{n}"
+)
+
+
+def test_notice_pages_contained_in_each_other_are_not_grouped(store: SQLiteStore, tmp_path: Path) -> None:
+    # one IP-block page served for three addresses (only the address differs) among news: the pages
+    # are contained in each other, but they name no one, so they are not reprints of each other
+    pages = [
+        {"text": IP_BLOCK.format(n=110 + i), "url": f"https://p.example/{i}", "title": ""} for i in range(3)
+    ]
+    records = [_article(i, "news.example", notice="") for i in range(4)] + pages
+    ingest([_write(tmp_path / "ip.jsonl", records)], store, settings=SETTINGS)
+    flagged = {a.id for a in store.iter_articles() if any(r.reason == "boilerplate-only" for r in a.removed)}
+    quarantined = [q.reason for q in store.iter_quarantine()]
+    assert len(flagged) + len(quarantined) == 3
+    assert all("learned boilerplate" in r for r in quarantined)
+    assert len(_texts(store)) == 4 + len(flagged)  # the news stays whole
+    bodies = dict(TOPICS)
+    assert all(a.text == bodies[a.title] for a in store.iter_articles() if a.id not in flagged)
+    assert find_story_copies(store, embedder=FakeEmbedder()) == []
+    # a reprint names someone: still related when one text holds the other whole
+    report = "Engineers closed the old stone bridge over the Kessel river on Tuesday. Divers found cracks."
+    assert proper_names(report.split(". ")) == {"kessel", "tuesday"}
+    reprint = tokens(report)
+    assert related(reprint, reprint, proper_a=proper_names(report.split(". ")), proper_b=set())
+    notice = tokens(IP_BLOCK.format(n=1))
+    assert proper_names(IP_BLOCK.format(n=1).split("\n\n")) == set()
+    assert not related(notice, notice, proper_a=set(), proper_b=set())
+    assert related(notice, notice)  # without the names given, as before

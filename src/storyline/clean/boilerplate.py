@@ -47,13 +47,14 @@ Copies (:mod:`storyline.copies.decide`) do not link two articles that both lost 
 when :func:`related` says they are unrelated: what else of the block they share is no evidence.
 
 Known limits: machine-translated variants of one banner (the STS22 texts) differ word by word and are
-learned only where sentences coincide exactly; pages that are nothing but one notice (an IP block page)
-are contained in each other, so they count as related and stay copies of each other."""
+learned only where sentences coincide exactly; a notice seen once per language (an ad-blocker wall and its
+machine translation) recurs nowhere and stays; a text held whole by another is a reprint only when it
+names someone (:func:`proper_names`), so a reprint of a report that names no one is taken for a notice."""
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -85,13 +86,18 @@ def related(
     title_b: Sequence[str] = (),
     names_a: Set[str] | None = None,
     names_b: Set[str] | None = None,
+    proper_a: Set[str] | None = None,
+    proper_b: Set[str] | None = None,
 ) -> bool:
     """Whether two token sequences share content beyond the text they have in common word for word.
 
     Words covered by a shared 4-gram are set aside; what is left of each side (its words of 4+
     characters) is its own content. The two are related when
 
-    * one side has nothing of its own (it is contained in the other: a reprint), or much of one
+    * one side has nothing of its own (it is contained in the other: a reprint) and, with
+      ``proper_a``/``proper_b`` given (see :func:`proper_names`), that side names someone: two pages
+      that are one notice and nothing else (an IP-block page, an ad-blocker wall, served for many
+      addresses) name no one, a report does; or much of one
       side's own content (``RELATED_OWN``) is found anywhere in the other (a reprint under a headline
       drawn from the body);
     * their titles share two words of 4+ characters (two headlines of one event);
@@ -125,7 +131,8 @@ def related(
 
     ra, rb = rest(a), rest(b)
     if not ra or not rb:
-        return True
+        contained = proper_a if not ra else proper_b
+        return contained is None or bool(contained)
     wa, wb = set(a), set(b)
     if max(len(ra & wb) / len(ra), len(rb & wa) / len(rb)) >= RELATED_OWN:
         return True
@@ -147,6 +154,26 @@ def names(text: str) -> set[str]:
     }
 
 
+def proper_names(sentences: Iterable[str]) -> set[str]:
+    """The case-folded words written capitalised inside a sentence (not as its first word), not in
+    capitals throughout (an acronym, a shouted button label) and never in lower case: the names of
+    people, places and organisations a text gives (German nouns too). Words of a script without case
+    all count. A notice page ("We are sorry, but we recorded ... the IP address ... select "I AM NOT
+    A ROBOT"") has none."""
+    words = [_TOKEN.findall(unicodedata.normalize("NFKC", s)) for s in sentences]
+    lower = {w for ws in words for w in ws if w.islower()}
+    return {
+        w.casefold()
+        for ws in words
+        for i, w in enumerate(ws)
+        if not w.isdigit()
+        and (
+            (i > 0 and w[0].isupper() and not w.isupper() and w.lower() not in lower)
+            or w.lower() == w.upper()
+        )
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class _Seen:
     """What the relatedness test reads of an article."""
@@ -155,6 +182,8 @@ class _Seen:
     title: list[str]
     names: set[str]
     source: str
+    #: see :func:`proper_names` (of its sentences and the boilerplate taken out of it)
+    proper: set[str] = field(default_factory=set)
 
 
 def seen(article: Article) -> _Seen:
@@ -163,7 +192,13 @@ def seen(article: Article) -> _Seen:
     taken = [r.text for r in article.removed if r.reason.startswith(REASONS)]
     whole = "\n".join([article.title, article.text, *taken])
     # the opening words are enough to tell a reprint from a banner, and keep the check cheap
-    return _Seen(tokens(whole)[:RELATED_TOKENS], tokens(article.title), names(whole), article.source)
+    return _Seen(
+        tokens(whole)[:RELATED_TOKENS],
+        tokens(article.title),
+        names(whole),
+        article.source,
+        proper_names([*article.sentences, *taken]),
+    )
 
 
 @dataclass(slots=True)

@@ -94,6 +94,7 @@ _ASCII_FOLD = bytes(
     for c in range(256)
 )
 _ZEROS = re.compile(rb"0{2,}")
+_SPACES = re.compile(rb"  +")
 
 
 def _normalised(sentences: Sequence[str]) -> list[str]:
@@ -137,7 +138,8 @@ def packed_units(article: Article, *, edges: int | None = None) -> PackedUnits:
         folded = joined.encode("ascii").translate(_ASCII_FOLD)
         if b"00" in folded:
             folded = _ZEROS.sub(b"0", folded)
-        lines = folded.split(b"\n")
+        # the only white space left is spaces and line breaks: runs of spaces folded once for the whole text
+        lines = _SPACES.sub(b" ", folded).split(b"\n")
         if len(lines) == len(chosen):
             return _ascii_units(picked, chosen, lines)
     out: list[tuple[int, int, str, int]] = []
@@ -160,17 +162,16 @@ def _ascii_units(picked: Iterable[int], chosen: Sequence[str], lines: Sequence[b
     out: list[tuple[int, int, str, int]] = []
     crc32, adler32 = zlib.crc32, zlib.adler32
     for i, sentence, line in zip(picked, chosen, lines, strict=True):
-        words = line.split()
-        n_tokens = len(words)
-        if n_tokens < MIN_TOKENS:
+        norm = line.strip(b" ")  # words joined by single spaces (see packed_units)
+        if len(norm) < MIN_CHARS:
             continue
-        norm = b" ".join(words)
-        if len(norm) < MIN_CHARS or ('"' in sentence and not _unquoted(sentence)):
+        n_tokens = norm.count(b" ") + 1
+        if n_tokens < MIN_TOKENS or ('"' in sentence and not _unquoted(sentence)):
             continue
         value = (crc32(norm, _CRC_SEP) << 32) | adler32(norm, _ADLER_SEP)
         out.append((i, value - (1 << 64) if value >= 1 << 63 else value, "sentence", n_tokens))
         if i == 0 and n_tokens >= SUFFIX_TOKENS + 3:
-            tail = b" ".join(words[-SUFFIX_TOKENS:])
+            tail = b" ".join(norm.rsplit(b" ", SUFFIX_TOKENS)[1:])
             value = (crc32(tail, _CRC_SUFFIX) << 32) | adler32(tail, _ADLER_SUFFIX)
             out.append((i, value - (1 << 64) if value >= 1 << 63 else value, "suffix", n_tokens))
     return tuple(out)

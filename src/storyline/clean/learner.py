@@ -100,12 +100,18 @@ class BoilerplateLearner:
         firsts = self._first_sightings()
         # each fresh article's keys, read off its units once (the loops below test and add them whole)
         keys_of = {a.id: [u[1] for u in given[a.id]] for a in fresh}
-        in_batch = Counter(chain.from_iterable(keys_of.values()))
-        counts = self.store.boilerplate_counts(("", k) for k in self._in_table(in_batch.keys()))
-        once = firsts.find(in_batch.keys() - {k for _, k in counts})
+        batch_keys = list(chain.from_iterable(keys_of.values()))
+        unique = set(batch_keys)
+        # keys held twice within the batch (none, most of the time: no count needed)
+        repeated = (
+            {k for k, n in Counter(batch_keys).items() if n > 1} if len(unique) < len(batch_keys) else set()
+        )
+        in_batch: Mapping[int, int] = {}  # key -> how often the batch holds it (read for touched articles)
+        counts = self.store.boilerplate_counts(("", k) for k in self._in_table(unique))
+        once = firsts.find(unique - {k for _, k in counts})
         # An article whose edges recur (or repeat within the batch) is read whole: its inner sentences
         # may continue the banner. Most articles share nothing and cost their edge sentences only.
-        hot = {k for _, k in counts} | once.keys() | {k for k, n in in_batch.items() if n > 1}
+        hot = {k for _, k in counts} | once.keys() | repeated
         touched: set[str] = set()
         for a in fresh:
             if hot and not hot.isdisjoint(keys_of[a.id]):
@@ -197,7 +203,10 @@ class BoilerplateLearner:
                 mine = toks(article.id)
                 reps = [t for r in count.reps if (t := toks(r)) is not None]
                 if mine is not None and not any(
-                    related(mine.tokens, t.tokens, mine.title, t.title, mine.names, t.names) for t in reps
+                    related(
+                        mine.tokens, t.tokens, mine.title, t.title, mine.names, t.names, mine.proper, t.proper
+                    )
+                    for t in reps
                 ):
                     count.unrelated += 1
                     if len(count.reps) < MAX_REPS:
@@ -211,12 +220,13 @@ class BoilerplateLearner:
                 reclean.update(h for h in count.holders if h not in batch)
 
         created: set[int] = set()  # corpus keys first counted by this batch
+        sightings: list[tuple[list[int], int, int]] = []  # first sightings, added at once, in order
         for n, article in enumerate([*backfill, *fresh]):
             is_touched = article.id in touched
             when = seq + max(1, n + 1 - len(backfill))
             if not is_touched and created.isdisjoint(keys := keys_of[article.id]):
                 if (code := holder_code(article.id)) is not None:  # shares nothing: all first sightings
-                    firsts.add(keys, code, when)
+                    sightings.append((keys, code, when))
                 continue
             done: set[int] = set()
             mine: list[int] = []
@@ -239,7 +249,8 @@ class BoilerplateLearner:
                     created.add(unit.key)
                 count_one(article, unit, corpus, when)
             if mine and (code := holder_code(article.id)) is not None:
-                firsts.add(mine, code, when)
+                sightings.append((mine, code, when))
+        firsts.add_many(sightings)
         # keys seen again are rows of the table from now on
         firsts.drop({k for s, k in changed if s == "" and k in once})
         # pruning scans the table: done each time the store grows by half a horizon
