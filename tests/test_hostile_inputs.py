@@ -608,3 +608,24 @@ def test_another_programs_sqlite_database_is_refused_and_left_as_it_is(
         assert "not a storyline store" in err and "customers" in err
     assert db.read_bytes() == before  # not a table added, not even the journal mode switched
     assert not (tmp_path / "places.sqlite-wal").exists()
+
+
+# --------------------------------------------------------------------------- terminal tables
+
+
+def test_a_title_with_control_characters_keeps_the_story_table_aligned() -> None:
+    from rich.cells import cell_len
+
+    from storyline.models import Story
+    from storyline.report.terminal import SafeConsole, print_stories
+
+    buffer = io.StringIO()
+    console = SafeConsole(file=buffer, width=120, color_system=None)
+    stories = [
+        Story(id="st-1", title="Floods \x1b[2J in \u202egnp.exe Valparaiso", article_ids=("a",)),
+        Story(id="st-2", title="A plain title", article_ids=("b",)),
+    ]
+    print_stories(console, stories, Path("s.db"))
+    lines = [line for line in buffer.getvalue().splitlines() if line.startswith(("│", "┃", "┏", "└"))]
+    assert "␛[2J" in buffer.getvalue() and "<U+202E>" in buffer.getvalue() and "\x1b" not in buffer.getvalue()
+    assert len({cell_len(line) for line in lines}) == 1, lines  # every row as wide as the border
