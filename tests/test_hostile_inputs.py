@@ -624,8 +624,10 @@ def test_a_title_with_control_characters_keeps_the_story_table_aligned() -> None
     stories = [
         Story(id="st-1", title="Floods \x1b[2J in \u202egnp.exe Valparaiso", article_ids=("a",)),
         Story(id="st-2", title="A plain title", article_ids=("b",)),
+        Story(id="st-3", title="A title\non two lines", article_ids=("c",)),
     ]
     print_stories(console, stories, Path("s.db"))
     lines = [line for line in buffer.getvalue().splitlines() if line.startswith(("│", "┃", "┏", "└"))]
     assert "␛[2J" in buffer.getvalue() and "<U+202E>" in buffer.getvalue() and "\x1b" not in buffer.getvalue()
     assert len({cell_len(line) for line in lines}) == 1, lines  # every row as wide as the border
+    assert len(lines) == 1 + 1 + 3 + 1 and "A title␊on two lines" in buffer.getvalue()  # a line a story

@@ -45,8 +45,9 @@ def sanitize(text: str) -> str:
 def cell(text: str) -> Text:
     """Untrusted text (a title, an outlet, a file name) for a table cell: never markup, and sanitised
     before Rich measures it, so a control character shown as a symbol keeps the row's border in place
-    (Rich measures a control character as no width; its symbol takes one or more)."""
-    return Text(sanitize(text))
+    (Rich measures a control character as no width; its symbol takes one or more). A cell is one
+    line: a newline (a file name may hold one) shows as ␊."""
+    return Text(sanitize(text).replace("\n", "␊"))
 
 
 class SafeConsole(Console):
