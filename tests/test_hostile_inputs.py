@@ -631,3 +631,35 @@ def test_a_title_with_control_characters_keeps_the_story_table_aligned() -> None
     assert "␛[2J" in buffer.getvalue() and "<U+202E>" in buffer.getvalue() and "\x1b" not in buffer.getvalue()
     assert len({cell_len(line) for line in lines}) == 1, lines  # every row as wide as the border
     assert len(lines) == 1 + 1 + 3 + 1 and "A title␊on two lines" in buffer.getvalue()  # a line a story
+
+
+def _members(data: bytes) -> list[int]:
+    """Where each gzip member of ``data`` starts."""
+    import zlib
+
+    starts, offset = [], 0
+    while offset < len(data):
+        starts.append(offset)
+        d = zlib.decompressobj(31)
+        d.decompress(data[offset:])
+        offset = len(data) - len(d.unused_data)
+    return starts
+
+
+@pytest.mark.parametrize("where", ["deflate", "crc"])
+def test_a_damaged_gzip_member_of_a_warc_costs_its_record_only(where: str) -> None:
+    data = bytearray(_warc(6, gz=True))
+    starts = [*_members(bytes(data)), len(data)]
+    member = 3  # the warcinfo record is member 0: this is the response of https://n2.example/
+    if where == "deflate":
+        middle = (starts[member] + starts[member + 1]) // 2
+        data[middle : middle + 6] = bytes(b ^ 0x5A for b in data[middle : middle + 6])
+    else:
+        data[starts[member + 1] - 6] ^= 0xFF  # the CRC-32 in the member's trailer
+    records = list(read_stream(io.BytesIO(bytes(data)), origin="crawl.warc.gz"))
+    pages = [r.url for r in records if isinstance(r, HtmlDocument)]
+    bad = [r for r in records if isinstance(r, Quarantined)]
+    # every other record kept (GzipFile ended the file at the damage: records 3-5 were lost)
+    assert pages == [f"https://n{i}.example/" for i in (0, 1, 3, 4, 5)]
+    assert [q.position for q in bad] == [f"gzip member at offset {starts[member]:,}"]
+    assert "damaged gzip data" in bad[0].reason
