@@ -663,3 +663,41 @@ def test_a_damaged_gzip_member_of_a_warc_costs_its_record_only(where: str) -> No
     assert pages == [f"https://n{i}.example/" for i in (0, 1, 3, 4, 5)]
     assert [q.position for q in bad] == [f"gzip member at offset {starts[member]:,}"]
     assert "damaged gzip data" in bad[0].reason
+
+
+# --------------------------------------------------------------------------- odd JSON values
+
+
+def test_a_lone_surrogate_in_json_text_becomes_a_replacement_character(tmp_path: Path) -> None:
+    from storyline.models import Article
+    from storyline.pipeline import prepare_record
+
+    path = tmp_path / "a.jsonl"
+    path.write_text(
+        '{"title": "Half an emoji \\ud83d", "text": "' + LEAD + ' \\udc00 cut.", "source": "x\\ud800"}\n'
+    )
+    [record] = list(read_paths([path]))
+    assert isinstance(record, Article) and "\ufffd cut." in record.text and record.title.endswith("\ufffd")
+    prepared = prepare_record(record)  # language detection encodes the text: it raised TypeError
+    assert isinstance(prepared, Article) and prepared.source == "x\ufffd"
+
+
+def test_an_integer_too_long_to_read_costs_its_record_only(tmp_path: Path) -> None:
+    from storyline.models import Article
+
+    huge = "1" + "0" * 5000
+    lines = [f'{{"text": "{LEAD}", "date": {huge}}}', json.dumps({"text": LEAD + " Two."})]
+    (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "b.json").write_text(f'[{{"text": "{LEAD}", "date": {huge}}}]')
+    records = list(read_paths([tmp_path / "a.jsonl", tmp_path / "b.json"]))
+    assert [type(r) for r in records] == [Quarantined, Article, Quarantined]
+    assert all("unreadable JSON value" in r.reason for r in records if isinstance(r, Quarantined))
+    assert records[0].position == "line 1"
+
+
+def test_bytes_that_start_like_gzip_but_are_not_are_read_as_they_are() -> None:
+    from storyline.models import Article
+
+    data = b"\x1f\x8b\n" + json.dumps({"text": LEAD}).encode() + b"\n"  # the magic, but no deflate byte
+    records = list(read_stream(io.BytesIO(data), origin="x.jsonl"))
+    assert [type(r) for r in records] == [Quarantined, Article]  # was one 'corrupt compressed data' for all

@@ -171,6 +171,9 @@ def article_id(url: str, title: str, text: str) -> str:
     return digest.hexdigest()
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def make_article(
     *,
     text: str,
@@ -183,7 +186,13 @@ def make_article(
     language: str = "",
     external_id: str = "",
 ) -> Article:
-    """Build a raw article, filling the id and, from the url, a missing source."""
+    """Build a raw article, filling the id and, from the url, a missing source. A lone surrogate
+    (JSON may spell one, ``"\\ud800"``: half an emoji cut in two) becomes U+FFFD, as a decoder would
+    make it: such a string cannot be encoded, and every later stage encodes text."""
+    text, title, url, source, language, external_id = (
+        _SURROGATE.sub("\ufffd", v) if _SURROGATE.search(v) else v
+        for v in (text, title, url, source, language, external_id)
+    )
     title = " ".join(title.split())
     url = url.strip()
     if not source and url:

@@ -28,7 +28,7 @@ def read_warc(stream: BinaryIO, *, origin: str, settings: Settings = DEFAULT_SET
     """
     head = _peek_head(stream)
     members: GzipMembers | None = None
-    if head[:2] == b"\x1f\x8b":
+    if head[:3] == GzipMembers.HEADER:
         members = GzipMembers(stream)
         stream = io.BufferedReader(members, buffer_size=1 << 20)
         try:
