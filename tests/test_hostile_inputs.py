@@ -701,3 +701,17 @@ def test_bytes_that_start_like_gzip_but_are_not_are_read_as_they_are() -> None:
     data = b"\x1f\x8b\n" + json.dumps({"text": LEAD}).encode() + b"\n"  # the magic, but no deflate byte
     records = list(read_stream(io.BytesIO(data), origin="x.jsonl"))
     assert [type(r) for r in records] == [Quarantined, Article]  # was one 'corrupt compressed data' for all
+
+
+@pytest.mark.parametrize(
+    "given", ['"date": "0001-01-01"', '"date": "0005-03-01T00:00:00"', '"date": "0999-12-31"']
+)
+def test_a_date_before_the_year_1000_is_a_placeholder_and_run_survives_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text(f'{{"text": "{LEAD}", {given}}}\n')
+    [article] = list(read_paths([path]))
+    assert article.published is None  # type: ignore[union-attr]
+    if "0001-01-01" in given:  # the threads stage subtracted its gap from it: OverflowError, a traceback
+        assert _main(monkeypatch, "run", str(path), "--db", str(tmp_path / "s.db"), "--no-reports") == 0

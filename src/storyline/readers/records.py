@@ -172,6 +172,8 @@ def article_id(url: str, title: str, text: str) -> str:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: a publication date before this year is no date: no news predates it, placeholders do
+MIN_YEAR = 1000
 
 
 def make_article(
@@ -195,6 +197,8 @@ def make_article(
     )
     title = " ".join(title.split())
     url = url.strip()
+    if published and published[:4].isdigit() and int(published[:4]) < MIN_YEAR:
+        published = None  # a placeholder (0001-01-01 is .NET's empty date), and date arithmetic breaks on it
     if not source and url:
         source = urlsplit(url).hostname or ""
         source = source.removeprefix("www.")
