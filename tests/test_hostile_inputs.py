@@ -608,3 +608,110 @@ def test_another_programs_sqlite_database_is_refused_and_left_as_it_is(
         assert "not a storyline store" in err and "customers" in err
     assert db.read_bytes() == before  # not a table added, not even the journal mode switched
     assert not (tmp_path / "places.sqlite-wal").exists()
+
+
+# --------------------------------------------------------------------------- terminal tables
+
+
+def test_a_title_with_control_characters_keeps_the_story_table_aligned() -> None:
+    from rich.cells import cell_len
+
+    from storyline.models import Story
+    from storyline.report.terminal import SafeConsole, print_stories
+
+    buffer = io.StringIO()
+    console = SafeConsole(file=buffer, width=120, color_system=None)
+    stories = [
+        Story(id="st-1", title="Floods \x1b[2J in \u202egnp.exe Valparaiso", article_ids=("a",)),
+        Story(id="st-2", title="A plain title", article_ids=("b",)),
+        Story(id="st-3", title="A title\non two lines", article_ids=("c",)),
+    ]
+    print_stories(console, stories, Path("s.db"))
+    lines = [line for line in buffer.getvalue().splitlines() if line.startswith(("│", "┃", "┏", "└"))]
+    assert "␛[2J" in buffer.getvalue() and "<U+202E>" in buffer.getvalue() and "\x1b" not in buffer.getvalue()
+    assert len({cell_len(line) for line in lines}) == 1, lines  # every row as wide as the border
+    assert len(lines) == 1 + 1 + 3 + 1 and "A title␊on two lines" in buffer.getvalue()  # a line a story
+
+
+def _members(data: bytes) -> list[int]:
+    """Where each gzip member of ``data`` starts."""
+    import zlib
+
+    starts, offset = [], 0
+    while offset < len(data):
+        starts.append(offset)
+        d = zlib.decompressobj(31)
+        d.decompress(data[offset:])
+        offset = len(data) - len(d.unused_data)
+    return starts
+
+
+@pytest.mark.parametrize("where", ["deflate", "crc"])
+def test_a_damaged_gzip_member_of_a_warc_costs_its_record_only(where: str) -> None:
+    data = bytearray(_warc(6, gz=True))
+    starts = [*_members(bytes(data)), len(data)]
+    member = 3  # the warcinfo record is member 0: this is the response of https://n2.example/
+    if where == "deflate":
+        middle = (starts[member] + starts[member + 1]) // 2
+        data[middle : middle + 6] = bytes(b ^ 0x5A for b in data[middle : middle + 6])
+    else:
+        data[starts[member + 1] - 6] ^= 0xFF  # the CRC-32 in the member's trailer
+    records = list(read_stream(io.BytesIO(bytes(data)), origin="crawl.warc.gz"))
+    pages = [r.url for r in records if isinstance(r, HtmlDocument)]
+    bad = [r for r in records if isinstance(r, Quarantined)]
+    # every other record kept (GzipFile ended the file at the damage: records 3-5 were lost)
+    assert pages == [f"https://n{i}.example/" for i in (0, 1, 3, 4, 5)]
+    assert [q.position for q in bad] == [f"gzip member at offset {starts[member]:,}"]
+    assert "damaged gzip data" in bad[0].reason
+
+
+# --------------------------------------------------------------------------- odd JSON values
+
+
+def test_a_lone_surrogate_in_json_text_becomes_a_replacement_character(tmp_path: Path) -> None:
+    from storyline.models import Article
+    from storyline.pipeline import prepare_record
+
+    path = tmp_path / "a.jsonl"
+    path.write_text(
+        '{"title": "Half an emoji \\ud83d", "text": "' + LEAD + ' \\udc00 cut.", "source": "x\\ud800"}\n'
+    )
+    [record] = list(read_paths([path]))
+    assert isinstance(record, Article) and "\ufffd cut." in record.text and record.title.endswith("\ufffd")
+    prepared = prepare_record(record)  # language detection encodes the text: it raised TypeError
+    assert isinstance(prepared, Article) and prepared.source == "x\ufffd"
+
+
+def test_an_integer_too_long_to_read_costs_its_record_only(tmp_path: Path) -> None:
+    from storyline.models import Article
+
+    huge = "1" + "0" * 5000
+    lines = [f'{{"text": "{LEAD}", "date": {huge}}}', json.dumps({"text": LEAD + " Two."})]
+    (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "b.json").write_text(f'[{{"text": "{LEAD}", "date": {huge}}}]')
+    records = list(read_paths([tmp_path / "a.jsonl", tmp_path / "b.json"]))
+    assert [type(r) for r in records] == [Quarantined, Article, Quarantined]
+    assert all("unreadable JSON value" in r.reason for r in records if isinstance(r, Quarantined))
+    assert records[0].position == "line 1"
+
+
+def test_bytes_that_start_like_gzip_but_are_not_are_read_as_they_are() -> None:
+    from storyline.models import Article
+
+    data = b"\x1f\x8b\n" + json.dumps({"text": LEAD}).encode() + b"\n"  # the magic, but no deflate byte
+    records = list(read_stream(io.BytesIO(data), origin="x.jsonl"))
+    assert [type(r) for r in records] == [Quarantined, Article]  # was one 'corrupt compressed data' for all
+
+
+@pytest.mark.parametrize(
+    "given", ['"date": "0001-01-01"', '"date": "0005-03-01T00:00:00"', '"date": "0999-12-31"']
+)
+def test_a_date_before_the_year_1000_is_a_placeholder_and_run_survives_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text(f'{{"text": "{LEAD}", {given}}}\n')
+    [article] = list(read_paths([path]))
+    assert article.published is None  # type: ignore[union-attr]
+    if "0001-01-01" in given:  # the threads stage subtracted its gap from it: OverflowError, a traceback
+        assert _main(monkeypatch, "run", str(path), "--db", str(tmp_path / "s.db"), "--no-reports") == 0

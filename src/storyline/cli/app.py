@@ -30,7 +30,7 @@ from rich.text import Text
 from .. import __version__
 from ..errors import StorylineError
 from ..models import to_dict
-from ..report.terminal import SafeConsole, clip
+from ..report.terminal import SafeConsole, cell, clip
 from ..settings import Settings
 from ..store.base import Store
 
@@ -254,7 +254,7 @@ def _print_threads(threads: list[Any], *, limit: int | None = None) -> None:
             str(len(t.stories)),
             t.first_published or "",
             t.last_published or "",
-            Text(clip(t.title, 90)),
+            cell(clip(t.title, 90)),
         )
     out.print(table)
 

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from ..errors import StorylineError
 from ..models import Story
-from ..report.terminal import clip, print_stories
+from ..report.terminal import cell, clip, print_stories
 from ..views import article_row, quarantine_row, show_story, story_row
 from .app import (
     DEFAULT_DB,
@@ -77,9 +77,9 @@ def articles(
         table.add_row(
             article.id,
             article.published or "",
-            Text(article.language),
-            Text(article.source),  # article content is never Rich markup
-            Text(article.headline),
+            cell(article.language),
+            cell(article.source),  # article content is never Rich markup
+            cell(article.headline),
         )
     out.print(table)
     _paging_note(len(found), offset, total, "articles")
@@ -122,7 +122,7 @@ def quarantine(
     for col in ("source", "position", "reason"):
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(Text(row["source"]), Text(row["position"]), Text(row["reason"]))
+        table.add_row(cell(row["source"]), cell(row["position"]), cell(row["reason"]))
     out.print(table)
     _paging_note(len(rows), offset, total, "quarantine")
 
@@ -298,9 +298,9 @@ def show(
             m["published"] or "",
             m["language"],
             m["kind"],
-            Text(m["source"]),
+            cell(m["source"]),
             f"{m['score']:.2f}",
-            Text(m["title"]),
+            cell(m["title"]),
         )
     out.print(table)
     if row["copies"]:

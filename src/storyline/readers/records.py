@@ -171,6 +171,11 @@ def article_id(url: str, title: str, text: str) -> str:
     return digest.hexdigest()
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: a publication date before this year is no date: no news predates it, placeholders do
+MIN_YEAR = 1000
+
+
 def make_article(
     *,
     text: str,
@@ -183,9 +188,17 @@ def make_article(
     language: str = "",
     external_id: str = "",
 ) -> Article:
-    """Build a raw article, filling the id and, from the url, a missing source."""
+    """Build a raw article, filling the id and, from the url, a missing source. A lone surrogate
+    (JSON may spell one, ``"\\ud800"``: half an emoji cut in two) becomes U+FFFD, as a decoder would
+    make it: such a string cannot be encoded, and every later stage encodes text."""
+    text, title, url, source, language, external_id = (
+        _SURROGATE.sub("\ufffd", v) if _SURROGATE.search(v) else v
+        for v in (text, title, url, source, language, external_id)
+    )
     title = " ".join(title.split())
     url = url.strip()
+    if published and published[:4].isdigit() and int(published[:4]) < MIN_YEAR:
+        published = None  # a placeholder (0001-01-01 is .NET's empty date), and date arithmetic breaks on it
     if not source and url:
         source = urlsplit(url).hostname or ""
         source = source.removeprefix("www.")

@@ -81,8 +81,8 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 #: them never turns a report into an article.
 REPORT_MARKER = b'<meta name="generator" content="storyline">'
 
-# any number-number-number after "date", so a date that is not a day (2026-02-30, year 99999) is
-# named as a bad date line instead of becoming the article's title
+# any number-number-number: a date that is not a day (2026-02-30, 99999-01-01) is a bad date line, not a title
+GZIP_HEADER = b"\x1f\x8b\x08"  #: how gzip data starts: the magic bytes and deflate, its one method
 _DATE_LINE = re.compile(r"^\s*date\s*[:=]?\s*(\d+-\d+-\d+)\s*$", re.IGNORECASE)
 
 
@@ -142,9 +142,7 @@ def iter_sources(
 
 
 def _regular(path: str) -> str | Quarantined:
-    """A file found in a folder or by a pattern, or why it is skipped: a named pipe or a device
-    (``/dev/zero`` behind a link) would stop the reading for good (a pipe waits for a writer, a
-    device never ends). Named on the command line they are read: ``<(zcat x.gz)`` is a pipe."""
+    """A file of a folder or pattern, or why it is skipped (a pipe or device would be read forever)."""
     try:
         mode = os.stat(path).st_mode
     except OSError:
@@ -229,13 +227,19 @@ def read_stream(
     try:
         head = _peek(stream)
         if (
-            head[:2] == b"\x1f\x8b"
+            head[:3] == GZIP_HEADER
             and fmt != "warc"
             and not _strip_gz(origin).lower().endswith((".warc", ".arc"))
         ):
-            # gzip on a stream that was not opened as a file (stdin): the WARC reader unpacks its own
-            stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
-            head = _peek(stream)
+            # gzip (the WARC reader unpacks its own); a file not named .gz that only starts like it is read as it is
+            start = stream.tell() if stream.seekable() and not origin.lower().endswith(".gz") else None
+            unpacked: BinaryIO = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+            try:
+                head, stream = _peek(unpacked), unpacked
+            except (OSError, EOFError, zlib.error):
+                if start is None:
+                    raise
+                stream.seek(start)
         if encoding := utf16_encoding(head):
             # UTF-16 or UTF-32 text: read on as UTF-8, so every reader (JSONL line by line too) works
             stream = Utf8Reader.wrap(stream, encoding)
@@ -411,6 +415,8 @@ def _read_json(data: bytes, origin: str) -> Iterator[Record]:
         ) from exc
     except RecursionError as exc:
         raise InputError(TOO_DEEP, origin=origin) from exc
+    except ValueError as exc:  # a number too long to convert
+        raise InputError(_bad_value(exc), origin=origin) from exc
     if isinstance(doc, Mapping) and isinstance(doc.get("articles"), list):
         doc = doc["articles"]
     yield from _read_items(
@@ -439,6 +445,11 @@ def _skip_line(stream: BinaryIO) -> int:
         if chunk.endswith(b"\n"):
             break
     return skipped
+
+
+def _bad_value(exc: ValueError) -> str:
+    """Why valid JSON cannot be read (an integer of over 4,300 digits), without Python's advice."""
+    return f"unreadable JSON value: {str(exc).split(';')[0]}"
 
 
 #: why a JSON record nested past what Python's parser can take is rejected
@@ -488,5 +499,7 @@ def _read_jsonl(stream: BinaryIO, origin: str, settings: Settings) -> Iterator[R
                 yield Quarantined(origin, exc.position, exc.reason)
             except RecursionError:
                 yield Quarantined(origin, position, TOO_DEEP)
+            except ValueError as exc:  # a number too long to convert: this line only
+                yield Quarantined(origin, position, _bad_value(exc))
     except (OSError, EOFError, zlib.error, ValueError) as exc:
         yield Quarantined(origin, f"after line {lineno}", f"cannot read further: {describe_read_error(exc)}")

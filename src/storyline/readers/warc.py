@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import zlib
 from collections.abc import Iterator
@@ -26,12 +27,12 @@ def read_warc(stream: BinaryIO, *, origin: str, settings: Settings = DEFAULT_SET
     whole (warcio cannot resynchronise in them after a damaged record).
     """
     head = _peek_head(stream)
-    if head[:2] == b"\x1f\x8b":
-        import gzip
-
-        stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+    members: GzipMembers | None = None
+    if head[:3] == GzipMembers.HEADER:
+        members = GzipMembers(stream)
+        stream = io.BufferedReader(members, buffer_size=1 << 20)
         try:
-            head = stream.peek(16)[:16]  # type: ignore[attr-defined]
+            head = stream.peek(16)[:16]
         except (OSError, EOFError, zlib.error) as exc:
             yield Quarantined(origin, "start", f"cannot read: {describe_read_error(exc)}")
             return
@@ -39,6 +40,8 @@ def read_warc(stream: BinaryIO, *, origin: str, settings: Settings = DEFAULT_SET
         yield from _read_archive(stream, origin=origin, settings=settings)
         return
     for item in split_warc(stream, origin=origin, limit=settings.max_document_bytes):
+        while members is not None and members.damaged:  # a member skipped while reading up to here
+            yield Quarantined(origin, *members.damaged.pop(0))
         if isinstance(item, Quarantined):
             yield item
             continue
@@ -51,6 +54,98 @@ def read_warc(stream: BinaryIO, *, origin: str, settings: Settings = DEFAULT_SET
             continue
         if doc is not None:
             yield doc
+
+
+class GzipMembers(io.RawIOBase):
+    """The gzip members of a stream, decompressed one after the other as :class:`gzip.GzipFile`
+    reads them, except that a damaged member (bad deflate data, a wrong CRC) does not end the
+    stream. Its output is dropped, reading resumes at the next member's header, and ``damaged``
+    gets (position, reason). A WARC gzips each record on its own (CC-NEWS does), so one damaged
+    record costs only that record. A member's output is held until its CRC is checked, up to
+    :attr:`HOLD` bytes (past that it is passed on unchecked: memory stays bounded). A stream cut
+    inside a member raises :class:`EOFError`, as :mod:`gzip` does."""
+
+    #: how a gzip member starts: the magic bytes and the deflate method
+    HEADER = b"\x1f\x8b\x08"
+    #: the output of one member held back until its CRC is checked
+    HOLD = 1 << 23
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__()
+        self._raw = raw
+        self._pending = b""  # compressed bytes read and not yet decompressed
+        self._offset = 0  # where _pending starts in the compressed stream
+        self._member = 0  # where the current member starts
+        self._decompressor = zlib.decompressobj(31)
+        self._started = False  # whether the current member has been given bytes
+        self._held = bytearray()  # the current member's output, not yet checked
+        self._ready = bytearray()  # output that may be handed out
+        self._eof = False
+        self.damaged: list[tuple[str, str]] = []
+
+    def readable(self) -> bool:
+        return True
+
+    def _more(self) -> bool:
+        chunk = b"" if self._eof else self._raw.read(1 << 16)
+        self._eof = not chunk
+        self._pending += chunk
+        return bool(chunk)
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._ready:
+            if not self._pending and not self._more():
+                if self._started and not self._decompressor.eof:
+                    self._ready += self._held  # what the cut member gave, as gzip would hand it out
+                    self._held.clear()
+                    if self._ready:
+                        break
+                    raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+                return 0
+            before = len(self._pending)
+            try:
+                out = self._decompressor.decompress(self._pending, 1 << 20)
+            except zlib.error as exc:
+                self.damaged.append(
+                    (
+                        f"gzip member at offset {self._member:,}",
+                        f"damaged gzip data ({exc}): skipped to the next member",
+                    )
+                )
+                self._held.clear()
+                self._resync()
+                continue
+            self._started = True
+            done = self._decompressor.eof
+            rest = self._decompressor.unused_data if done else self._decompressor.unconsumed_tail
+            self._offset += before - len(rest)
+            self._pending = rest
+            self._held += out
+            if done or len(self._held) > self.HOLD:
+                self._ready += self._held
+                self._held.clear()
+            if done:  # the next member, if any
+                self._decompressor, self._started, self._member = zlib.decompressobj(31), False, self._offset
+        n = min(len(buffer), len(self._ready))
+        buffer[:n] = self._ready[:n]
+        del self._ready[:n]
+        return n
+
+    def _resync(self) -> None:
+        """Drop bytes up to the next member header after the damaged member's start."""
+        start = 1
+        while (at := self._pending.find(self.HEADER, start)) < 0:
+            keep = self._pending[-2:]
+            self._offset += len(self._pending) - len(keep)
+            self._pending, start = keep, 0
+            if not self._more():
+                self._offset += len(self._pending)
+                self._pending = b""
+                self._decompressor, self._started = zlib.decompressobj(31), False
+                return
+        self._offset += at
+        self._pending = self._pending[at:]
+        self._decompressor, self._started, self._member = zlib.decompressobj(31), False, self._offset
 
 
 def _peek_head(stream: BinaryIO) -> bytes:

@@ -42,6 +42,14 @@ def sanitize(text: str) -> str:
     return _UNSAFE.sub(_visible, text)
 
 
+def cell(text: str) -> Text:
+    """Untrusted text (a title, an outlet, a file name) for a table cell: never markup, and sanitised
+    before Rich measures it, so a control character shown as a symbol keeps the row's border in place
+    (Rich measures a control character as no width; its symbol takes one or more). A cell is one
+    line: a newline (a file name may hold one) shows as ␊."""
+    return Text(sanitize(text).replace("\n", "␊"))
+
+
 class SafeConsole(Console):
     """A Rich console that never lets text it prints carry terminal control sequences.
 
@@ -97,7 +105,7 @@ def print_stories(console: Console, stories: Sequence[Story], db: Path, *, limit
             str(len(story.sources)),
             ",".join(story.languages),
             span,
-            Text(story.title),  # a title is article text: never markup
+            cell(story.title),  # a title is article text: never markup
         )
     console.print(table)
     if limit is not None and len(stories) > limit:
@@ -176,7 +184,7 @@ def print_comparison(console: Console, comparison: Comparison, articles: Sequenc
         versions.add_column(col, no_wrap=True, overflow="ellipsis")
     for i, row in zip(ids, rows, strict=True):
         title = clip(by_id[i].headline, room) if i in by_id else ""
-        versions.add_row(badge(i), *(Text(v) for v in row[1:]), Text(title))
+        versions.add_row(badge(i), *(cell(v) for v in row[1:]), cell(title))
     console.print(versions)
 
     agreed = comparison.agreed()
