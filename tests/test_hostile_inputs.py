@@ -3,6 +3,7 @@ that failed before its fix (a lost record, a misleading reason, a traceback, an 
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import json
@@ -715,3 +716,57 @@ def test_a_date_before_the_year_1000_is_a_placeholder_and_run_survives_it(
     assert article.published is None  # type: ignore[union-attr]
     if "0001-01-01" in given:  # the threads stage subtracted its gap from it: OverflowError, a traceback
         assert _main(monkeypatch, "run", str(path), "--db", str(tmp_path / "s.db"), "--no-reports") == 0
+
+
+def test_a_record_that_fails_to_prepare_is_quarantined_alone_and_the_batch_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug met by one record (here: a preparation step that raises) quarantines that record with
+    what went wrong; the records around it in the same batch are stored."""
+    from storyline import pipeline
+    from storyline.settings import Settings
+    from storyline.testing import MemoryStore
+
+    real = pipeline.prepare_record
+
+    def failing(record: object, **kw: object) -> object:
+        if "Vote 2." in getattr(record, "text", ""):
+            raise RuntimeError("a bug met by this record")
+        return real(record, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "prepare_record", failing)
+    path = tmp_path / "a.jsonl"
+    path.write_text("".join(json.dumps({"text": f"{LEAD} Vote {i}."}) + "\n" for i in range(4)))
+    store = MemoryStore()
+    stats, new = pipeline.ingest([path], store, settings=Settings(workers=1, boilerplate=False))
+    assert stats.stored == 3 and len(new) == 3
+    [bad] = list(store.iter_quarantine())
+    assert bad.position == "line 3"
+    assert bad.reason == "internal error while preparing: RuntimeError: a bug met by this record"
+
+
+def test_threads_of_a_story_dated_near_the_first_day_of_the_calendar() -> None:
+    """A story whose first day is within a thread gap of 0001-01-01 (no date before it) is threaded
+    like any other; the stage does not stop on the date arithmetic."""
+    from storyline.models import Article
+    from storyline.pipeline import assign_stories, assign_threads, prepare_article
+    from storyline.readers.records import make_article
+    from storyline.settings import Settings
+    from storyline.testing import FakeEmbedder, MemoryStore
+
+    settings = Settings(min_text_chars=5)
+    arts = []
+    for i, day in enumerate(("0001-01-02", "2024-05-01")):
+        prepared = prepare_article(
+            make_article(text=f"{LEAD} Vote {i}.", published=day, origin="t", position=str(i)),
+            settings=settings,
+        )
+        assert isinstance(prepared, Article)
+        # the readers take a year before 1000 for a placeholder; a library caller may still give one
+        arts.append(dataclasses.replace(prepared, published=day))
+    store = MemoryStore()
+    store.write_batch(arts)
+    assign_stories(store, embedder=FakeEmbedder(), settings=settings)
+    threads = assign_threads(store, settings=settings)
+    threaded = [s for t in threads for s in t.stories]
+    assert sorted(threaded) == sorted(s.id for s in store.list_stories())

@@ -69,7 +69,15 @@ def _prepare_chunk(
     records, settings = args
     out: list[tuple[Article | Quarantined, PackedUnits | None]] = []
     for record in records:
-        prepared = prepare_record(record, settings=settings)
+        try:
+            prepared = prepare_record(record, settings=settings)
+        except Exception as exc:  # one record's fault must not end the batch
+            # A bug of ours, not of the input: the record is quarantined with what went wrong, so
+            # the rest of the batch is stored; the traceback is logged at debug level (--verbose).
+            log.debug("preparing %s at %s failed", record.origin, record.position, exc_info=True)
+            prepared = Quarantined(
+                record.origin, record.position, f"internal error while preparing: {type(exc).__name__}: {exc}"
+            )
         # the sentence keys of learned boilerplate are computed here, in the worker processes
         units = (
             packed_units(prepared, edges=EDGE_SENTENCES)
@@ -276,7 +284,7 @@ def assign_threads(store: Store, *, settings: Settings = DEFAULT_SETTINGS) -> li
             if starts
             else None
         )
-    except ValueError:
+    except (ValueError, OverflowError):  # a first day too near date.min has no gap before it
         horizon = None
     texts: dict[str, StoryText] = {}
     readable: set[str] = set()
