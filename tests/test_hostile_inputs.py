@@ -705,15 +705,26 @@ def test_bytes_that_start_like_gzip_but_are_not_are_read_as_they_are() -> None:
 
 
 @pytest.mark.parametrize(
-    "given", ['"date": "0001-01-01"', '"date": "0005-03-01T00:00:00"', '"date": "0999-12-31"']
+    "given",
+    [
+        '"date": "0001-01-01"',
+        '"date": "0005-03-01T00:00:00"',
+        '"date": "0999-12-31"',
+        '"date": "1970-01-01T00:00:00Z"',
+        '"published": "1900-01-01"',
+    ],
 )
-def test_a_date_before_the_year_1000_is_a_placeholder_and_run_survives_it(
+def test_a_placeholder_date_is_no_date_and_run_survives_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
 ) -> None:
     path = tmp_path / "a.jsonl"
     path.write_text(f'{{"text": "{LEAD}", {given}}}\n')
     [article] = list(read_paths([path]))
     assert article.published is None  # type: ignore[union-attr]
+    # a day of the year 1970 that is not the epoch's is believed
+    path.write_text(f'{{"text": "{LEAD}", "date": "1970-01-02"}}\n')
+    assert [a.published for a in read_paths([path])] == ["1970-01-02"]  # type: ignore[union-attr]
+    path.write_text(f'{{"text": "{LEAD}", {given}}}\n')
     if "0001-01-01" in given:  # the threads stage subtracted its gap from it: OverflowError, a traceback
         assert _main(monkeypatch, "run", str(path), "--db", str(tmp_path / "s.db"), "--no-reports") == 0
 

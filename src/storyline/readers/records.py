@@ -174,6 +174,9 @@ def article_id(url: str, title: str, text: str) -> str:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 #: a publication date before this year is no date: no news predates it, placeholders do
 MIN_YEAR = 1000
+#: days that are an unset date's placeholder, not a day news was published: the Unix epoch and the
+#: zero days of spreadsheets and SQL (believed, they make one "same day" of unrelated articles)
+PLACEHOLDER_DAYS = frozenset({"1970-01-01", "1900-01-01", "1899-12-30", "1899-12-31"})
 
 
 def make_article(
@@ -197,7 +200,9 @@ def make_article(
     )
     title = " ".join(title.split())
     url = url.strip()
-    if published and published[:4].isdigit() and int(published[:4]) < MIN_YEAR:
+    if published and (
+        (published[:4].isdigit() and int(published[:4]) < MIN_YEAR) or published[:10] in PLACEHOLDER_DAYS
+    ):
         published = None  # a placeholder (0001-01-01 is .NET's empty date), and date arithmetic breaks on it
     if not source and url:
         source = urlsplit(url).hostname or ""
