@@ -206,25 +206,33 @@ def profile_article(article: Article, lead: FloatArray) -> Profile:
         lead_names=frozenset(_token_id(n) for n in _names([first]) if len(n) > 1),
         lead_numbers=frozenset(n for n in _NUMBER.findall(first) if n not in first_years and len(n) < 12),
         lead_kinds=_event_kinds(lead_words, pack),
-        kinds=_event_kinds(words, pack),
+        kinds=_event_kinds(words, pack, terms),
     )
 
 
-def _event_kinds(words: Sequence[str], pack: lang.LanguagePack) -> frozenset[str]:
+def _event_kinds(
+    words: Sequence[str], pack: lang.LanguagePack, lowered: Iterable[str] = ()
+) -> frozenset[str]:
     """The kinds of event ``words`` name (the pack's ``event_kinds``), except where the word
-    and the one before it are one of the pack's ``not_event_phrases`` ("opened fire")."""
-    kinds, blocked = pack.event_kinds, pack.not_event_phrases
+    and the one before it are one of the pack's ``not_event_phrases`` ("opened fire").
+    ``lowered``: the words in lower case, when the caller has them (any order, any filter that
+    keeps the words of ``event_kinds``)."""
+    kinds = pack.event_kinds
     if not kinds:
         return frozenset()
-    found = set()
-    previous = ""
-    for word in words:
-        low = word.lower()
-        kind = kinds.get(low)
-        if kind is not None and f"{previous} {low}" not in blocked:
-            found.add(kind)
-        previous = low
-    return frozenset(found)
+    found = {w for w in (lowered or map(str.lower, words)) if w in kinds}
+    blocked = pack.not_event_phrases
+    phrased = {w for w in found if any(p.endswith(" " + w) for p in blocked)} if blocked else set()
+    if phrased:  # seen only in a set phrase?
+        previous = ""
+        free = set()
+        for word in words:
+            low = word.lower()
+            if low in phrased and f"{previous} {low}" not in blocked:
+                free.add(low)
+            previous = low
+        found -= phrased - free
+    return frozenset(kinds[w] for w in found)
 
 
 def profile_articles(articles: Sequence[Article], *, embedder: Embedder) -> list[Profile]:
