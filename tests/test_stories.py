@@ -598,3 +598,71 @@ def test_a_late_arrival_past_the_horizon_opens_a_story_of_its_own(embedder: Fake
     alone = past.add(p_late)
     assert alone.opened and past.story_of[p_late.article_id] == alone.story_id
     assert past.members[alone.story_id] == [p_late.article_id]
+
+
+CITY_DAY = [
+    (
+        "Marlow: fire at the Kessel plant",
+        "A fire broke out at the Kessel Foods plant in Marlow on Monday, injuring 12 workers, mayor Ines "
+        "Varga said. Firefighters fought the blaze for hours as smoke drifted over the Old Harbour district.",
+    ),
+    (
+        "Marlow: blaze at Kessel Foods",
+        "Firefighters in Marlow fought a blaze at the Kessel Foods plant on Monday; 12 workers were hurt, "
+        "mayor Ines Varga said. Smoke covered the Old Harbour district and roads were closed.",
+    ),
+    (
+        "Marlow: storm cuts power",
+        "A storm left 30,000 homes in Marlow without power on Monday, mayor Ines Varga said. Gusts tore "
+        "roofs off in the Old Harbour district and roads were closed.",
+    ),
+    (
+        "Marlow: storm outages",
+        "Mayor Ines Varga said the storm that hit Marlow on Monday cut power to 30,000 homes; roads in the "
+        "Old Harbour district were closed after gusts tore off roofs.",
+    ),
+]
+
+
+def test_leads_naming_different_kinds_of_event_are_evidence_of_two_events(
+    embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storyline.stories import features
+    from storyline.stories.features import conflicts
+
+    arts = [article("2024-03-04", text, title) for title, text in CITY_DAY]
+    fire, blaze, storm, _ = profile_articles(arts, embedder=embedder)
+    assert fire.lead_kinds == {"fire"} and storm.lead_kinds == {"weather"}
+    assert "event_kind" in conflicts(fire, storm) and "event_kind" not in conflicts(fire, blaze)
+    stories, _ = cluster_articles(arts, embedder=embedder)
+    assert sorted(sorted(arts.index(a) for a in arts if a.id in ms) for ms in stories.values()) == [
+        [0, 1],
+        [2, 3],
+    ]
+    # without the evidence the place, the day and the mayor bind the two events into one story
+    monkeypatch.setattr(features, "KIND_PRIOR", 0.0)
+    stories, _ = cluster_articles(arts, embedder=embedder)
+    assert len(stories) == 1
+
+
+def test_event_kinds_are_read_in_the_articles_language_and_not_from_set_phrases(
+    embedder: FakeEmbedder,
+) -> None:
+    from storyline.stories.features import conflicts
+
+    brand, flut, both, shots = profile_articles(
+        [
+            article("2024-03-04", "Ein Brand zerstörte am Montag eine Lagerhalle in Marlow.", language="de"),
+            article("2024-03-04", "Hochwasser überflutete am Montag die Altstadt von Marlow.", language="de"),
+            # a storm whose lightning set a barn on fire: the fire is part of the storm story
+            article("2024-03-04", "A storm hit Marlow on Monday. Lightning started a fire in a barn."),
+            article("2024-03-04", "A gunman opened fire outside the Marlow town hall on Monday."),
+        ],
+        embedder=embedder,
+    )
+    assert brand.lead_kinds == {"fire"} and flut.lead_kinds == {"weather"}
+    assert "event_kind" in conflicts(brand, flut)
+    assert both.lead_kinds == {"weather"} and both.kinds == {"weather", "fire"}
+    assert "event_kind" not in conflicts(both, brand)
+    assert "fire" not in shots.lead_kinds
+    assert Profile.from_bytes(both.to_bytes()).kinds == both.kinds

@@ -52,6 +52,14 @@ class LanguagePack:
     #: more words the story stage leaves out of an article's bag of words (with :attr:`story_not_names`)
     story_stopwords: frozenset[str] = _EMPTY
 
+    #: words that name a kind of event -> the kind ("quake": "quake", "blaze": "fire"), read in
+    #: the lead by the story stage: two reports whose leads name kinds of event, none shared,
+    #: are evidence of two events (a fire and a quake in one city). Only words with one reading
+    #: in news ("strike" is a walkout and an air raid: left out)
+    event_kinds: Mapping[str, str] = field(default_factory=dict)
+    #: two-word phrases in which a word of :attr:`event_kinds` names no such event ("opened fire")
+    not_event_phrases: frozenset[str] = _EMPTY
+
     # --- numbers and quantities
     #: number words read as quantities ("twelve")
     number_words: Mapping[str, int] = field(default_factory=dict)
@@ -132,3 +140,8 @@ class LanguagePack:
     #: whole lines that are an ad label, and widgets, regex fragments matched case-insensitively
     ad_lines: tuple[str, ...] = ()
     widget_lines: tuple[str, ...] = ()
+
+
+def event_table(**kinds: str) -> dict[str, str]:
+    """:attr:`LanguagePack.event_kinds` from each kind's words (space-separated)."""
+    return {word: kind for kind, words in kinds.items() for word in words.split()}

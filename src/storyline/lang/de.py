@@ -1,6 +1,6 @@
 """German."""
 
-from .base import LanguagePack
+from .base import LanguagePack, event_table
 
 _MONTHS = (
     "januar jänner",
@@ -37,6 +37,21 @@ PACK = LanguagePack(
     story_stopwords=frozenset(
         """ist sind war wurde werden hat haben nicht mit auf für von zu den dem des sich auch als bei nach
         wie aus oder es""".split()
+    ),
+    event_kinds=event_table(
+        quake="erdbeben beben nachbeben tsunami",
+        fire=("brand brände feuer großbrand waldbrand waldbrände explosion explosionen feuerwehr"),
+        weather=(
+            "sturm stürme orkan hurrikan taifun tornado unwetter hochwasser überschwemmung "
+            "überschwemmungen flut"
+        ),
+        election="wahl wahlen gewählt stichwahl",
+        walkout="streik streiks gestreikt",
+        merger="fusion übernahme übernehmen übernimmt",
+        recall="rückruf rückrufaktion zurückgerufen",
+        protest="protest proteste demonstration demonstranten kundgebung",
+        crime="schüsse schießerei gericht urteil richter verurteilt prozess",
+        crash="absturz zusammenstoß entgleist",
     ),
     scales={"millionen": 1e6, "milliarden": 1e9, "milliarde": 1e9},
     approximate=("etwa", "rund", "fast", "mehr als", "über"),

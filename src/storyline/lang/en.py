@@ -1,6 +1,6 @@
 """English."""
 
-from .base import LanguagePack
+from .base import LanguagePack, event_table
 
 _MONTHS = (
     "january jan",
@@ -106,6 +106,32 @@ PACK = LanguagePack(
         not no all any some more most other such only own same so than too very just about into over
         under again further then once also after which whom whose where said told one two three new last
         first year years week weeks day days time people""".split()
+    ),
+    event_kinds=event_table(
+        quake=("earthquake earthquakes quake quakes tremor tremors aftershock aftershocks seismic tsunami"),
+        fire=(
+            "fire blaze blazes wildfire wildfires inferno firefighters explosion explosions "
+            "blast blasts exploded"
+        ),
+        weather=(
+            "storm storms hurricane hurricanes typhoon typhoons cyclone cyclones tornado "
+            "tornadoes blizzard flood floods flooding flooded floodwaters"
+        ),
+        election="election elections elected reelected re-elected electoral runoff",
+        walkout="walkout walkouts strikers",
+        merger=("merger mergers acquisition acquisitions takeover takeovers buyout acquire acquires"),
+        recall="recall recalls recalled",
+        protest=(
+            "protest protests protesters protestors demonstration demonstrations demonstrators marchers"
+        ),
+        crime=(
+            "shooting shootings gunman gunmen gunfire court courts verdict ruling ruled judge "
+            "sentenced convicted acquitted trial lawsuit jury"
+        ),
+        crash="crash crashes derailed derailment collision",
+    ),
+    not_event_phrases=frozenset(
+        {"opened fire", "open fire", "opens fire", "under fire", "returned fire", "fire back", "crossfire"}
     ),
     number_words={
         "one": 1,

@@ -1,6 +1,6 @@
 """Spanish."""
 
-from .base import LanguagePack
+from .base import LanguagePack, event_table
 
 _MONTHS = (
     "enero",
@@ -43,6 +43,17 @@ PACK = LanguagePack(
         se su sus lo como más muy este esta""".split()
     ),
     story_stopwords=frozenset("por para con que del se lo su sus fue son está han ha como más pero".split()),
+    event_kinds=event_table(
+        quake="terremoto terremotos sismo sismos temblor réplicas tsunami",
+        fire="incendio incendios llamas bomberos explosión",
+        weather=("tormenta tormentas huracán tifón ciclón tornado temporal inundación inundaciones riada"),
+        election="elecciones elección electo elegido comicios",
+        walkout="huelga huelgas huelguistas",
+        merger="fusión adquisición adquirir adquiere",
+        protest="protesta protestas manifestación manifestantes",
+        crime="tiroteo balacera tribunal juez sentencia condenado juicio",
+        crash="choque descarriló colisión",
+    ),
     scales={"mil": 1e3, "millones": 1e6, "millón": 1e6},
     approximate=("cerca de", "unos", "unas", "más de"),
     percent=("por ciento",),

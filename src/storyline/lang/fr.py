@@ -1,6 +1,6 @@
 """French."""
 
-from .base import LanguagePack
+from .base import LanguagePack, event_table
 
 _MONTHS = (
     "janvier",
@@ -34,6 +34,17 @@ PACK = LanguagePack(
         pas plus son sa ses il elle ils elles nous vous""".split()
     ),
     story_stopwords=frozenset("sur pour dans par avec que qui est sont été ont pas plus".split()),
+    event_kinds=event_table(
+        quake="séisme séismes tremblement répliques tsunami",
+        fire="incendie incendies flammes pompiers explosion",
+        weather=("tempête tempêtes ouragan typhon cyclone tornade inondation inondations crue crues"),
+        election="élection élections élu élue scrutin",
+        walkout="grève grèves grévistes",
+        merger="fusion rachat acquisition racheter rachète",
+        protest="manifestation manifestations manifestants protestation",
+        crime="fusillade tribunal juge verdict condamné procès",
+        crash="collision déraillement",
+    ),
     scales={"millions": 1e6, "milliards": 1e9, "milliard": 1e9},
     approximate=("environ", "près de", "plus de"),
     percent=("pour cent",),
