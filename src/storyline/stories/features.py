@@ -390,11 +390,24 @@ class Idf:
 def _cosine(ids_a: IntArray, w_a: FloatArray, ids_b: IntArray, w_b: FloatArray) -> float:
     if not len(ids_a) or not len(ids_b):
         return 0.0
-    _, ia, ib = np.intersect1d(ids_a, ids_b, assume_unique=True, return_indices=True)
+    ia, ib = _common(ids_a, ids_b)
     if not len(ia):
         return 0.0
     denom = float(np.linalg.norm(w_a) * np.linalg.norm(w_b))
     return float(np.dot(w_a[ia], w_b[ib])) / denom if denom else 0.0
+
+
+def _common(ids_a: IntArray, ids_b: IntArray) -> tuple[IntArray, IntArray]:
+    """Positions in ``ids_a`` and ``ids_b`` (sorted, unique) of the ids both hold, in id order:
+    what ``np.intersect1d(..., return_indices=True)`` gives, by binary search of the shorter in
+    the longer (no sort of both; the story stage calls it for every pair it scores)."""
+    if len(ids_a) > len(ids_b):
+        ib, ia = _common(ids_b, ids_a)
+        return ia, ib
+    pos = np.searchsorted(ids_b, ids_a)
+    pos[pos == len(ids_b)] = 0
+    ia = np.flatnonzero(ids_b[pos] == ids_a)
+    return ia, pos[ia]
 
 
 def _agreement(a: frozenset[str], b: frozenset[str]) -> float:
@@ -456,8 +469,12 @@ def conflicts(a: Profile, b: Profile) -> list[str]:
 
 def _none_inside(lead: frozenset[int], names: IntArray) -> bool:
     """Whether no name of ``lead`` is among ``names`` (a sorted id array)."""
+    if not len(names):
+        return True
     ids = np.fromiter(lead, dtype=np.int64, count=len(lead))
-    return not len(names) or not bool(np.isin(ids, names).any())
+    pos = np.searchsorted(names, ids)
+    pos[pos == len(names)] = 0
+    return not bool((names[pos] == ids).any())
 
 
 def conflict_prior(a: Profile, b: Profile) -> float:
