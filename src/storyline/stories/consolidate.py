@@ -127,6 +127,7 @@ class Consolidation:
         _links: dict[str, dict[str, float]]
         _order: dict[str, int]
         _span: dict[str, tuple[int, int]]
+        _scored: dict[str, tuple[np.ndarray, dict[str, int]]]
 
         @property
         def max_span(self) -> int: ...
@@ -203,6 +204,7 @@ class Consolidation:
                 self._recluster(stories, members)
                 touched.update(members)
         out = self._changes(touched)
+        self._scored.clear()
         self._links.clear()
         self._pending.clear()
         self._order.clear()
@@ -236,6 +238,10 @@ class Consolidation:
             [(members[i], members[j]) for i, j in zip(*upper, strict=True)]
         )
         prob.T[upper] = prob[upper]
+        # kept until the end of the call: the evidence of the articles that moved reads it
+        # (the counts are the same until the next add)
+        rows = {m: i for i, m in enumerate(members)}
+        self._scored.update((m, (prob, rows)) for m in members)
         labels = agglomerate(
             prob,
             self.merge_threshold,
@@ -346,9 +352,12 @@ class Consolidation:
         if article not in self.profiles:  # out of the window already: moved with its story
             return Assignment(article, story, 1.0, opened, (), {"moved_from": before, "with_story": True})
         others = [m for m in self.members[story] if m != article and m in self.profiles]
-        probs = dict(
-            zip(others, self._pair_probabilities([(article, o) for o in others]).tolist(), strict=True)
-        )
+        matrix, rows = self._scored.get(article, (None, {}))
+        if matrix is not None and all(o in rows for o in others):  # re-clustered together just now
+            scored = matrix[rows[article], [rows[o] for o in others]]
+        else:
+            scored = self._pair_probabilities([(article, o) for o in others])
+        probs = dict(zip(others, scored.tolist(), strict=True))
         closest = sorted(probs, key=probs.__getitem__, reverse=True)[:3]
         p = self.profiles[article]
         score = sum(probs[o] for o in closest) / len(closest) if closest else 1.0

@@ -398,7 +398,7 @@ class Idf:
         self.name_df = np.zeros(1 << HASH_BITS, dtype=np.int32)
         # weights computed since the last add (consolidation scores every pair of a group with
         # the counts unchanged: each profile's weights once, not once per pair)
-        self._weights: dict[str, tuple[Profile, FloatArray, FloatArray]] = {}
+        self._weights: dict[str, tuple[Profile, FloatArray, FloatArray, np.float32, np.float32]] = {}
 
     def add(self, profile: Profile) -> None:
         """Count one more document."""
@@ -407,13 +407,14 @@ class Idf:
         self.name_df[profile.names] += 1
         self._weights.clear()
 
-    def _cached(self, p: Profile) -> tuple[Profile, FloatArray, FloatArray]:
+    def _cached(self, p: Profile) -> tuple[Profile, FloatArray, FloatArray, np.float32, np.float32]:
         hit = self._weights.get(p.article_id)
         if hit is None or hit[0] is not p:
             n = self.n_docs + 1
             terms = p.term_tf * np.log(n / (self.term_df[p.terms] + 1) + 1.0).astype(np.float32)
             names = p.name_tf * np.log(n / (self.name_df[p.names] + 1) + 1.0).astype(np.float32)
-            hit = self._weights[p.article_id] = (p, terms, names)
+            norms = np.linalg.norm(terms), np.linalg.norm(names)
+            hit = self._weights[p.article_id] = (p, terms, names, *norms)
         return hit
 
     def term_weights(self, p: Profile) -> FloatArray:
@@ -424,15 +425,42 @@ class Idf:
         """tf-idf weights of a profile's names (do not modify the array returned)."""
         return self._cached(p)[2]
 
+    def cosines(self, a: Profile, b: Profile) -> tuple[float, float]:
+        """The cosines of two profiles' tf-idf words and of their names (the weights' norms are
+        kept with the weights: a profile scored against many is normed once)."""
+        _, terms_a, names_a, term_norm_a, name_norm_a = self._cached(a)
+        _, terms_b, names_b, term_norm_b, name_norm_b = self._cached(b)
+        return (
+            _cosine(a.terms, terms_a, b.terms, terms_b, term_norm_a * term_norm_b),
+            _cosine(a.names, names_a, b.names, names_b, name_norm_a * name_norm_b),
+        )
 
-def _cosine(ids_a: IntArray, w_a: FloatArray, ids_b: IntArray, w_b: FloatArray) -> float:
+
+def _cosine(
+    ids_a: IntArray, w_a: FloatArray, ids_b: IntArray, w_b: FloatArray, norms: np.float32 | None = None
+) -> float:
+    """Cosine of two sparse vectors (sorted ids, weights); ``norms``: the product of their norms,
+    when known."""
     if not len(ids_a) or not len(ids_b):
         return 0.0
-    _, ia, ib = np.intersect1d(ids_a, ids_b, assume_unique=True, return_indices=True)
+    ia, ib = _common(ids_a, ids_b)
     if not len(ia):
         return 0.0
-    denom = float(np.linalg.norm(w_a) * np.linalg.norm(w_b))
+    denom = float(np.linalg.norm(w_a) * np.linalg.norm(w_b) if norms is None else norms)
     return float(np.dot(w_a[ia], w_b[ib])) / denom if denom else 0.0
+
+
+def _common(ids_a: IntArray, ids_b: IntArray) -> tuple[IntArray, IntArray]:
+    """Positions in ``ids_a`` and ``ids_b`` (sorted, unique) of the ids both hold, in id order:
+    what ``np.intersect1d(..., return_indices=True)`` gives, by binary search of the shorter in
+    the longer (no sort of both; the story stage calls it for every pair it scores)."""
+    if len(ids_a) > len(ids_b):
+        ib, ia = _common(ids_b, ids_a)
+        return ia, ib
+    pos = np.searchsorted(ids_b, ids_a)
+    pos[pos == len(ids_b)] = 0
+    ia = np.flatnonzero(ids_b[pos] == ids_a)
+    return ia, pos[ia]
 
 
 def _agreement(a: frozenset[str], b: frozenset[str]) -> float:
@@ -507,8 +535,7 @@ def conflicts(a: Profile, b: Profile) -> list[str]:
 
 def _none_inside(lead: frozenset[int], names: IntArray) -> bool:
     """Whether no name of ``lead`` is among ``names`` (a sorted id array)."""
-    ids = np.fromiter(lead, dtype=np.int64, count=len(lead))
-    return not len(names) or not bool(np.isin(ids, names).any())
+    return lead.isdisjoint(names.tolist())  # a few names each: quicker in Python than in numpy
 
 
 def conflict_prior(a: Profile, b: Profile) -> float:
@@ -526,8 +553,7 @@ def story_pair_features(a: Profile, b: Profile, idf: Idf) -> list[float]:
     """The :data:`FEATURES` of a pair of profiles."""
     numbers = len(a.numbers & b.numbers) / len(a.numbers | b.numbers) if a.numbers or b.numbers else 0.0
     return [
-        _cosine(a.terms, idf.term_weights(a), b.terms, idf.term_weights(b)),
-        _cosine(a.names, idf.name_weights(a), b.names, idf.name_weights(b)),
+        *idf.cosines(a, b),
         float(np.dot(a.lead, b.lead)),
         _year_agreement(a, b),
         _agreement(a.dates, b.dates),

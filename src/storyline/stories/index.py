@@ -108,6 +108,9 @@ class StoryIndex(Consolidation):
         self._links: dict[str, dict[str, float]] = {}
         self._order: dict[str, int] = {}  # arrival order of added articles, for stable output
         self._span: dict[str, tuple[int, int]] = {}  # story -> first and last publication ordinal
+        # consolidation's pair probabilities by article (the matrix of its group and the rows),
+        # during one call of consolidate
+        self._scored: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
 
     @property
     def max_span(self) -> int:

@@ -68,6 +68,8 @@ _ABSOLUTE: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 #: the patterns of _ABSOLUTE that can read a full date (day, month and year)
 _FULL = 4
+#: what every full date holds (the year of the patterns above): a text without it has none
+_SOME_YEAR = re.compile(r"(?:1[89]|20)\d\d")
 # Month names that are also common words: only a capitalised one next to a day or year is a month.
 _AMBIGUOUS_MONTHS = lang.words("ambiguous_months")
 
@@ -308,6 +310,8 @@ def text_dates(text: str) -> frozenset[str]:
     """Calendar dates written out in full in ``text`` ("March 5, 2024", "5 mars 2024",
     "2024-03-05", "18.10.2021"), as ISO: what :func:`find_dates` reads without a reference date,
     full dates only (the story stage's profiles)."""
+    if not _SOME_YEAR.search(text):  # a full date writes its year out: none, no date (and no scan)
+        return frozenset()
     return frozenset(d.date for d in find_dates(text, full_dates_only=True))
 
 
