@@ -15,7 +15,7 @@ from storyline.pipeline import assign_stories, ingest, prepare_article
 from storyline.readers.records import make_article
 from storyline.settings import Settings
 from storyline.store.sqlite import SQLiteStore
-from storyline.stories.consolidate import agglomerate
+from storyline.stories.consolidate import FRAGMENT_FLOOR, agglomerate
 from storyline.stories.features import Profile, profile_articles, text_dates
 from storyline.stories.index import StoryIndex, cluster_articles
 from storyline.testing import FakeEmbedder
@@ -666,3 +666,43 @@ def test_event_kinds_are_read_in_the_articles_language_and_not_from_set_phrases(
     assert "event_kind" not in conflicts(both, brand)
     assert "fire" not in shots.lead_kinds
     assert Profile.from_bytes(both.to_bytes()).kinds == both.kinds
+
+
+def dense_day(rng: np.random.Generator) -> tuple[np.ndarray, list[int]]:
+    """Pair probabilities of a dense day: 12 events of one kind (earthquakes in 12 places), 8 of
+    them with 2-3 reports each matching at 0.95-1.0, 4 with a single report; reports of different
+    events match at 0.11-0.14, above the merge threshold (the same-day time prior on a shared
+    template). Returns the matrix and the event of each row."""
+    events = [e for e in range(12) for _ in range(int(rng.integers(2, 4)) if e < 8 else 1)]
+    n = len(events)
+    prob = rng.uniform(0.11, 0.14, (n, n))
+    same = np.equal.outer(events, events)
+    prob[same] = rng.uniform(0.95, 1.0, int(same.sum()))
+    prob = np.triu(prob, 1)
+    prob = prob + prob.T
+    np.fill_diagonal(prob, 1.0)
+    return prob, events
+
+
+def test_agglomerate_fragment_floor_keeps_same_kind_events_of_a_dense_day_apart() -> None:
+    rng = np.random.default_rng(11)
+    prob, events = dense_day(rng)
+    days: list[int | None] = [0] * len(events)
+    rule = {"cohesion": 0.6, "established": 6, "fragment_cohesion": 0.5, "max_span": 4}
+
+    def mixed(labels: list[int]) -> int:
+        return sum(len({e for e, x in zip(events, labels, strict=True) if x == c}) > 1 for c in set(labels))
+
+    # merge threshold 0.1: single reports join whatever they match at 0.11-0.14, a cluster that
+    # took one holds together less, the fragment bar falls with it, and events run together
+    loose = agglomerate(prob, 0.1, published=days, **rule)
+    assert mixed(loose) >= 1
+    # a fixed floor for fragments of dated clusters: every event on its own
+    floored = agglomerate(prob, 0.1, published=days, fragment_floor=FRAGMENT_FLOOR, **rule)
+    assert mixed(floored) == 0 and len(set(floored)) == 12
+    # reports of one event still join at the floor, and undated rows (ECB+) are untouched
+    assert floored == agglomerate(prob, 0.1, published=days, fragment_floor=0.9, **rule)
+    undated: list[int | None] = [None] * len(events)
+    assert agglomerate(prob, 0.1, published=undated, fragment_floor=FRAGMENT_FLOOR, **rule) == agglomerate(
+        prob, 0.1, published=undated, **rule
+    )
