@@ -137,3 +137,27 @@ def test_strip_controls_keeps_line_breaks_and_names_what_it_removed() -> None:
     assert text == "bell and escape[0m, twice"
     assert span is not None and span.reason == "control-character"
     assert span.text == "2 x U+0007, 1 x U+001B"
+
+
+@pytest.mark.parametrize(
+    "wall",
+    [
+        "Example.net\n\nTurn off AdBlock\n\nTo keep reading our stories, please turn off AdBlock or add an "
+        "exception for our site.\n\nRelax: the exception does not switch ad blocking off elsewhere.",
+        "Przykład.pl Wyłącz AdBlocka, aby czytać nasze teksty, albo dodaj wyjątek dla naszej strony.",
+        "Sie verwenden einen Werbeblocker. Bitte deaktivieren Sie ihn für unsere Seite.",
+    ],
+)
+def test_ad_blocker_walls_are_removed_whole(wall: str) -> None:
+    kept, _, removed = clean_text(wall)
+    assert "block" not in kept.lower() and "deaktivieren" not in kept
+    assert removed and {r.reason for r in removed} == {"ad-blocker notice"}
+
+
+def test_a_report_on_ad_blocking_is_prose() -> None:
+    text = (
+        "The browser update will disable uBlock Origin for millions of users, the company said on Tuesday.\n\n"
+        "Advertisers welcomed the change; AdBlock makers said they would appeal."
+    )
+    kept, _, removed = clean_text(text)
+    assert kept == text and not removed

@@ -24,6 +24,42 @@ _LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("widget", re.compile(lang.alternation(lang.fragments("widget_lines")))),
 )
 
+# An ad-blocker wall ("To read our articles, disable AdBlock / uBlock or add an exception for our
+# domain."): a short paragraph that names an ad blocker, asks for it to be turned off (or says it is
+# on) and speaks to the reader ("you", "our articles"). On a page that shows one, the other short
+# paragraphs that name a blocker are of the wall too (a heading "Disable AdBlock / uBlock", "Don't
+# worry, adding an exception will not disable ad blocking."). The blockers' names are the same in
+# every language; requests and address are listed for the languages these walls were seen in
+# (English, Polish, German, French, Spanish, Italian). A report on ad blocking ("Chrome's update will
+# disable uBlock Origin for millions, Google said") does not speak to the reader and stays.
+_ADBLOCK_NAME = re.compile(
+    r"\b(ad[ -]?block\w*|ublock\w*|block\w* ads|blokow\w* reklam\w*|werbeblocker\w*|bloqueur\w* de pub\w*)",
+    re.IGNORECASE,
+)
+_ADBLOCK_REQUEST = re.compile(
+    r"\b(disabl\w*|turn\w* off|switch\w* off|whitelist\w*|pause\w*|exception|using"
+    r"|wyłącz\w*|wyjąt\w*|używasz|korzystasz|deaktivier\w*|ausschalt\w*|ausnahme|désactiv\w*|desactiv\w*"
+    r"|disattiv\w*)",
+    re.IGNORECASE,
+)
+_READER = re.compile(
+    r"\b(you\w*|our|nasz\w*|wiesz|twój|twoj\w*|unser\w*|ihr\w*|vous|votre|nos|notre|nuestr\w*|usted"
+    r"|nostr\w*)\b",
+    re.IGNORECASE,
+)
+#: paragraphs longer than this are prose even when they name an ad blocker and a request
+ADBLOCK_CHARS = 400
+
+
+def _adblock_wall(para: str, *, walled: bool) -> bool:
+    """Whether ``para`` is (part of) an ad-blocker wall; ``walled``: the page has shown one already."""
+    return (
+        len(para) <= ADBLOCK_CHARS
+        and bool(_ADBLOCK_NAME.search(para))
+        and (walled or (bool(_ADBLOCK_REQUEST.search(para)) and bool(_READER.search(para))))
+    )
+
+
 # An inline marker at the start or end of a prose line ("[ad_1] The minister said ...").
 _INLINE_MARKER = re.compile(r"\s*\[ad_\d+\]\s*", re.IGNORECASE)
 
@@ -143,6 +179,9 @@ def clean_text(text: str) -> tuple[str, tuple[Embed, ...], tuple[RemovedSpan, ..
     kept: list[str] = []
     embeds: list[Embed] = []
     removed: list[RemovedSpan] = [controls] if controls else []
+    # one search of the whole text: the paragraphs are read for a wall only when it names a blocker
+    adblock = _ADBLOCK_NAME.search(text) is not None
+    walled = adblock and any(_adblock_wall(" ".join(p.split()), walled=False) for p in paragraphs)
     i = 0
     while i < len(paragraphs):
         para = " ".join(paragraphs[i].split())
@@ -161,7 +200,9 @@ def clean_text(text: str) -> tuple[str, tuple[Embed, ...], tuple[RemovedSpan, ..
             removed.append(RemovedSpan("embed", para))
             i += 1
             continue
-        reason = _line_reason(para)
+        reason = _line_reason(para) or (
+            "ad-blocker notice" if adblock and _adblock_wall(para, walled=walled) else None
+        )
         if reason:
             removed.append(RemovedSpan(reason, para))
             i += 1
