@@ -51,6 +51,22 @@ _READER = re.compile(
 ADBLOCK_CHARS = 400
 
 
+def _names_blocker(text: str) -> bool:
+    """Whether ``text`` names an ad blocker. Every name holds "blo" (block, blok, bloq), so only the
+    text around those letters is searched: this runs on every article, and a search of the whole text
+    for the names costs a quarter of the cleaning."""
+    if not ("blo" in text or "Blo" in text or "BLO" in text):
+        return False
+    low = text.lower()
+    for hint in ("block", "blok", "bloq"):
+        at = low.find(hint)
+        while at >= 0:
+            if _ADBLOCK_NAME.search(low, max(0, at - 8), at + 40):
+                return True
+            at = low.find(hint, at + 1)
+    return False
+
+
 def _adblock_wall(para: str, *, walled: bool) -> bool:
     """Whether ``para`` is (part of) an ad-blocker wall; ``walled``: the page has shown one already."""
     return (
@@ -179,8 +195,7 @@ def clean_text(text: str) -> tuple[str, tuple[Embed, ...], tuple[RemovedSpan, ..
     kept: list[str] = []
     embeds: list[Embed] = []
     removed: list[RemovedSpan] = [controls] if controls else []
-    # one search of the whole text: the paragraphs are read for a wall only when it names a blocker
-    adblock = _ADBLOCK_NAME.search(text) is not None
+    adblock = _names_blocker(text)
     walled = adblock and any(_adblock_wall(" ".join(p.split()), walled=False) for p in paragraphs)
     i = 0
     while i < len(paragraphs):
