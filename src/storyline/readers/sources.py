@@ -89,8 +89,9 @@ _DATE_LINE = re.compile(r"^\s*date\s*[:=]?\s*(\d+-\d+-\d+)\s*$", re.IGNORECASE)
 # --------------------------------------------------------------------------- sources
 
 
-#: What a store file leaves beside it (SQLite's write-ahead log, shared memory, rollback journal).
-STORE_SIDECARS = ("", "-wal", "-shm", "-journal")
+#: What a store file leaves beside it (SQLite's write-ahead log, shared memory, rollback journal;
+#: storyline's grouping lock).
+STORE_SIDECARS = ("", "-wal", "-shm", "-journal", "-lock")
 
 
 def store_files(db: str | os.PathLike[str]) -> list[str]:
