@@ -342,3 +342,29 @@ def test_analysis_json_outputs_match_their_shipped_schemas(sample_db: str, tmp_p
     assert result["n_pairs"] == 3 and set(result["pearson"]) == {"all", "en-en"}
     with pytest.raises(jsonschema.ValidationError, match="is not of type"):
         _validate("eval-similarity", result | {"n_pairs": "3"})
+
+
+def test_a_disbelieved_date_is_marked_and_left_out_of_the_span(tmp_path: Path) -> None:
+    from storyline.cli.app import sample_corpus
+
+    rows = [json.loads(line) for line in sample_corpus().read_text().splitlines() if line.strip()]
+    quake = [r for r in rows if r["story"] == "s01"]
+    quake[2]["date"] = "2999-03-05"  # a placeholder year: the story stage treats it as undated
+    src = tmp_path / "quake.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in quake) + "\n")
+    db = str(tmp_path / "q.db")
+    code, _ = invoke("run", str(src), "--db", db, "--no-reports")
+    assert code == EXIT_OK
+    code, listed = invoke("stories", "--db", db, "--json")
+    stories = json.loads(listed)
+    (story,) = [s for s in stories if s["doubted_dates"]]
+    assert all("2999" not in (s["first_published"] or "") + (s["last_published"] or "") for s in stories)
+    code, shown = invoke("show", story["id"], "--db", db)
+    assert code == EXIT_OK
+    assert "2999-03-05 (not believed)" in shown and "2999" not in shown.split("\n")[1]
+    code, table = invoke("stories", "--db", db)
+    assert "→ 2999" not in table
+    page = tmp_path / "r.html"
+    code, _ = invoke("report", story["id"], "--db", db, "-o", str(page))
+    assert code == EXIT_OK
+    assert '2999-03-05 <span class="doubted"' in page.read_text()

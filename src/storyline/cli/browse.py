@@ -25,6 +25,7 @@ from .app import (
     SourceOption,
     StoryArgument,
     UntilOption,
+    _count,
     _json_text,
     _open,
     _page,
@@ -279,6 +280,13 @@ def show(
         _print_json(row)
         return
     out.print(Text(row["title"], style="bold").append(f"  ({row['id']})", style="not bold"))
+    span = " → ".join(dict.fromkeys(d for d in (row["first_published"], row["last_published"]) if d))
+    out.print(
+        Text(
+            f"{_count(row['size'], 'article')} from {_count(len(row['sources']), 'outlet')}, "
+            + (f"published {span}" if span else "undated")
+        )
+    )
     thread = row.get("thread")
     if thread:
         n = thread["stories"]
@@ -295,7 +303,7 @@ def show(
     for m in row["members"]:
         table.add_row(
             m["article"],
-            m["published"] or "",
+            (m["published"] or "") + (" (not believed)" if m["date_doubted"] else ""),
             m["language"],
             m["kind"],
             cell(m["source"]),
@@ -303,6 +311,15 @@ def show(
             cell(m["title"]),
         )
     out.print(table)
+    if row["doubted_dates"]:
+        out.print(
+            Text(
+                "not believed: a date more than two days after this machine's clock when the story "
+                "was grouped (a typo, a placeholder year); the story stage placed the article as "
+                "undated and the span leaves it out",
+                style="dim",
+            )
+        )
     if row["copies"]:
         copies = Table(title="copies")
         for col in ("copy", "original", "type", "score"):
