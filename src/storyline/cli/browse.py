@@ -337,8 +337,20 @@ def export_command(
     output: Annotated[
         str, typer.Option("--output", "-o", help="The file to write; - for standard output (not Parquet).")
     ] = "-",
+    spreadsheet_safe: Annotated[
+        bool,
+        typer.Option(
+            "--spreadsheet-safe/--exact",
+            help="CSV: put a ' before a cell that starts with = + - @, a tab or a carriage return, so "
+            "a spreadsheet shows it as text instead of running it as a formula (OWASP's advice on CSV "
+            "injection; the default). --exact writes every value as stored, for programs. JSONL and "
+            "Parquet are always exact.",
+        ),
+    ] = True,
 ) -> None:
-    """Export the store's articles, stories, memberships or copy links as JSONL, CSV or Parquet."""
+    """Export the store's articles, stories, memberships or copy links as JSONL, CSV or Parquet.
+
+    CSV is safe to open in a spreadsheet by default (see --exact)."""
     from ..export import FORMATS, KINDS, export
 
     if kind not in KINDS:
@@ -347,7 +359,7 @@ def export_command(
         raise typer.BadParameter(f"{fmt!r}: give one of {', '.join(FORMATS)}", param_hint="--format")
     with _open(db, existing=True) as store:
         try:
-            n = export(store, kind, fmt, output)
+            n = export(store, kind, fmt, output, spreadsheet_safe=spreadsheet_safe)
         except BrokenPipeError:
             raise  # the reader went away (`| head`): quiet, as for every command
         except OSError as exc:
