@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -146,6 +146,9 @@ def boilerplate(
     if json_out:
         _print_json(rows)
         return
+    if not rows:  # an empty table says nothing the line does not
+        console.print("nothing recurring learned yet" + (f" for {site!r}" if site else "") + f" in {db}")
+        return
     table = Table(
         title=f"learned boilerplate in {db}"
         + (f" (site {site or 'corpus-wide'})" if site is not None else "")
@@ -172,8 +175,6 @@ def boilerplate(
             Text(clip(shown, 160)),
         )
     out.print(table)
-    if not rows:
-        console.print("nothing recurring learned yet" + (f" for {site!r}" if site else ""))
 
 
 def filter_stories(
@@ -298,7 +299,7 @@ def show(
                 line.append(f"\n  {label}: {thread[label]['id']} ").append(thread[label]["title"])
         out.print(line)
     table = Table(show_lines=False)
-    for col in ("article", "published", "lang", "kind", "source", "score", "title"):
+    for col in ("article", "published", "lang", "kind", "source", "score", "closest", "title"):
         table.add_column(col, overflow="fold")
     for m in row["members"]:
         table.add_row(
@@ -308,6 +309,7 @@ def show(
             m["kind"],
             cell(m["source"]),
             f"{m['score']:.2f}",
+            _closest(m["evidence"]),
             cell(m["title"]),
         )
     out.print(table)
@@ -327,6 +329,37 @@ def show(
         for c in row["copies"]:
             copies.add_row(c["copy"], c["original"], c["type"], f"{c['score']:.2f}")
         out.print(copies)
+    _print_history(row["history"])
+    out.print(Text(f"the evidence behind each member: storyline show {row['id']} --json", style="dim"))
+
+
+def _closest(evidence: dict[str, Any]) -> str:
+    """The member it matched best when it joined, and how sure the stage was ("" for none)."""
+    closest = evidence.get("closest") or []
+    if not closest:
+        return ""
+    best = closest[0]
+    return f"{str(best.get('article', ''))[:8]} p={float(best.get('probability', 0.0)):.2f}"
+
+
+def _print_history(events: list[dict[str, Any]], shown: int = 12) -> None:
+    """The story's history, oldest first: when each article opened or joined it, merges, re-cleanings."""
+    if not events:
+        return
+    import time
+
+    out.print(Text("history", style="bold"))
+    for event in events[:shown]:
+        detail = event["detail"]
+        what = {
+            "merged": f"absorbed {detail.get('absorbed', '')}",
+            "merged-into": f"merged into {detail.get('into', '')}",
+        }.get(event["kind"], event["kind"])
+        score = f" (score {detail['score']:.2f})" if isinstance(detail.get("score"), (int, float)) else ""
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(event["at"]))
+        out.print(Text(f"  {when}  {event['article']}  {what}{score}"))
+    if len(events) > shown:
+        out.print(Text(f"  … and {len(events) - shown} more (--json lists all)", style="dim"))
 
 
 @app.command("export", rich_help_panel=PANEL)
