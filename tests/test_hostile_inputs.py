@@ -424,7 +424,7 @@ def test_bidi_controls_in_titles_text_and_outlets_show_as_marks_in_the_report_an
         store, tmp_path / "reports", embedder=FakeEmbedder(), tagger=heuristic_tagger, min_versions=1
     ).read_text(encoding="utf-8")
     store.close()
-    assert rlo not in index and "&lt;U+202E&gt;moc.elpmaxe" in index
+    assert rlo not in index and "&lt;U+202E&gt;moc.<wbr>elpmaxe" in index  # <wbr>: may break after the dot
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "memory"])
