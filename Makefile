@@ -29,4 +29,4 @@ bench: setup
 	$(PY) bench/ingest.py
 
 clean:
-	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm reports
+	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm $(DB)-journal $(DB)-lock reports

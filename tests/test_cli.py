@@ -342,3 +342,65 @@ def test_analysis_json_outputs_match_their_shipped_schemas(sample_db: str, tmp_p
     assert result["n_pairs"] == 3 and set(result["pearson"]) == {"all", "en-en"}
     with pytest.raises(jsonschema.ValidationError, match="is not of type"):
         _validate("eval-similarity", result | {"n_pairs": "3"})
+
+
+def test_a_disbelieved_date_is_marked_and_left_out_of_the_span(tmp_path: Path) -> None:
+    from storyline.cli.app import sample_corpus
+
+    rows = [json.loads(line) for line in sample_corpus().read_text().splitlines() if line.strip()]
+    quake = [r for r in rows if r["story"] == "s01"]
+    quake[2]["date"] = "2999-03-05"  # a placeholder year: the story stage treats it as undated
+    src = tmp_path / "quake.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in quake) + "\n")
+    db = str(tmp_path / "q.db")
+    code, _ = invoke("run", str(src), "--db", db, "--no-reports")
+    assert code == EXIT_OK
+    code, listed = invoke("stories", "--db", db, "--json")
+    stories = json.loads(listed)
+    (story,) = [s for s in stories if s["doubted_dates"]]
+    assert all("2999" not in (s["first_published"] or "") + (s["last_published"] or "") for s in stories)
+    code, shown = invoke("show", story["id"], "--db", db)
+    assert code == EXIT_OK
+    assert "2999-03-05 (not believed)" in shown and "2999" not in shown.split("\n")[1]
+    code, table = invoke("stories", "--db", db)
+    assert "→ 2999" not in table
+    page = tmp_path / "r.html"
+    code, _ = invoke("report", story["id"], "--db", db, "-o", str(page))
+    assert code == EXIT_OK
+    assert '2999-03-05 <span class="doubted"' in page.read_text()
+
+
+@pytest.mark.slow
+def test_the_tour_reads_well(sample_db: str, tmp_path: Path) -> None:
+    """What a newcomer following README's tour sees: `show` prints the history and each member's
+    closest match (README promises both), `boilerplate` on a store with none says so without an
+    empty table, `eval stories` heads its table with one unbroken line, `similarity` shows its
+    evidence as text (no Python lists), `eval similarity` says what its model was trained on."""
+    from storyline.cli.app import sample_corpus
+
+    code, listed = invoke("stories", "--db", sample_db, "--json")
+    biggest = json.loads(listed)[0]
+    code, shown = invoke("show", biggest["id"], "--db", sample_db)
+    assert code == EXIT_OK
+    history = shown[shown.index("\nhistory\n") :]
+    assert " opened (score " in history and history.count(" joined (score ") == biggest["size"] - 1
+    assert "closest" in shown and " p=" in shown
+    result = runner.invoke(app, ["boilerplate", "--db", sample_db])
+    assert result.exit_code == EXIT_OK and "scope" not in result.output
+    assert "nothing recurring learned yet" in result.output
+    code, scored = invoke("eval", "stories", "--gold", str(sample_corpus()))
+    assert code == EXIT_OK
+    assert scored.splitlines()[0] == "stories vs corpus.jsonl: 48 articles, 22 gold stories, 22 predicted"
+    code, similar = invoke("similarity", "s01-a", "s01-b", "--db", sample_db)
+    assert code == EXIT_OK and "['" not in similar and "shared places: " in similar
+    gold = tmp_path / "sts.csv"
+    with gold.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        dims = ["Geography", "Entities", "Time", "Narrative", "Overall", "Style", "Tone"]
+        writer.writerow(["pair_id", "lang1", "lang2", "text1", "text2", *dims])
+        writer.writerow(["p0", "en", "en", "The Sallow Bay ferry resumes.", "Ferries restart.", *[1.0] * 7])
+        writer.writerow(["p1", "en", "en", "The ferry resumes.", "Farmers start the harvest.", *[4.0] * 7])
+        writer.writerow(["p2", "en", "en", "Farmers start the harvest.", "Grape picking began.", *[1.5] * 7])
+    result = runner.invoke(app, ["eval", "similarity", "--gold", str(gold)])
+    assert result.exit_code == EXIT_OK
+    assert "trained on 1,243 STS22 training pairs" in result.output

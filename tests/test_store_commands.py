@@ -225,7 +225,8 @@ def test_export_jsonl_csv_parquet_agree_and_match_the_schema(db: str, tmp_path: 
     files = {}
     for fmt in ("jsonl", "csv", "parquet"):
         files[fmt] = tmp_path / f"{kind}.{fmt}"
-        code, _, err = invoke("export", kind, "--db", db, "--format", fmt, "-o", str(files[fmt]))
+        exact = ["--exact"] if fmt == "csv" else []  # CSV as stored: nothing made safe for spreadsheets
+        code, _, err = invoke("export", kind, "--db", db, "--format", fmt, "-o", str(files[fmt]), *exact)
         assert code == EXIT_OK and f"written as {fmt}" in err
     rows = [json.loads(line) for line in files["jsonl"].read_text(encoding="utf-8").splitlines()]
     for row in rows:
@@ -248,6 +249,45 @@ def test_export_jsonl_csv_parquet_agree_and_match_the_schema(db: str, tmp_path: 
             flat = json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
             assert p[key] == flat, key
             assert c[key] == ("" if flat is None else str(flat)), key
+
+
+def test_csv_export_defuses_formulas_unless_exact(tmp_path: Path) -> None:
+    """A cell starting with = + - @, tab or carriage return is a formula to a spreadsheet (OWASP's
+    CSV injection): the CSV export puts a ' before it, unless --exact asks for the stored values."""
+    from storyline.readers.records import make_article
+
+    db = str(tmp_path / "f.db")
+    hostile = make_article(
+        text="-5 degrees in Sallow Bay on Friday, the harbour authority said; ferries stayed in port.",
+        title='=HYPERLINK("https://evil.example","click")',
+        origin="x.jsonl",
+        position="line 1",
+        published="2024-03-01",
+        url="https://a.example/1",
+        source="@wire",
+        external_id="+42",
+    )
+    calm = make_article(
+        text="A calm day at the harbour; ferries ran on time.", title="Calm", origin="x.jsonl"
+    )
+    with SQLiteStore(db) as store:
+        store.write_batch([hostile, calm])
+
+    def exported(*extra: str) -> dict[str, dict[str, str]]:
+        out = tmp_path / "a.csv"
+        code, _, _ = invoke("export", "articles", "--db", db, "-f", "csv", "-o", str(out), *extra)
+        assert code == EXIT_OK
+        with out.open(encoding="utf-8", newline="") as handle:
+            return {row["id"]: row for row in csv.DictReader(handle)}
+
+    safe = exported()[hostile.id]
+    assert safe["title"] == "'" + hostile.title
+    assert safe["text"] == "'" + hostile.text
+    assert (safe["source"], safe["external_id"]) == ("'@wire", "'+42")
+    assert safe["url"] == hostile.url and safe["published"] == "2024-03-01"  # the rest as stored
+    assert exported()[calm.id]["title"] == "Calm"
+    exact = exported("--exact")[hostile.id]
+    assert (exact["title"], exact["text"], exact["source"]) == (hostile.title, hostile.text, "@wire")
 
 
 def test_export_to_stdout_and_bad_arguments(db: str) -> None:

@@ -440,3 +440,23 @@ def test_thread_links_merges_and_reset(store: Store) -> None:
     assert "st-d" not in store.thread_memberships()
     store.reset_stories()
     assert store.thread_memberships() == {} and store.merged_threads() == {}
+
+
+def test_grouping_is_reentrant_and_makes_other_threads_wait(store: Store) -> None:
+    order: list[str] = []
+    waited = threading.Event()
+    inside = threading.Event()
+
+    def other() -> None:
+        inside.wait(timeout=10)
+        with store.grouping(waited.set):
+            order.append("other")
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with store.grouping(), store.grouping():  # reentrant: the holder takes it again at once
+        inside.set()
+        assert waited.wait(timeout=10)  # the other thread was told it must wait ...
+        order.append("holder")
+    thread.join(timeout=10)
+    assert order == ["holder", "other"]  # ... and got in only after the holder left

@@ -537,6 +537,30 @@ def test_an_article_dated_far_in_the_future_is_placed_as_undated(embedder: FakeE
     assert story_of[typo.id] == story_of[arts[0].id]
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "memory"])
+def test_a_story_spans_only_the_dates_the_stage_believed(
+    backend: str, embedder: FakeEmbedder, tmp_path: Path
+) -> None:
+    from storyline.testing import MemoryStore
+    from storyline.views import story_row
+
+    arts = [article(d, t) for d, t in QUAKE_A]
+    typo = article("2999-03-05", QUAKE_A[0][1].replace("Tuesday", "Wednesday"))
+    store = SQLiteStore(tmp_path / "s.db") if backend == "sqlite" else MemoryStore()
+    with store:
+        store.write_batch([*arts, typo])
+        assign_stories(store, embedder=embedder)
+        story = next(s for s in store.list_stories() if typo.id in s.article_ids)
+        assert story == store.get_story(story.id)
+        assert story.doubted_dates == (typo.id,)
+        # the span is that of the believed dates: never "… → 2999-03-05"
+        believed = sorted(a.published[:10] for a in arts if a.id in story.article_ids and a.published)
+        assert (story.first_published, story.last_published) == (believed[0], believed[-1])
+        assert story_row(story)["doubted_dates"] == [typo.id]
+        # the date itself is kept as given
+        assert store.get_article(typo.id).published == "2999-03-05"
+
+
 def test_evidence_against_a_join_from_the_first_sentences(embedder: FakeEmbedder) -> None:
     from storyline.stories.features import conflict_prior, conflicts
 

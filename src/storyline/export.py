@@ -4,6 +4,12 @@ Rows stream out of the store (memory stays flat for articles and memberships); t
 row of each kind is documented by the JSON Schema ``schemas/export-KIND.json`` shipped with the
 package. In CSV and Parquet, list and object fields are JSON text in one column; in JSONL they
 are JSON. Parquet needs pyarrow (``pip install 'storyline[parquet]'``).
+
+CSV is made for spreadsheets by default: article text is untrusted, and a cell that starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run as a formula by Excel, LibreOffice
+and Google Sheets (CSV injection). As OWASP advises, such a cell gets a ``'`` before it (shown as
+text, the quote hidden); ``spreadsheet_safe=False`` writes every value exactly as stored (for a
+program that reads the CSV). JSONL and Parquet are always exact.
 """
 
 from __future__ import annotations
@@ -27,6 +33,16 @@ if TYPE_CHECKING:
 
 KINDS = ("articles", "stories", "memberships", "copies")
 FORMATS = ("jsonl", "csv", "parquet")
+
+#: what a spreadsheet takes for the start of a formula (OWASP, "CSV Injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_formula(value: str) -> str:
+    """``value`` with a ``'`` before it when a spreadsheet would run it as a formula (it starts
+    with one of :data:`FORMULA_STARTS`); any other value unchanged."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
 
 #: the columns of each kind, in order, with the Parquet type of each ("json": JSON text in CSV
 #: and Parquet, a JSON value in JSONL)
@@ -133,9 +149,13 @@ def _text_target(path: str) -> Iterator[IO[str]]:
         yield handle
 
 
-def export(store: Store, kind: str, fmt: str, path: str | os.PathLike[str]) -> int:
+def export(
+    store: Store, kind: str, fmt: str, path: str | os.PathLike[str], *, spreadsheet_safe: bool = True
+) -> int:
     """Write every row of ``kind`` to ``path`` (``-``: standard output, not for Parquet) in
-    ``fmt``; returns the number of rows. A file that cannot be written is a StorylineError."""
+    ``fmt``; returns the number of rows. A file that cannot be written is a StorylineError.
+    ``spreadsheet_safe`` (CSV only): text cells a spreadsheet would run as formulas get a ``'``
+    before them (:func:`defuse_formula`); False writes them exactly as stored."""
     if kind not in KINDS:
         raise StorylineError(f"unknown export kind {kind!r}; known: {', '.join(KINDS)}")
     if fmt not in FORMATS:
@@ -161,6 +181,8 @@ def export(store: Store, kind: str, fmt: str, path: str | os.PathLike[str]) -> i
             writer.writeheader()
             for row in iter_rows(store, kind):
                 flat = _flat(kind, row)
+                if spreadsheet_safe:  # numbers stay numbers: only text cells can be formulas
+                    flat = {k: defuse_formula(v) if isinstance(v, str) else v for k, v in flat.items()}
                 if tty:
                     flat = {k: sanitize(v) if isinstance(v, str) else v for k, v in flat.items()}
                 writer.writerow(flat)

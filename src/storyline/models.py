@@ -131,6 +131,10 @@ class Story:
     sources: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     merged_from: tuple[str, ...] = ()
+    #: members whose publication date the story stage did not believe (more than a couple of days
+    #: after the machine's clock when they were grouped: a typo, a placeholder year); it placed
+    #: them as undated, and the span (``first_published``/``last_published``) leaves their dates out
+    doubted_dates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

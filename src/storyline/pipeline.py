@@ -217,14 +217,29 @@ def assign_stories(
     embedder: Embedder | None = None,
     settings: Settings = DEFAULT_SETTINGS,
     on_progress: Callable[[int, int], Any] | None = None,
+    on_wait: Callable[[], Any] | None = None,
 ) -> list[Assignment]:
     """Put every article of the store that is not in a story yet into one, online.
 
     The story index is rebuilt from the profiles the store keeps (those inside
     the story window of the newest article, and undated ones), so a later run
     continues where the last one stopped: a late article still finds its story.
-    Each batch of assignments is one transaction.
+    Each batch of assignments is one transaction. The whole stage holds the store's grouping
+    lock (:meth:`~storyline.store.base.Store.grouping`): a second stage on the same store, in
+    another process too, waits for it (``on_wait`` is called once when it must), then places
+    only what is still in no story.
     """
+    with store.grouping(on_wait):
+        return _assign_stories(store, embedder=embedder, settings=settings, on_progress=on_progress)
+
+
+def _assign_stories(
+    store: Store,
+    *,
+    embedder: Embedder | None,
+    settings: Settings,
+    on_progress: Callable[[int, int], Any] | None,
+) -> list[Assignment]:
     from .features.embed import default_embedder
     from .stories.features import Profile, profile_articles
     from .stories.index import HORIZON_WINDOWS, StoryIndex
@@ -266,8 +281,14 @@ def assign_threads(store: Store, *, settings: Settings = DEFAULT_SETTINGS) -> li
 
     The threads stored are restored as they are (stable ids); the rows of stories merged away
     since are dropped (their members are in the absorbing story, which keeps or gets a thread);
-    new stories join in order of first publication. Returns the threads, largest first.
+    new stories join in order of first publication. Returns the threads, largest first. Holds
+    the store's grouping lock, as :func:`assign_stories` does.
     """
+    with store.grouping():
+        return _assign_threads(store, settings=settings)
+
+
+def _assign_threads(store: Store, *, settings: Settings) -> list[Thread]:
     from datetime import date, timedelta
 
     from .stories.threads import StoryText, ThreadIndex, build_threads, story_text
@@ -426,6 +447,9 @@ class RunListener:
         """Progress inside a stage: records read (``detail``: the file being read), articles
         placed, reports written."""
 
+    def waiting(self, stage: str, reason: str) -> None:
+        """A stage waits before it can start (``stories``: another process is grouping the store)."""
+
     def finished(self, stage: str, so_far: RunResult) -> None:
         """A stage ended; ``so_far`` holds what the run has done up to here."""
 
@@ -480,15 +504,17 @@ def run(
         hear.finished("ingest", result)
 
     hear.started("stories")
-    placed = assign_stories(
-        store,
-        embedder=embedder,
-        settings=settings,
-        on_progress=lambda n, total: hear.advanced("stories", n, total),
-    )
-    merged = store.merged_stories()
-    opened = (a.story_id for a in placed if a.opened and a.story_id not in merged)
-    threads = assign_threads(store, settings=settings)
+    # stories and threads under one hold of the lock: another run's stories never slip in between
+    with store.grouping(lambda: hear.waiting("stories", "another process is grouping this store")):
+        placed = assign_stories(
+            store,
+            embedder=embedder,
+            settings=settings,
+            on_progress=lambda n, total: hear.advanced("stories", n, total),
+        )
+        merged = store.merged_stories()
+        opened = (a.story_id for a in placed if a.opened and a.story_id not in merged)
+        threads = assign_threads(store, settings=settings)
     result = replace(
         result, placed=len(placed), new_stories=tuple(dict.fromkeys(opened)), threads=len(threads)
     )

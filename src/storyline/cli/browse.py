@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -25,6 +25,7 @@ from .app import (
     SourceOption,
     StoryArgument,
     UntilOption,
+    _count,
     _json_text,
     _open,
     _page,
@@ -145,6 +146,9 @@ def boilerplate(
     if json_out:
         _print_json(rows)
         return
+    if not rows:  # an empty table says nothing the line does not
+        console.print("nothing recurring learned yet" + (f" for {site!r}" if site else "") + f" in {db}")
+        return
     table = Table(
         title=f"learned boilerplate in {db}"
         + (f" (site {site or 'corpus-wide'})" if site is not None else "")
@@ -171,8 +175,6 @@ def boilerplate(
             Text(clip(shown, 160)),
         )
     out.print(table)
-    if not rows:
-        console.print("nothing recurring learned yet" + (f" for {site!r}" if site else ""))
 
 
 def filter_stories(
@@ -279,6 +281,13 @@ def show(
         _print_json(row)
         return
     out.print(Text(row["title"], style="bold").append(f"  ({row['id']})", style="not bold"))
+    span = " → ".join(dict.fromkeys(d for d in (row["first_published"], row["last_published"]) if d))
+    out.print(
+        Text(
+            f"{_count(row['size'], 'article')} from {_count(len(row['sources']), 'outlet')}, "
+            + (f"published {span}" if span else "undated")
+        )
+    )
     thread = row.get("thread")
     if thread:
         n = thread["stories"]
@@ -290,19 +299,29 @@ def show(
                 line.append(f"\n  {label}: {thread[label]['id']} ").append(thread[label]["title"])
         out.print(line)
     table = Table(show_lines=False)
-    for col in ("article", "published", "lang", "kind", "source", "score", "title"):
+    for col in ("article", "published", "lang", "kind", "source", "score", "closest", "title"):
         table.add_column(col, overflow="fold")
     for m in row["members"]:
         table.add_row(
             m["article"],
-            m["published"] or "",
+            (m["published"] or "") + (" (not believed)" if m["date_doubted"] else ""),
             m["language"],
             m["kind"],
             cell(m["source"]),
             f"{m['score']:.2f}",
+            _closest(m["evidence"]),
             cell(m["title"]),
         )
     out.print(table)
+    if row["doubted_dates"]:
+        out.print(
+            Text(
+                "not believed: a date more than two days after this machine's clock when the story "
+                "was grouped (a typo, a placeholder year); the story stage placed the article as "
+                "undated and the span leaves it out",
+                style="dim",
+            )
+        )
     if row["copies"]:
         copies = Table(title="copies")
         for col in ("copy", "original", "type", "score"):
@@ -310,6 +329,37 @@ def show(
         for c in row["copies"]:
             copies.add_row(c["copy"], c["original"], c["type"], f"{c['score']:.2f}")
         out.print(copies)
+    _print_history(row["history"])
+    out.print(Text(f"the evidence behind each member: storyline show {row['id']} --json", style="dim"))
+
+
+def _closest(evidence: dict[str, Any]) -> str:
+    """The member it matched best when it joined, and how sure the stage was ("" for none)."""
+    closest = evidence.get("closest") or []
+    if not closest:
+        return ""
+    best = closest[0]
+    return f"{str(best.get('article', ''))[:8]} p={float(best.get('probability', 0.0)):.2f}"
+
+
+def _print_history(events: list[dict[str, Any]], shown: int = 12) -> None:
+    """The story's history, oldest first: when each article opened or joined it, merges, re-cleanings."""
+    if not events:
+        return
+    import time
+
+    out.print(Text("history", style="bold"))
+    for event in events[:shown]:
+        detail = event["detail"]
+        what = {
+            "merged": f"absorbed {detail.get('absorbed', '')}",
+            "merged-into": f"merged into {detail.get('into', '')}",
+        }.get(event["kind"], event["kind"])
+        score = f" (score {detail['score']:.2f})" if isinstance(detail.get("score"), (int, float)) else ""
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(event["at"]))
+        out.print(Text(f"  {when}  {event['article']}  {what}{score}"))
+    if len(events) > shown:
+        out.print(Text(f"  … and {len(events) - shown} more (--json lists all)", style="dim"))
 
 
 @app.command("export", rich_help_panel=PANEL)
@@ -320,8 +370,20 @@ def export_command(
     output: Annotated[
         str, typer.Option("--output", "-o", help="The file to write; - for standard output (not Parquet).")
     ] = "-",
+    spreadsheet_safe: Annotated[
+        bool,
+        typer.Option(
+            "--spreadsheet-safe/--exact",
+            help="CSV: put a ' before a cell that starts with = + - @, a tab or a carriage return, so "
+            "a spreadsheet shows it as text instead of running it as a formula (OWASP's advice on CSV "
+            "injection; the default). --exact writes every value as stored, for programs. JSONL and "
+            "Parquet are always exact.",
+        ),
+    ] = True,
 ) -> None:
-    """Export the store's articles, stories, memberships or copy links as JSONL, CSV or Parquet."""
+    """Export the store's articles, stories, memberships or copy links as JSONL, CSV or Parquet.
+
+    CSV is safe to open in a spreadsheet by default (see --exact)."""
     from ..export import FORMATS, KINDS, export
 
     if kind not in KINDS:
@@ -330,7 +392,7 @@ def export_command(
         raise typer.BadParameter(f"{fmt!r}: give one of {', '.join(FORMATS)}", param_hint="--format")
     with _open(db, existing=True) as store:
         try:
-            n = export(store, kind, fmt, output)
+            n = export(store, kind, fmt, output, spreadsheet_safe=spreadsheet_safe)
         except BrokenPipeError:
             raise  # the reader went away (`| head`): quiet, as for every command
         except OSError as exc:

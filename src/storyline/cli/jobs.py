@@ -232,6 +232,10 @@ class _RunProgress(RunListener):
             else:
                 self._live.update(self._task, completed=done, total=total)
 
+    def waiting(self, stage: str, reason: str) -> None:
+        """Say why the bar stands still."""
+        console.print(Text(f"{stage}: {reason} ({self.db}); waiting for it to finish"))
+
     def finished(self, stage: str, so_far: RunResult) -> None:
         """Print what the stage leaves for the user to see."""
         self._stop()
@@ -269,13 +273,10 @@ def _copies(db: Path, settings: Settings, article_ids: list[str] | None) -> int:
         return len(find_story_copies(store, article_ids=article_ids, settings=settings))
 
 
-def _assign(db: Path, settings: Settings, *, quiet: bool = False) -> int:
+def _assign(store: Store, settings: Settings, *, quiet: bool = False) -> int:
     from ..pipeline import assign_stories, assign_threads
 
-    with (
-        _open(db) as store,
-        _bar("stories", quiet=quiet) as progress,
-    ):
+    with _bar("stories", quiet=quiet) as progress:
         task = progress.add_task("stories", total=None)
         done = assign_stories(
             store,
@@ -284,6 +285,10 @@ def _assign(db: Path, settings: Settings, *, quiet: bool = False) -> int:
         )
         assign_threads(store, settings=settings)
     return len(done)
+
+
+def _say_waiting(db: Path) -> None:
+    console.print(Text(f"stories: another process is grouping this store ({db}); waiting for it to finish"))
 
 
 @app.command(rich_help_panel=PANEL)
@@ -295,11 +300,13 @@ def regroup(
 
     For after a change of --precision or of storyline. Stories get new ids."""
     settings = _settings(precision=precision)
-    with _open(db, existing=True, read_only=False) as store:
+    # forgetting and grouping again under one hold of the grouping lock: a run at the same time
+    # neither groups into stories about to be forgotten nor beside this regrouping
+    with _open(db, existing=True, read_only=False) as store, store.grouping(lambda: _say_waiting(db)):
         before = store.reset_stories()
         held = store.count_articles()
-    console.print(Text(f"forgot {before} stories; grouping the {held} article(s) of {db} from scratch"))
-    _assign(db, settings)
+        console.print(Text(f"forgot {before} stories; grouping the {held} article(s) of {db} from scratch"))
+        _assign(store, settings)
     with _open(db) as store:
         unchecked = store.articles_without_copy_check()
     links = _copies(db, settings, unchecked)

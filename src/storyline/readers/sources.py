@@ -1,12 +1,13 @@
 """Read news articles from the formats people have, as a stream.
 
 Sources are files, folders (recursive), glob patterns and ``-`` for standard
-input; ``.gz`` files are read transparently. Formats:
+input (expanded by :mod:`.paths`); ``.gz`` files are read transparently. Each
+file's format is detected here and read by its reader. Formats:
 
-* plain text: an optional first line ``date YYYY-MM-DD`` gives the publication
-  date, an optional short first line (before a blank line) the title;
-* JSON (an object or an array of objects) and JSONL, with the field names of
-  news-please and the usual alternatives (see :data:`FIELD_NAMES`);
+* plain text (:mod:`.text`): an optional first line ``date YYYY-MM-DD`` gives
+  the publication date, an optional short first line (before a blank line) the title;
+* JSON (an object or an array of objects) and JSONL (:mod:`.jsonl`), with the
+  field names of news-please and the usual alternatives (see :data:`FIELD_NAMES`);
 * HTML pages, through trafilatura (text, title, date, canonical url);
 * WARC files through warcio, gzipped or not: their HTML response records
   (Common Crawl CC-NEWS);
@@ -19,22 +20,25 @@ record wherever the format allows it."""
 
 from __future__ import annotations
 
-import glob
 import gzip
-import json
 import logging as _logging_for_log
 import os
-import re
-import stat
 import sys
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from ..errors import InputError
-from ..models import Article, Quarantined
+from ..models import Quarantined
 from ..settings import DEFAULT_SETTINGS, Settings
+from .jsonl import FIELD_NAMES as FIELD_NAMES
+from .jsonl import TOO_DEEP as TOO_DEEP
+from .jsonl import read_json, read_jsonl
+from .jsonl import record_to_article as record_to_article
+from .paths import STORE_SIDECARS as STORE_SIDECARS
+from .paths import iter_sources as iter_sources
+from .paths import store_files as store_files
 from .records import Record as Record
 from .records import Utf8Reader
 from .records import article_id as article_id
@@ -43,32 +47,10 @@ from .records import describe_read_error as describe_read_error
 from .records import make_article as make_article
 from .records import normalize_date as normalize_date
 from .records import utf16_encoding as utf16_encoding
-from .records import valid_date as _valid_date
+from .text import BINARY_SAMPLE_CHARS as BINARY_SAMPLE_CHARS
+from .text import text_article
 
 log = _logging_for_log.getLogger(__name__)
-
-#: JSON field names accepted for each article field, first match wins.
-#: The first name of each list is news-please's.
-FIELD_NAMES: dict[str, tuple[str, ...]] = {
-    "title": ("title", "headline", "name"),
-    "text": ("maintext", "text", "body", "content", "article", "article_text", "description"),
-    "published": (
-        "date_publish",
-        "date",
-        "published",
-        "published_at",
-        "publish_date",
-        "datePublished",
-        "pubDate",
-        "date_published",
-        "created_at",
-        "date_modify",
-    ),
-    "url": ("url", "link", "canonical_url", "uri"),
-    "source": ("source_domain", "source", "outlet", "site", "domain", "publisher", "sitename"),
-    "language": ("language", "lang"),
-    "external_id": ("doc_id", "id", "_id", "article_id", "uuid"),
-}
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 JSON_SUFFIXES = {".json"}
@@ -81,75 +63,7 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 #: them never turns a report into an article.
 REPORT_MARKER = b'<meta name="generator" content="storyline">'
 
-# any number-number-number: a date that is not a day (2026-02-30, 99999-01-01) is a bad date line, not a title
 GZIP_HEADER = b"\x1f\x8b\x08"  #: how gzip data starts: the magic bytes and deflate, its one method
-_DATE_LINE = re.compile(r"^\s*date\s*[:=]?\s*(\d+-\d+-\d+)\s*$", re.IGNORECASE)
-
-
-# --------------------------------------------------------------------------- sources
-
-
-#: What a store file leaves beside it (SQLite's write-ahead log, shared memory, rollback journal).
-STORE_SIDECARS = ("", "-wal", "-shm", "-journal")
-
-
-def store_files(db: str | os.PathLike[str]) -> list[str]:
-    """The files a store at ``db`` consists of: never read them as articles."""
-    return [os.fspath(db) + suffix for suffix in STORE_SIDECARS]
-
-
-def _real(path: str) -> str:
-    return os.path.normcase(os.path.realpath(path))
-
-
-def iter_sources(
-    paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[str | os.PathLike[str]] = ()
-) -> Iterator[str | Quarantined]:
-    """Expand files, folders (recursively, in sorted order), globs and ``-`` into file names.
-
-    A name that matches nothing is yielded as a :class:`Quarantined` record, so a
-    typo in one path never stops the others. Files and folders in ``exclude`` (the
-    store's own files, the report folder) are skipped inside folders and globs.
-    """
-    skip = {_real(os.fspath(e)) for e in exclude}
-    for raw in paths:
-        path = os.fspath(raw)
-        if path == "-":
-            yield path
-        elif os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(
-                    d for d in dirs if not d.startswith(".") and _real(os.path.join(root, d)) not in skip
-                )
-                for name in sorted(files):
-                    if not name.startswith(".") and _real(os.path.join(root, name)) not in skip:
-                        yield _regular(os.path.join(root, name))
-        elif os.path.exists(path):
-            yield path
-        elif glob.has_magic(path):
-            matches = sorted(glob.glob(path, recursive=True))
-            if not matches:
-                yield Quarantined(path, "", "the pattern matches no file")
-            for match in matches:
-                if _real(match) in skip:
-                    continue
-                if os.path.isdir(match):
-                    yield from iter_sources([match], exclude=exclude)
-                else:
-                    yield _regular(match)
-        else:
-            yield Quarantined(path, "", "no such file or folder")
-
-
-def _regular(path: str) -> str | Quarantined:
-    """A file of a folder or pattern, or why it is skipped (a pipe or device would be read forever)."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return path  # a broken link: opening it says why
-    if stat.S_ISREG(mode):
-        return path
-    return Quarantined(path, "", "not a regular file (a pipe, device or socket): skipped")
 
 
 def read_paths(
@@ -257,7 +171,7 @@ def read_stream(
         yield from read_warc(stream, origin=origin, settings=settings)
         return
     if fmt == "jsonl":
-        yield from _read_jsonl(stream, origin, settings)
+        yield from read_jsonl(stream, origin, settings)
         return
     if fmt == "parquet":
         from .parquet import read_parquet
@@ -275,9 +189,9 @@ def read_stream(
 
             yield HtmlDocument(decode_text(data, origin=origin), origin=origin)
         elif fmt == "json":
-            yield from _read_json(data, origin)
+            yield from read_json(data, origin)
         else:
-            yield _text_article(decode_text(data, origin=origin), origin)
+            yield text_article(decode_text(data, origin=origin), origin)
     except InputError as exc:
         yield Quarantined(exc.origin or origin, exc.position, exc.reason)
 
@@ -306,200 +220,3 @@ def _read_limited(stream: BinaryIO, limit: int, origin: str) -> bytes:
             origin=origin,
         )
     return data
-
-
-# --------------------------------------------------------------------------- decoding
-
-
-#: characters of a decoded text checked for control characters (binary data in disguise)
-BINARY_SAMPLE_CHARS = 4096
-
-
-def _looks_binary(text: str) -> bool:
-    sample = text[:BINARY_SAMPLE_CHARS]
-    if not sample:
-        return False
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
-    return controls / len(sample) > 0.05
-
-
-# --------------------------------------------------------------------------- articles
-
-
-def _text_article(text: str, origin: str, position: str = "") -> Article:
-    if _looks_binary(text):
-        raise InputError("binary data, not text (control characters)", origin=origin, position=position)
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    published = None
-    i = 0
-    while i < len(lines) and not lines[i].strip():
-        i += 1
-    if i < len(lines) and (m := _DATE_LINE.match(lines[i])):
-        published = _valid_date(m.group(1))
-        if published is None:
-            raise InputError(
-                f"bad date line {lines[i].strip()!r}: expected date YYYY-MM-DD",
-                origin=origin,
-                position=f"line {i + 1}",
-            )
-        i += 1
-    while i < len(lines) and not lines[i].strip():
-        i += 1
-    title = ""
-    # A title is a short first line standing alone, not ending like a sentence, with text after it
-    # (a text that is only a title-like line is a one-sentence brief: that line is its text).
-    if (
-        i + 1 < len(lines)
-        and not lines[i + 1].strip()
-        and any(line.strip() for line in lines[i + 2 :])
-        and 0 < len(lines[i].strip()) <= 200
-        and not lines[i].rstrip().endswith((".", "!", "?", ":", ";", ",", "]", "”", '"'))
-        and not lines[i].lstrip().startswith("[")
-    ):
-        title = lines[i].strip()
-        i += 1
-    body = "\n".join(lines[i:]).strip()
-    return make_article(text=body, title=title, published=published, origin=origin, position=position)
-
-
-def _field(record: Mapping[str, Any], name: str) -> Any:
-    for key in FIELD_NAMES[name]:
-        value = record.get(key)
-        if value not in (None, "", [], {}):
-            return value
-    return None
-
-
-def _as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "\n\n".join(_as_text(v) for v in value if v)
-    if isinstance(value, Mapping):
-        return str(value.get("name") or value.get("text") or value.get("url") or "")
-    return str(value)
-
-
-def record_to_article(record: Any, *, origin: str, position: str) -> Article:
-    """Map one JSON object to an article (see :data:`FIELD_NAMES`)."""
-    if not isinstance(record, Mapping):
-        raise InputError(
-            f"expected a JSON object, got {type(record).__name__}", origin=origin, position=position
-        )
-    text = _as_text(_field(record, "text"))
-    if not text.strip():
-        names = ", ".join(FIELD_NAMES["text"])
-        raise InputError(f"no article text (looked for the fields {names})", origin=origin, position=position)
-    raw_date = _field(record, "published")
-    published = normalize_date(raw_date)
-    return make_article(
-        text=text,
-        title=_as_text(_field(record, "title")),
-        published=published,
-        url=_as_text(_field(record, "url")),
-        source=_as_text(_field(record, "source")),
-        language=_as_text(_field(record, "language")),
-        external_id=_as_text(_field(record, "external_id")),
-        origin=origin,
-        position=position,
-    )
-
-
-def _read_json(data: bytes, origin: str) -> Iterator[Record]:
-    text = decode_text(data, origin=origin)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"malformed JSON: {exc.msg}", origin=origin, position=f"line {exc.lineno} column {exc.colno}"
-        ) from exc
-    except RecursionError as exc:
-        raise InputError(TOO_DEEP, origin=origin) from exc
-    except ValueError as exc:  # a number too long to convert
-        raise InputError(_bad_value(exc), origin=origin) from exc
-    if isinstance(doc, Mapping) and isinstance(doc.get("articles"), list):
-        doc = doc["articles"]
-    yield from _read_items(
-        doc if isinstance(doc, list) else [doc], origin, "item " if isinstance(doc, list) else ""
-    )
-
-
-def _read_items(items: list[Any], origin: str, prefix: str) -> Iterator[Record]:
-    """The articles of a JSON document's list, each at ``prefix`` and its number (no prefix: a
-    document that is one article)."""
-    for n, item in enumerate(items):
-        position = f"{prefix}{n}" if prefix else ""
-        try:
-            yield record_to_article(item, origin=origin, position=position)
-        except InputError as exc:
-            yield Quarantined(origin, exc.position, exc.reason)
-        except RecursionError:
-            yield Quarantined(origin, position, TOO_DEEP)
-
-
-def _skip_line(stream: BinaryIO) -> int:
-    """Read past the rest of a line too long to keep; the number of bytes skipped."""
-    skipped = 0
-    while chunk := stream.readline(1 << 20):
-        skipped += len(chunk)
-        if chunk.endswith(b"\n"):
-            break
-    return skipped
-
-
-def _bad_value(exc: ValueError) -> str:
-    """Why valid JSON cannot be read (an integer of over 4,300 digits), without Python's advice."""
-    return f"unreadable JSON value: {str(exc).split(';')[0]}"
-
-
-#: why a JSON record nested past what Python's parser can take is rejected
-TOO_DEEP = "JSON nested too deeply to read (more than about a thousand levels)"
-
-
-def _read_jsonl(stream: BinaryIO, origin: str, settings: Settings) -> Iterator[Record]:
-    lineno = 0
-    utf8 = False  # whether an earlier line had UTF-8 multi-byte characters: then the file is UTF-8
-    limit = settings.max_document_bytes
-    try:
-        while raw := stream.readline(limit + 1):  # a line is held up to the limit, never more
-            lineno += 1
-            position = f"line {lineno}"
-            if len(raw) > limit and not raw.endswith(b"\n"):
-                size = len(raw) + _skip_line(stream)
-                yield Quarantined(origin, position, f"record too large: {size:,} bytes")
-                continue
-            if not raw.strip():
-                continue
-            if len(raw) > limit:
-                yield Quarantined(origin, position, f"record too large: {len(raw):,} bytes")
-                continue
-            try:
-                try:
-                    line = raw.decode("utf-8")
-                    utf8 = utf8 or not raw.isascii()
-                except UnicodeDecodeError as exc:
-                    if utf8:
-                        raise InputError(
-                            f"invalid UTF-8 at byte {exc.start} of the line in a file that is otherwise "
-                            "UTF-8 (damaged line)",
-                            origin=origin,
-                            position=position,
-                        ) from exc
-                    line = decode_text(raw, origin=origin, position=position)
-                record = json.loads(line)
-                if isinstance(record, Mapping) and isinstance(record.get("articles"), list):
-                    yield from _read_items(
-                        record["articles"], origin, f"{position} item "
-                    )  # a JSON document on one line
-                    continue
-                yield record_to_article(record, origin=origin, position=position)
-            except json.JSONDecodeError as exc:
-                yield Quarantined(origin, position, f"malformed JSON: {exc.msg} at column {exc.colno}")
-            except InputError as exc:
-                yield Quarantined(origin, exc.position, exc.reason)
-            except RecursionError:
-                yield Quarantined(origin, position, TOO_DEEP)
-            except ValueError as exc:  # a number too long to convert: this line only
-                yield Quarantined(origin, position, _bad_value(exc))
-    except (OSError, EOFError, zlib.error, ValueError) as exc:
-        yield Quarantined(origin, f"after line {lineno}", f"cannot read further: {describe_read_error(exc)}")

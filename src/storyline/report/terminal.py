@@ -121,7 +121,8 @@ def print_similarity(console: Console, scores: PairScores) -> None:
     table.add_row(*(f"{getattr(scores, c):.2f}" for c in dimensions))
     console.print(table)
     for key, value in scores.evidence.items():  # the evidence quotes names: never markup
-        console.print(Text(key, style="bold").append(f": {value}", style="not bold"))
+        shown = (", ".join(map(str, value)) or "none") if isinstance(value, (list, tuple)) else str(value)
+        console.print(Text(key.replace("_", " "), style="bold").append(f": {shown}", style="not bold"))
 
 
 def print_comparison(console: Console, comparison: Comparison, articles: Sequence[Article]) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -39,6 +40,13 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None:
         """Release the backend (further calls fail)."""
+
+    @abc.abstractmethod
+    def grouping(self, on_wait: Callable[[], object] | None = None) -> AbstractContextManager[None]:
+        """``with store.grouping():`` one story stage at a time on this store, in every thread and
+        (for a file) every process that opens it; a second holder waits (``on_wait`` is called once
+        when it must). Reentrant. The story stage holds it from reading the ungrouped articles to
+        writing the last batch, so two runs at once never place an article twice."""
 
     # ------------------------------------------------------------------ articles and quarantine
     @abc.abstractmethod

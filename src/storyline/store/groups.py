@@ -24,6 +24,10 @@ from .rows import story_from_rows
 if TYPE_CHECKING:
     from .sqlite import _Transaction
 
+#: a member the story stage placed as undated although it has a date (its profile, joined as ``p``,
+#: holds no publication day): the date was not believed
+_DOUBTED = "(p.article_id IS NOT NULL AND p.published IS NULL AND a.published IS NOT NULL) AS doubted"
+
 
 class GroupTables:
     """Stories, threads and copies on the store's connection (see :class:`~storyline.store.base.Store`)."""
@@ -156,9 +160,10 @@ class GroupTables:
     def list_stories(self) -> list[Story]:
         """Every current story with its members in publication order, largest stories first."""
         rows = self._db.execute(
-            "SELECT m.story_id, a.id, a.title, substr(a.text, 1, 160) AS lead, a.published, a.source, "
-            "a.language, s.merged_into FROM memberships m JOIN articles a ON a.id = m.article_id "
-            "JOIN stories s ON s.id = m.story_id ORDER BY m.story_id, COALESCE(a.published, '9999'), a.seq"
+            f"SELECT m.story_id, a.id, a.title, substr(a.text, 1, 160) AS lead, a.published, a.source, "
+            f"a.language, s.merged_into, {_DOUBTED} FROM memberships m JOIN articles a ON a.id = m.article_id "
+            "JOIN stories s ON s.id = m.story_id LEFT JOIN profiles p ON p.article_id = a.id "
+            "ORDER BY m.story_id, COALESCE(a.published, '9999'), a.seq"
         )
         groups: dict[str, list[sqlite3.Row]] = {}
         for row in rows:
@@ -173,8 +178,9 @@ class GroupTables:
         """One story (by id, unique id prefix, or the id of a story it absorbed)."""
         current = self.current_story_id(story_id)
         rows = self._db.execute(
-            "SELECT m.story_id, a.id, a.title, substr(a.text, 1, 160) AS lead, a.published, a.source, a.language "
-            "FROM memberships m JOIN articles a ON a.id = m.article_id WHERE m.story_id = ? "
+            "SELECT m.story_id, a.id, a.title, substr(a.text, 1, 160) AS lead, a.published, a.source, a.language, "
+            f"{_DOUBTED} FROM memberships m JOIN articles a ON a.id = m.article_id "
+            "LEFT JOIN profiles p ON p.article_id = a.id WHERE m.story_id = ? "
             "ORDER BY COALESCE(a.published, '9999'), a.seq",
             (current,),
         ).fetchall()

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFoundError, StoreError
 from ..models import Article, Membership, Quarantined
 from .base import Store
+from .locking import GroupingLock
 from .memory_groups import MemoryGroups
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ class MemoryStore(MemoryGroups, Store):
         self.read_only = read_only
         self._lock = threading.RLock()
         self._closed = False
+        self._grouping = GroupingLock(None)
         self._seq = 0
         self._articles: dict[str, tuple[Article, int]] = {}  # id → (article, storing number)
         self._quarantine: dict[tuple[str, str, str], None] = {}  # (origin, position, reason)
@@ -65,6 +68,10 @@ class MemoryStore(MemoryGroups, Store):
         """The lock, held while a read looks at the tables (writes of other threads wait)."""
         self._read()
         return self._lock
+
+    def grouping(self, on_wait: Callable[[], object] | None = None) -> AbstractContextManager[None]:
+        """Hold the grouping lock (of this store object: nothing else reaches its tables)."""
+        return self._grouping.hold(on_wait)
 
     def close(self) -> None:
         """Forget everything (further calls fail)."""

@@ -182,6 +182,11 @@ class MemoryGroups:
                         "source": a.source,
                         "language": a.language,
                         "seq": seq,
+                        "doubted": bool(
+                            a.published
+                            and article_id in self._profiles
+                            and self._profiles[article_id][0] is None
+                        ),
                     }
                 )
         return sorted(rows, key=lambda r: (r["published"] or "9999", r["seq"]))

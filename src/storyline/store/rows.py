@@ -81,9 +81,11 @@ def _row_article(row: sqlite3.Row) -> Article:
 
 def story_from_rows(story_id: str, rows: Sequence[Any], merged_from: tuple[str, ...]) -> Story:
     """A story from its members' rows (mappings or ``sqlite3.Row``: ``id``, ``title``, ``lead``, the
-    first 160 characters of the text, ``published``, ``source``, ``language``), in publication
-    order; shared by the backends."""
-    dates = sorted(r["published"][:10] for r in rows if r["published"])
+    first 160 characters of the text, ``published``, ``source``, ``language``; ``doubted``: the
+    story stage placed it as undated although it has a date), in publication order; shared by
+    the backends. The span is that of the dates the story stage believed."""
+    doubted = tuple(r["id"] for r in rows if r["published"] and r["doubted"])
+    dates = sorted(r["published"][:10] for r in rows if r["published"] and not r["doubted"])
     titled = [r for r in rows if r["title"]]
     head = titled[0] if titled else rows[0]
     title = head["title"] or " ".join(head["lead"].split())[:100]
@@ -96,4 +98,5 @@ def story_from_rows(story_id: str, rows: Sequence[Any], merged_from: tuple[str, 
         sources=tuple(sorted({r["source"] for r in rows if r["source"]})),
         languages=tuple(sorted({r["language"] for r in rows if r["language"]})),
         merged_from=merged_from,
+        doubted_dates=doubted,
     )

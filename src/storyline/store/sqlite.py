@@ -15,7 +15,8 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from ..models import Article, Membership, Quarantined
 from .base import Store
 from .counts import CountTables
 from .groups import GroupTables
+from .locking import GroupingLock
 from .rows import _ARTICLE_COLUMNS, _article_row, _row_article
 from .schema import MIGRATIONS, SCHEMA_VERSION, _statements
 
@@ -50,6 +52,8 @@ class SQLiteStore(CountTables, GroupTables, Store):
         self._write_lock = threading.RLock()  # one writing transaction at a time in this process
         self._closed = False
         memory = self.path == ":memory:"
+        # a read-only store writes nothing: its lock (that of this process) needs no file
+        self._grouping = GroupingLock(None if memory or read_only else self.path + "-lock")
         # the connections of other threads must reach the same database: in memory, a named
         # shared-cache one
         self._uri = f"file:storyline-{uuid.uuid4().hex}?mode=memory&cache=shared" if memory else None
@@ -179,6 +183,11 @@ class SQLiteStore(CountTables, GroupTables, Store):
         if self.read_only:
             raise StoreError(f"the store {self.path!r} is open read-only: nothing can be written")
         return _Transaction(self._db, self.path, self._write_lock)
+
+    def grouping(self, on_wait: Callable[[], object] | None = None) -> AbstractContextManager[None]:
+        """Hold the grouping lock: the file ``<store>-lock`` beside the store, locked (see
+        :mod:`~storyline.store.locking`); in memory, this process's lock."""
+        return self._grouping.hold(on_wait)
 
     def close(self) -> None:
         """Close every thread's connection (further calls fail)."""

@@ -48,6 +48,7 @@ def story_row(story: Story) -> dict[str, Any]:
         "first_published": story.first_published,
         "last_published": story.last_published,
         "merged_from": list(story.merged_from),
+        "doubted_dates": list(story.doubted_dates),
     }
 
 
@@ -79,6 +80,7 @@ def story_detail(
             "title": articles[a].headline,
             "source": articles[a].source,
             "published": articles[a].published,
+            "date_doubted": a in story.doubted_dates,
             "language": articles[a].language,
             "kind": article_kind(articles[a]),
             "score": members[a].score,

@@ -107,6 +107,9 @@ def report_context(
                 "url": article.url if article else "",
                 "link": _safe_url(article.url) if article else "",
                 "published": (article.published or "") if article else "",
+                # the story stage did not believe this date (far in the future): it placed the
+                # version as undated
+                "date_doubted": bool(story and i in story.doubted_dates),
                 "language": comparison.evidence.get("languages", {}).get(i, ""),
                 "reference": reference,
                 "rows": rows,
