@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from storyline.clean.rules import clean_article, clean_text, normalize_text, split_paragraphs
+from storyline.clean import rules
+from storyline.clean.rules import clean_article, clean_text, normalize_text, split_paragraphs, strip_controls
 from storyline.models import Article
 from storyline.readers.records import make_article
 from storyline.readers.sources import read_paths
@@ -161,3 +164,55 @@ def test_a_report_on_ad_blocking_is_prose() -> None:
     )
     kept, _, removed = clean_text(text)
     assert kept == text and not removed
+
+
+# ---------------------------------------------------------------- fast paths, against their plain definition
+
+# text made of the pieces the rules look for, so the prefilters are put to the test (not only skipped)
+_PIECES = st.sampled_from(
+    "a|Z| |  |\t|\n|\n\n|[|]|[ad_1]|[AD_22]| [Ad_3] |t.co/|https://t.co/x1|pic.twitter.com/ab|http://t.co/"
+    "|Source link|source link|Source link |é|\u00a0|\x07|\x1b|\x7f|\x85|\x9f|\x0b|\x0c|\r"
+    "|— Ann Lee (@ann) May 1, 2021|  — Bo (@b)".split("|")
+)
+_TEXTS = st.lists(_PIECES, max_size=40).map("".join)
+
+
+@given(_TEXTS)
+def test_the_prefiltered_searches_find_what_the_plain_searches_find(text: str) -> None:
+    link = rules._TWEET_LINK.search(text)
+    fast = rules._tweet_link(text)
+    assert (fast.span() if fast else None) == (link.span() if link else None)
+    assert rules._inline_markers(text) == rules._INLINE_MARKER.findall(text)
+
+
+@given(_TEXTS)
+def test_strip_controls_removes_what_the_pattern_matches(text: str) -> None:
+    expected = text.translate(rules._LINE_CONTROLS)
+    found = rules._CONTROLS.findall(expected)
+    stripped, span = strip_controls(text)
+    assert stripped == rules._CONTROLS.sub("", expected)
+    assert (span is None) == (not found)
+
+
+@given(st.lists(_TEXTS, max_size=8).map("\n".join))
+def test_unwrapped_paragraphs_have_their_white_space_folded(text: str) -> None:
+    # clean_text reads the paragraphs of text that is not hard-wrapped as they are split (no second fold)
+    paragraphs, wrapped = rules._split_paragraphs(text)
+    assert paragraphs == split_paragraphs(text)
+    if not wrapped:
+        assert paragraphs == [" ".join(p.split()) for p in paragraphs]
+
+
+def test_hard_wrapped_paragraphs_are_folded_and_a_tweet_is_still_lifted() -> None:
+    text = (
+        "The council  met\non Friday  evening.\n\n"
+        "The mayor said\nthat the bridge would open. https://t.co/abc\n\n"
+        "— Ann  Lee (@ann) May 1, 2021\n\nSource link"
+    )
+    cleaned, embeds, removed = clean_text(text)
+    assert cleaned == "The council met on Friday evening."
+    # the attribution line is read as split (as before the fast path: its author keeps two spaces)
+    assert [(e.text, e.handle, e.author) for e in embeds] == [
+        ("The mayor said that the bridge would open.", "ann", "Ann  Lee")
+    ]
+    assert [(r.reason, r.text) for r in removed] == [("scraper-marker", "Source link")]

@@ -8,11 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from storyline.errors import InputError
 from storyline.models import Article, Quarantined
 from storyline.readers.html import HtmlDocument, extract_html
-from storyline.readers.records import normalize_date
+from storyline.readers.records import _SURROGATE, _has_surrogate, normalize_date
 from storyline.readers.sources import FIELD_NAMES, detect_format, read_stream
 from storyline.readers.sources import read_paths as read_records
 
@@ -311,3 +313,12 @@ def test_very_large_single_document_is_quarantined(tmp_path: Path) -> None:
 )
 def test_normalize_date(value: object, expected: str | None) -> None:
     assert normalize_date(value) == expected
+
+
+@given(
+    st.lists(
+        st.sampled_from(["a", "é", "日", "\ud800", "\udfff", "\ud83d\ude00", "😀", " "]), max_size=12
+    ).map("".join)
+)
+def test_the_surrogate_check_agrees_with_the_pattern(text: str) -> None:
+    assert _has_surrogate(text) == (_SURROGATE.search(text) is not None)

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,18 @@ def test_same_batch_twice_stores_once(store: SQLiteStore) -> None:
     assert store.write_batch([a, a]) == [a.id]
     assert store.write_batch([a]) == []
     assert store.count_articles() == 1
+
+
+def test_a_mixed_batch_stores_its_new_articles_in_order(store: SQLiteStore) -> None:
+    # ids stored before and ids repeated within the batch are duplicates (the first copy wins); the new
+    # ones get consecutive storing numbers in batch order, with no gap for the duplicates
+    old = [Article(id=f"{i:016x}", text=f"old {i}") for i in range(3)]
+    store.write_batch(old)
+    fresh = [Article(id=f"{i:016x}", text=f"new {i}") for i in range(3, 6)]
+    batch = [fresh[0], old[1], fresh[1], fresh[0], old[2], fresh[2], replace(fresh[1], text="again")]
+    assert store.write_batch(batch) == [a.id for a in fresh]
+    assert [a.text for a in store.iter_articles()] == ["old 0", "old 1", "old 2", "new 3", "new 4", "new 5"]
+    assert store.max_seq() == 6
 
 
 def test_lookup_by_prefix_and_external_id(store: SQLiteStore) -> None:

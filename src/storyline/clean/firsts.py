@@ -272,6 +272,10 @@ class FirstSightings:
         open_, holders = self.open, self.holders
         last = max(holders[i][1] for i in set(open_.values()))
         codes_a = array("q", [code for code, _ in holders])
+        # the open chunk's dict and holders (about 100 bytes a key) are let go as soon as they are read,
+        # before the sort and the merge allocate theirs: at a chunk's close they were the peak's top
+        self.open, self.holders = {}, []
+        del holders
         if not self.closed or (self.closed[0].plain and force):
             # the first chunk (and the one stored at the end of a short ingest) as plain sorted arrays,
             # looked up by bisection: an ingest of a few thousand articles never imports numpy
@@ -288,11 +292,12 @@ class FirstSightings:
 
             keys = np.fromiter(open_.keys(), dtype=np.int64, count=len(open_))
             slots = np.fromiter(open_.values(), dtype=np.uint32, count=len(open_))
+            del open_
             order = np.argsort(keys, kind="stable")
             keys, slots = keys[order], slots[order]
             codes = np.frombuffer(codes_a, dtype=np.int64)
             keys_b, codes_b = keys.astype("<i8").tobytes(), codes[slots].astype("<i8").tobytes()
             self._close(keys, slots, codes.copy(), last)
         update = CountsUpdate([], [], firsts=[(last, keys_b, codes_b)], firsts_drop=self.absorbed)
-        self.open, self.holders, self.absorbed = {}, [], []
+        self.absorbed = []
         return update

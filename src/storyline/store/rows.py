@@ -32,6 +32,10 @@ _ARTICLE_COLUMNS = (
 )
 
 
+#: ``json.dumps(value, ensure_ascii=False)`` without a new encoder per call (three calls an article)
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _article_row(article: Article) -> tuple[Any, ...]:
     return (
         article.id,
@@ -44,9 +48,9 @@ def _article_row(article: Article) -> tuple[Any, ...]:
         article.language,
         article.origin,
         article.position,
-        json.dumps(list(article.sentences), ensure_ascii=False),
-        json.dumps([_embed_dict(e) for e in article.embeds], ensure_ascii=False),
-        json.dumps([[r.reason, r.text] for r in article.removed], ensure_ascii=False),
+        _to_json(list(article.sentences)),
+        _to_json([_embed_dict(e) for e in article.embeds]) if article.embeds else "[]",
+        _to_json([[r.reason, r.text] for r in article.removed]) if article.removed else "[]",
     )
 
 

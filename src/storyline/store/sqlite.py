@@ -215,17 +215,22 @@ class SQLiteStore(CountTables, GroupTables, Store):
             if counts is not None:
                 self._write_counts(counts)
             seq = int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0])
+            # the ids stored already (the transaction holds the write lock: none can appear meanwhile) and
+            # those repeated in the batch are duplicates; the new ones are inserted in one call, numbered in order
+            seen = self.stored_ids([a.id for a in articles]) if articles else set()
+            rows: list[tuple[Any, ...]] = []
             for article in articles:
+                if article.id in seen:
+                    continue
+                seen.add(article.id)
                 seq += 1
-                cursor = self._db.execute(
-                    f"INSERT OR IGNORE INTO articles ({', '.join(_ARTICLE_COLUMNS)}, seq, ingested_at) "
-                    f"VALUES ({', '.join('?' * len(_ARTICLE_COLUMNS))}, ?, ?)",
-                    (*_article_row(article), seq, now),
-                )
-                if cursor.rowcount:
-                    new.append(article.id)
-                else:
-                    seq -= 1
+                rows.append((*_article_row(article), seq, now))
+                new.append(article.id)
+            self._db.executemany(
+                f"INSERT INTO articles ({', '.join(_ARTICLE_COLUMNS)}, seq, ingested_at) "
+                f"VALUES ({', '.join('?' * len(_ARTICLE_COLUMNS))}, ?, ?)",
+                rows,
+            )
             self._db.executemany(
                 "INSERT OR REPLACE INTO quarantine (origin, position, reason, seen_at) VALUES (?, ?, ?, ?)",
                 [(q.origin, q.position, q.reason, now) for q in quarantined],
