@@ -16,7 +16,7 @@ from storyline.readers.records import make_article
 from storyline.settings import Settings
 from storyline.store.sqlite import SQLiteStore
 from storyline.stories.consolidate import AGAINST_SHARE, FRAGMENT_FLOOR, agglomerate
-from storyline.stories.features import Profile, profile_articles, text_dates
+from storyline.stories.features import Profile, conflicts, profile_articles, text_dates
 from storyline.stories.index import StoryIndex, cluster_articles
 from storyline.testing import FakeEmbedder
 
@@ -733,3 +733,21 @@ def test_agglomerate_keeps_clusters_apart_when_most_of_their_pairs_have_evidence
     some = against.copy()
     some[0, 3] = some[3, 0] = 0.0
     assert agglomerate(prob, 0.1, published=days, against=some, against_share=AGAINST_SHARE, **rule) == merged
+
+
+def test_a_company_designator_shared_by_two_leads_is_not_a_shared_name(embedder: FakeEmbedder) -> None:
+    # Two recalls of one day by two companies: "Group" and "Holdings" name no company, so the
+    # leads share no name and the pair carries the lead-names conflict (and two stories of such
+    # reports cannot merge in consolidation).
+    a, b, c = profile_articles(
+        [
+            article("2024-05-02", "Kalovar Group recalled 20,000 heaters from Tinmar Holdings on Monday."),
+            article("2024-05-02", "Belnor Group recalled 80,000 kettles from Rosdun Holdings on Monday."),
+            article(
+                "2024-05-02", "Kalovar Group said on Monday it recalled heaters sold by Tinmar Holdings."
+            ),
+        ],
+        embedder=embedder,
+    )
+    assert "lead_names" in conflicts(a, b)
+    assert "lead_names" not in conflicts(a, c)  # the same companies
