@@ -15,8 +15,8 @@ from storyline.pipeline import assign_stories, ingest, prepare_article
 from storyline.readers.records import make_article
 from storyline.settings import Settings
 from storyline.store.sqlite import SQLiteStore
-from storyline.stories.consolidate import FRAGMENT_FLOOR, agglomerate
-from storyline.stories.features import Profile, profile_articles, text_dates
+from storyline.stories.consolidate import AGAINST_SHARE, FRAGMENT_FLOOR, agglomerate
+from storyline.stories.features import Profile, conflicts, profile_articles, text_dates
 from storyline.stories.index import StoryIndex, cluster_articles
 from storyline.testing import FakeEmbedder
 
@@ -730,3 +730,48 @@ def test_agglomerate_fragment_floor_keeps_same_kind_events_of_a_dense_day_apart(
     assert agglomerate(prob, 0.1, published=undated, fragment_floor=FRAGMENT_FLOOR, **rule) == agglomerate(
         prob, 0.1, published=undated, **rule
     )
+
+
+def test_agglomerate_keeps_clusters_apart_when_most_of_their_pairs_have_evidence_against() -> None:
+    # Two quakes of one day in two cities, three reports each (0.9 inside); the same-day prior
+    # lifts every pair across to 0.5, over the threshold and the fragments' cohesion bar.
+    prob = np.full((8, 8), 0.5)
+    prob[:3, :3] = prob[3:6, 3:6] = 0.9
+    prob[6, 7] = prob[7, 6] = 0.5  # two single reports
+    prob[6:, :6] = prob[:6, 6:] = 0.0
+    np.fill_diagonal(prob, 1.0)
+    days: list[int | None] = [0] * 8
+    rule = {"cohesion": 0.6, "established": 6, "fragment_cohesion": 0.5, "max_span": 4}
+    merged = agglomerate(prob, 0.1, published=days, **rule)
+    assert len({merged[i] for i in range(6)}) == 1
+    # every lead names a city (and a mayor) the other event's reports never name
+    against = np.zeros((8, 8))
+    against[:3, 3:6] = against[3:6, :3] = 1.0
+    against[6, 7] = against[7, 6] = 1.0
+    apart = agglomerate(prob, 0.1, published=days, against=against, against_share=AGAINST_SHARE, **rule)
+    assert len({apart[i] for i in range(3)}) == 1 and len({apart[i] for i in range(3, 6)}) == 1
+    assert apart[0] != apart[3]
+    # one pair of single reports is not enough (reports of one event may open on other names)
+    assert apart[6] == apart[7]
+    # nor is a part of the pairs between two clusters: a report opening on a witness
+    some = against.copy()
+    some[0, 3] = some[3, 0] = 0.0
+    assert agglomerate(prob, 0.1, published=days, against=some, against_share=AGAINST_SHARE, **rule) == merged
+
+
+def test_a_company_designator_shared_by_two_leads_is_not_a_shared_name(embedder: FakeEmbedder) -> None:
+    # Two recalls of one day by two companies: "Group" and "Holdings" name no company, so the
+    # leads share no name and the pair carries the lead-names conflict (and two stories of such
+    # reports cannot merge in consolidation).
+    a, b, c = profile_articles(
+        [
+            article("2024-05-02", "Kalovar Group recalled 20,000 heaters from Tinmar Holdings on Monday."),
+            article("2024-05-02", "Belnor Group recalled 80,000 kettles from Rosdun Holdings on Monday."),
+            article(
+                "2024-05-02", "Kalovar Group said on Monday it recalled heaters sold by Tinmar Holdings."
+            ),
+        ],
+        embedder=embedder,
+    )
+    assert "lead_names" in conflicts(a, b)
+    assert "lead_names" not in conflicts(a, c)  # the same companies

@@ -541,7 +541,12 @@ def _none_inside(lead: frozenset[int], names: IntArray) -> bool:
 def conflict_prior(a: Profile, b: Profile) -> float:
     """The log-odds :func:`conflicts` take off a pair: :data:`CONFLICT_PRIOR` per kind found
     (:data:`KIND_PRIOR` for ``event_kind``)."""
-    return -sum(KIND_PRIOR if c == "event_kind" else CONFLICT_PRIOR for c in conflicts(a, b))
+    return prior_of(conflicts(a, b))
+
+
+def prior_of(found: Sequence[str]) -> float:
+    """The log-odds the conflicts ``found`` (:func:`conflicts`) take off a pair."""
+    return -sum(KIND_PRIOR if c == "event_kind" else CONFLICT_PRIOR for c in found)
 
 
 def days_apart(a: Profile, b: Profile) -> int | None:
