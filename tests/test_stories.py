@@ -775,3 +775,28 @@ def test_a_company_designator_shared_by_two_leads_is_not_a_shared_name(embedder:
     )
     assert "lead_names" in conflicts(a, b)
     assert "lead_names" not in conflicts(a, c)  # the same companies
+
+
+def test_consolidation_meets_the_pairs_the_online_model_rejects_but_the_trees_accept(
+    embedder: FakeEmbedder,
+) -> None:
+    # A toy model whose online regression rejects every pair, and whose trees accept the pairs
+    # that share many words (a stump on feature 0): the two reports of the Chile quake open two
+    # stories online; consolidation must still re-cluster them together, and the Turkish quake,
+    # which shares few words with them, stays apart.
+    from dataclasses import replace
+
+    from storyline.stories.features import default_pair_model
+    from storyline.trees import Trees
+
+    stump = Trees.from_json({"base": 0.0, "trees": [[[0, -1, -1], [0.2, -8.0, 6.0], [2, 0, 0]]]})
+    online_no = (0.0,) * 6
+    toy = replace(default_pair_model(), mono=online_no, mono_bias=-12.0, cross=online_no, trees=stump)
+    arts = [article(d, t) for d, t in (QUAKE_A[0], QUAKE_A[1], QUAKE_B[0])]
+    a0, a1, b0 = profile_articles(arts, embedder=embedder)
+    index = StoryIndex(model=toy)
+    placed = [index.add(p) for p in (a0, a1, b0)]
+    assert all(a.opened for a in placed)  # the online pass joins nothing
+    index.consolidate()
+    assert index.story_of[a0.article_id] == index.story_of[a1.article_id]
+    assert index.story_of[b0.article_id] != index.story_of[a0.article_id]

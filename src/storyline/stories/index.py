@@ -106,6 +106,7 @@ class StoryIndex(Consolidation):
         self._known: set[str] = set()  # story ids the caller has been told of and not seen merged
         self._pending: dict[str, Assignment] = {}
         self._links: dict[str, dict[str, float]] = {}
+        self._link_features: dict[str, dict[str, list[float]]] = {}
         self._order: dict[str, int] = {}  # arrival order of added articles, for stable output
         self._span: dict[str, tuple[int, int]] = {}  # story -> first and last publication ordinal
         # consolidation's pair probabilities by article (the matrix of its group and the rows),
@@ -309,6 +310,7 @@ class StoryIndex(Consolidation):
         assignment = self._place(p, probs, details, ranked, threshold)
         self._remember(p)
         self._links[p.article_id] = probs
+        self._link_features[p.article_id] = details
         self._order[p.article_id] = len(self._order)
         self._pending[p.article_id] = assignment
         return assignment
