@@ -113,6 +113,20 @@ def test_reference_of_an_undated_article_comes_from_its_copy_then_the_story() ->
     assert reference_dates([undated])["c"]["from"] == "none"
 
 
+def test_a_publication_date_far_in_the_future_is_no_reference() -> None:
+    """As the story stage does not believe a date past the clock (a placeholder year), relative
+    dates are not read against it: "on Tuesday" of an article dated 2999 is no day in 2999."""
+    future = Article(id="f", text="x", published="2999-03-05")
+    dated = Article(id="a", text="x", published="2021-10-20")
+    refs = reference_dates([future, dated])
+    assert (refs["f"]["from"], refs["f"]["date"]) == ("story", "2021-10-20")
+    assert "2999-03-05 not believed" in refs["f"]["note"]
+    assert reference_dates([future])["f"]["from"] == "none"
+    # a date within the clock's slack (a time zone ahead, a clock a day behind) is believed
+    soon = Article(id="s", text="x", published=(date.today() + timedelta(days=1)).isoformat())
+    assert reference_dates([soon])["s"]["from"] == "published"
+
+
 @given(st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 12, 31)), st.sampled_from(sorted(WEEKDAYS)))
 def test_a_past_weekday_is_that_weekday_within_the_week_before(reference: date, weekday: str) -> None:
     found = find_dates(f"The decision came on {weekday}.", reference=reference)

@@ -29,7 +29,8 @@ import numpy.typing as npt
 from .. import lang
 from ..models import Article
 from ..resources import check_features, load_model_json, reading
-from ..text.dates import text_dates
+from ..text.dates import FUTURE_SLACK_DAYS as FUTURE_SLACK_DAYS
+from ..text.dates import believed, text_dates
 from ..text.names import STORY_NOT_NAMES as _NOT_NAMES
 from ..text.names import WORD as _WORD
 from ..text.names import story_names as _names
@@ -160,21 +161,17 @@ def lead_text(article: Article) -> str:
     return " ".join(parts)[: LEAD_CHARS + 200]
 
 
-#: a publication date more than this many days after the machine's clock is not believed: the
-#: story stage treats the article as undated (the store keeps the date as given)
-FUTURE_SLACK_DAYS = 2
-
-
 def _ordinal(published: str | None) -> int | None:
     if not published:
         return None
     try:
-        ordinal = date.fromisoformat(published[:10]).toordinal()
+        day = date.fromisoformat(published[:10])
     except ValueError:
         return None
     # A date far in the future (a typo, a placeholder year) would make every other article look
     # stale and leave the search; treated as undated, the article still finds its story.
-    return None if ordinal > date.today().toordinal() + FUTURE_SLACK_DAYS else ordinal
+    kept = believed(day)
+    return kept.toordinal() if kept is not None else None
 
 
 def profile_article(article: Article, lead: FloatArray) -> Profile:

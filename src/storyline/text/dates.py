@@ -315,6 +315,19 @@ def text_dates(text: str) -> frozenset[str]:
     return frozenset(d.date for d in find_dates(text, full_dates_only=True))
 
 
+#: a publication date more than this many days after the machine's clock is not believed (a typo,
+#: a placeholder year): the story stage places the article as undated, and relative dates are
+#: not read against it (the store keeps the date as given)
+FUTURE_SLACK_DAYS = 2
+
+
+def believed(day: date | None) -> date | None:
+    """``day``, unless it lies more than :data:`FUTURE_SLACK_DAYS` after today (then None)."""
+    if day is None or day.toordinal() > date.today().toordinal() + FUTURE_SLACK_DAYS:
+        return None
+    return day
+
+
 def reference_dates(
     articles: Sequence[Article], copies: Iterable[CopyLink] = ()
 ) -> dict[str, dict[str, Any]]:
@@ -323,9 +336,11 @@ def reference_dates(
     An article's own publication date first; for an undated one, the date of an
     article it is a copy of (or that copies it), else the median publication date
     of the story's other versions. Each value holds ``date`` (ISO or None),
-    ``from`` ("published", "copy", "story" or "none") and a readable ``note``.
+    ``from`` ("published", "copy", "story" or "none") and a readable ``note``. A publication
+    date far in the future (:func:`believed`) counts as none, as in the story stage.
     """
-    own = {a.id: parse_iso_date(a.published) for a in articles}
+    given = {a.id: parse_iso_date(a.published) for a in articles}
+    own = {i: believed(d) for i, d in given.items()}
     linked: dict[str, list[str]] = {}
     for link in copies:
         linked.setdefault(link.copy, []).append(link.original)
@@ -336,6 +351,13 @@ def reference_dates(
         if when is not None:
             out[article.id] = {"date": when.isoformat(), "from": "published", "note": "publication date"}
             continue
+        doubted = given[article.id]
+        # why this one has no date of its own: none given, or one not believed
+        why = (
+            f"publication date {doubted.isoformat()} not believed (after the machine's clock)"
+            if doubted is not None
+            else "article undated"
+        )
         partners = sorted(i for i in linked.get(article.id, []) if own.get(i) is not None)
         if partners:
             day = own[partners[0]]
@@ -344,7 +366,7 @@ def reference_dates(
                 "date": day.isoformat(),
                 "from": "copy",
                 "articles": partners[:1],
-                "note": f"article undated; reference is the publication date of its copy link {partners[0]}",
+                "note": f"{why}; reference is the publication date of its copy link {partners[0]}",
             }
             continue
         others = sorted((d, i) for i, d in own.items() if d is not None and i != article.id)
@@ -355,11 +377,15 @@ def reference_dates(
                 "date": middle.isoformat(),
                 "from": "story",
                 "articles": ids,
-                "note": "article undated; reference is the median publication date of the story's "
+                "note": f"{why}; reference is the median publication date of the story's "
                 f"other versions ({', '.join(ids)})",
             }
             continue
-        out[article.id] = {"date": None, "from": "none", "note": "no date: relative expressions left unread"}
+        out[article.id] = {
+            "date": None,
+            "from": "none",
+            "note": ("no date" if doubted is None else why) + ": relative expressions left unread",
+        }
     return out
 
 
