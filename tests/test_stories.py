@@ -424,7 +424,7 @@ def test_consolidation_scores_same_language_pairs_with_the_trees_and_cross_lingu
 ):
     from dataclasses import replace
 
-    from storyline.stories.features import FEATURES, TIME_PRIOR, default_pair_model
+    from storyline.stories.features import DATED_TREE_SHARE, FEATURES, TIME_PRIOR, default_pair_model
     from storyline.trees import Trees
 
     model = default_pair_model()
@@ -440,9 +440,15 @@ def test_consolidation_scores_same_language_pairs_with_the_trees_and_cross_lingu
     both = toy.consolidation_probabilities(x, [True, False], [None, None])
     assert both[0] == pytest.approx(1 / (1 + np.exp(-2.0)))
     assert both[1] == pytest.approx(toy.probability(list(x[1]), same_language=False))
-    # the time prior adds to the trees' log-odds as to the regression's
-    dated = toy.consolidation_probabilities(x[:1], [True], [0])
-    assert dated[0] == pytest.approx(1 / (1 + np.exp(-(2.0 + TIME_PRIOR[0][1]))))
+    # the time prior adds to the trees' log-odds, of which a dated pair keeps only a share of the
+    # positive part (both count nearness in time); negative log-odds are kept whole
+    assert 0 < DATED_TREE_SHARE < 1
+    dated = toy.consolidation_probabilities(x, [True, True], [0, 0])
+    assert dated[0] == pytest.approx(1 / (1 + np.exp(-(2.0 * DATED_TREE_SHARE + TIME_PRIOR[0][1]))))
+    assert dated[1] == pytest.approx(1 / (1 + np.exp(-(-2.0 + TIME_PRIOR[0][1]))))
+    # a cross-lingual pair (the regression) is not scaled
+    cross = toy.consolidation_probabilities(x[:1], [False], [0])
+    assert cross[0] == pytest.approx(toy.probability(list(x[0]), same_language=False, days_apart=0))
 
 
 def test_pairs_agree_on_the_latest_year_they_mention_not_on_any_shared_year(embedder: FakeEmbedder) -> None:
