@@ -806,3 +806,52 @@ def test_consolidation_meets_the_pairs_the_online_model_rejects_but_the_trees_ac
     index.consolidate()
     assert index.story_of[a0.article_id] == index.story_of[a1.article_id]
     assert index.story_of[b0.article_id] != index.story_of[a0.article_id]
+
+
+def test_a_batch_spanning_weeks_is_consolidated_window_by_window(
+    embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A two-month archive read as one batch: consolidation re-clusters only articles that still
+    # have their profiles, and profiles leave once the stream is two windows past them. Each
+    # consolidation must come before the articles it settles have left (in the index and in the
+    # story stage alike), and the stories must be those of the same stream read in small batches.
+    from datetime import date, timedelta
+
+    from storyline.store.memory import MemoryStore
+
+    unsettled: list[int] = []
+    consolidate = StoryIndex.consolidate
+
+    def watched(self: StoryIndex) -> list[Assignment]:
+        unsettled.append(sum(1 for a in self._pending if a not in self.profiles))
+        return consolidate(self)
+
+    monkeypatch.setattr(StoryIndex, "consolidate", watched)
+    monkeypatch.setattr("storyline.stories.index.EVICT_CHUNK", 4)  # evict as soon as profiles leave
+    places = ["Puerto Lirio", "Yenikoy", "Ostin", "Marbeiro", "Kars", "Valdora", "Brannagh", "Merrow"]
+    arts = []
+    for i in range(60):
+        day = (date(2024, 3, 1) + timedelta(days=i)).isoformat()
+        place = places[i % len(places)]
+        for k in range(2):
+            arts.append(
+                article(
+                    day, f"A fire broke out at a warehouse in {place} on day {i}, firefighters said ({k})."
+                )
+            )
+    index = StoryIndex()
+    placed = index.add_stream(profile_articles(arts, embedder=embedder))
+    placed += index.consolidate()
+    assert len(unsettled) > 5 and not any(unsettled)
+    assert {a.article_id for a in placed} == {a.id for a in arts}
+
+    def grouped(batch_size: int) -> set[frozenset[str]]:
+        unsettled.clear()
+        store = MemoryStore()
+        store.write_batch(arts)
+        assign_stories(store, embedder=embedder, settings=Settings(workers=1, batch_size=batch_size))
+        assert len(unsettled) > 5 and not any(unsettled), f"batches of {batch_size}: {unsettled}"
+        texts = {a.id: a.text for a in store.iter_articles()}
+        return {frozenset(texts[m] for m in s.article_ids) for s in store.list_stories()}
+
+    assert grouped(1000) == grouped(7)

@@ -264,9 +264,9 @@ def _assign_stories(
     for start in range(0, len(todo), settings.batch_size):
         articles = list(store.iter_articles(todo[start : start + settings.batch_size]))
         profiles = profile_articles(articles, embedder=embedder)
-        for p in profiles:
-            index.add(p)
-        batch = index.consolidate()
+        # settled window by window when the batch spans more than one (see StoryIndex.add_stream)
+        batch = index.add_stream(profiles)
+        batch += index.consolidate()
         store.write_assignments(batch, [(p.article_id, p.published, p.to_bytes()) for p in profiles])
         # what is returned drops the evidence (the store keeps it): memory stays small
         done.extend(replace(a, evidence={}) for a in batch)

@@ -183,6 +183,7 @@ class Consolidation:
         _order: dict[str, int]
         _span: dict[str, tuple[int, int]]
         _scored: dict[str, tuple[np.ndarray, dict[str, int]]]
+        _settled: int | None
 
         @property
         def max_span(self) -> int: ...
@@ -306,6 +307,7 @@ class Consolidation:
         self._link_features.clear()
         self._pending.clear()
         self._order.clear()
+        self._settled = None
         return out
 
     def _slices(self, stories: list[str]) -> list[list[str]]:

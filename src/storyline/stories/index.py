@@ -27,7 +27,7 @@ cohesion rule together (the table and its bounds: :mod:`storyline.knob`)."""
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -112,6 +112,8 @@ class StoryIndex(Consolidation):
         # consolidation's pair probabilities by article (the matrix of its group and the rows),
         # during one call of consolidate
         self._scored: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
+        # the publication ordinal of the first dated article added since the last consolidation
+        self._settled: int | None = None
 
     @property
     def max_span(self) -> int:
@@ -292,6 +294,30 @@ class StoryIndex(Consolidation):
             scores[story] = sum(top) / k
         return scores
 
+    def add_stream(self, profiles: Iterable[Profile]) -> list[Assignment]:
+        """Add articles in the order given (publication order, as a stream arrives), consolidating
+        on the way each time the stream has moved a story window on since the last consolidation,
+        and return the assignments those consolidations made (the caller consolidates at the end
+        of its batch: :meth:`consolidate`).
+
+        Consolidation re-clusters only stories whose members still have their profiles, and
+        profiles leave once the stream is :data:`HORIZON_WINDOWS` windows past them; a batch that
+        spans weeks (a year's archive read at once) would otherwise reach consolidation with the
+        profiles of its early articles gone and keep the online pass's first guesses for them. So
+        a batch is settled window by window, as a stream arriving day by day would be: the same
+        stories however the articles are batched."""
+        out: list[Assignment] = []
+        window = max(self.settings.story_window_days, 1)
+        for p in profiles:
+            if p.published is not None:
+                if self._settled is None:
+                    self._settled = p.published
+                elif p.published - self._settled > window:
+                    out.extend(self.consolidate())
+                    self._settled = p.published
+            self.add(p)
+        return out
+
     def add(self, p: Profile) -> Assignment:
         """Assign one article: join the best story, open a new one, and merge stories it binds."""
         if p.article_id in self.story_of:
@@ -452,16 +478,6 @@ def cluster_articles(
     profiles = profile_articles(articles, embedder=embedder)
     order = sorted(range(len(articles)), key=lambda i: (articles[i].published or "", i))
     index = StoryIndex(model=model, settings=settings)
-    latest: dict[str, Assignment] = {}
-    settled: int | None = None
-    for i in order:
-        p = profiles[i]
-        if p.published is not None:
-            if settled is None:
-                settled = p.published
-            elif p.published - settled > max(settings.story_window_days, 1):
-                latest.update((a.article_id, a) for a in index.consolidate())
-                settled = p.published
-        index.add(p)
+    latest = {a.article_id: a for a in index.add_stream(profiles[i] for i in order)}
     latest.update((a.article_id, a) for a in index.consolidate())
     return index.stories(), list(latest.values())
