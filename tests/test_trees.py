@@ -39,3 +39,28 @@ def test_a_forest_gives_scikit_learns_mean_with_snapped_thresholds(
         assert np.abs(trees.predict(rows) - forest.predict(rows)).max() < 1e-5
     thresholds = np.concatenate([v[f >= 0] for f, v, _ in trees.trees])
     assert np.allclose((thresholds * 1e4) % 1, 0.5)  # each in the middle of its grid cell
+
+
+def _one_tree_at_a_time(trees: Trees, x: np.ndarray) -> np.ndarray:
+    # the plain definition: walk each tree from its root, add the leaves to the base in order
+    total = np.full(len(x), trees.base)
+    for feature, value, right in trees.trees:
+        for k, row in enumerate(x):
+            node = 0
+            while feature[node] >= 0:
+                node = node + 1 if row[feature[node]] <= value[node] else right[node]
+            total[k] += value[node]
+    return total
+
+
+def test_all_trees_a_level_at_a_time_give_the_same_floats_as_one_tree_at_a_time(
+    data: tuple[np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    x, y = data
+    gbm = HistGradientBoostingClassifier(max_iter=20, max_leaf_nodes=7, random_state=1).fit(x, y > 0.8)
+    trees = Trees.from_boosting(gbm)
+    monkeypatch.setattr("storyline.trees.PREDICT_CHUNK", 64)  # several chunks, the last one short
+    for rows in (x, x[:1], np.random.default_rng(2).random((150, 5))):
+        assert np.array_equal(trees.predict(rows), _one_tree_at_a_time(trees, rows))
+    assert trees.predict(np.zeros((0, 5))).shape == (0,)
+    assert Trees(0.5, ()).predict(x[:3]).tolist() == [0.5, 0.5, 0.5]

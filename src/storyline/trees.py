@@ -13,7 +13,7 @@ keeps pickle out of the package and the models readable.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,12 +23,37 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 
+#: rows evaluated at once by :meth:`Trees.predict` (its work arrays hold rows x trees entries)
+PREDICT_CHUNK = 4096
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Trees:
     """A fitted ensemble: its baseline and its trees as numpy arrays."""
 
     base: float
     trees: tuple[tuple[IntArray, FloatArray, IntArray], ...]
+    # every tree's nodes end to end (right children as positions in these), and each tree's root:
+    # predict walks all trees a level at a time
+    _feature: IntArray = field(init=False, repr=False)
+    _value: FloatArray = field(init=False, repr=False)
+    _right: IntArray = field(init=False, repr=False)
+    _roots: IntArray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        sizes = [len(f) for f, _, _ in self.trees]
+        roots = np.cumsum([0, *sizes[:-1]]).astype(np.int64) if sizes else np.zeros(0, np.int64)
+        parts = [
+            (f, v, np.where(f >= 0, r + root, 0)) for (f, v, r), root in zip(self.trees, roots, strict=True)
+        ]
+        object.__setattr__(
+            self, "_feature", np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+        )
+        object.__setattr__(self, "_value", np.concatenate([p[1] for p in parts]) if parts else np.zeros(0))
+        object.__setattr__(
+            self, "_right", np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int64)
+        )
+        object.__setattr__(self, "_roots", roots)
 
     @classmethod
     def from_json(cls, spec: dict[str, Any]) -> Trees:
@@ -99,17 +124,24 @@ class Trees:
         """The baseline plus the leaf each row reaches in every tree (a regression value, or a
         classifier's log-odds)."""
         x = np.asarray(matrix, dtype=np.float64)
-        total = np.full(len(x), self.base)
-        if not len(x):
-            return total
-        rows = np.arange(len(x))
-        for feature, value, right in self.trees:
-            node = np.zeros(len(x), dtype=np.int64)
-            while (inner := feature[node] >= 0).any():
-                go_left = x[rows, np.maximum(feature[node], 0)] <= value[node]
-                node = np.where(inner, np.where(go_left, node + 1, right[node]), node)
-            total += value[node]
-        return total
+        if not len(x) or not self.trees:
+            return np.full(len(x), self.base)
+        return np.concatenate(
+            [self._predict(x[start : start + PREDICT_CHUNK]) for start in range(0, len(x), PREDICT_CHUNK)]
+        )
+
+    def _predict(self, x: FloatArray) -> FloatArray:
+        # all trees a level at a time: one step moves every (row, tree) pair still at a split
+        feature, value, right = self._feature, self._value, self._right
+        node = np.broadcast_to(self._roots, (len(x), len(self._roots))).copy()
+        rows = np.arange(len(x))[:, None]
+        while (inner := feature[node] >= 0).any():
+            go_left = x[rows, np.maximum(feature[node], 0)] <= value[node]
+            node = np.where(inner, np.where(go_left, node + 1, right[node]), node)
+        # summed tree by tree from the base, in order (as one tree at a time would): the same floats
+        leaves = np.concatenate([np.full((len(x), 1), self.base), value[node]], axis=1)
+        out: FloatArray = np.cumsum(leaves, axis=1)[:, -1]
+        return out
 
 
 def _tree(
