@@ -43,3 +43,8 @@ def test_grid_choice_smooths_over_merge_thresholds_and_prefers_the_strict_join(s
         scores[(0.5, m, 0.6, 6)] = [0.80]
     scores[(0.6, 0.2, 0.6, 6)] = scores[(0.6, 0.3, 0.6, 6)] = [0.95]
     assert grid.choose(scores) == (0.6, 0.2, 0.6, 6)
+
+
+def test_plan_repeats_every_partition_with_each_random_state(script: ModuleType) -> None:
+    assert script.plan(1, 1, 0) == [(0, 0)]  # the usual run: one partition, the given seed
+    assert script.plan(2, 3, 5) == [(0, 5), (0, 6), (0, 7), (1, 5), (1, 6), (1, 7)]
