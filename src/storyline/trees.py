@@ -24,7 +24,7 @@ FloatArray = npt.NDArray[np.float64]
 
 
 #: rows evaluated at once by :meth:`Trees.predict` (its work arrays hold rows x trees entries)
-PREDICT_CHUNK = 4096
+PREDICT_CHUNK = 2048
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -140,7 +140,9 @@ class Trees:
             node = np.where(inner, np.where(go_left, node + 1, right[node]), node)
         # summed tree by tree from the base, in order (as one tree at a time would): the same floats
         leaves = np.concatenate([np.full((len(x), 1), self.base), value[node]], axis=1)
-        out: FloatArray = np.cumsum(leaves, axis=1)[:, -1]
+        out: FloatArray = np.cumsum(leaves, axis=1)[
+            :, -1
+        ].copy()  # a copy: a view would keep the whole matrix
         return out
 
 
