@@ -53,14 +53,16 @@ def _one_tree_at_a_time(trees: Trees, x: np.ndarray) -> np.ndarray:
     return total
 
 
-def test_all_trees_a_level_at_a_time_give_the_same_floats_as_one_tree_at_a_time(
+def test_small_and_large_batches_give_the_floats_of_one_tree_at_a_time_row_by_row(
     data: tuple[np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     x, y = data
     gbm = HistGradientBoostingClassifier(max_iter=20, max_leaf_nodes=7, random_state=1).fit(x, y > 0.8)
     trees = Trees.from_boosting(gbm)
-    monkeypatch.setattr("storyline.trees.PREDICT_CHUNK", 64)  # several chunks, the last one short
-    for rows in (x, x[:1], np.random.default_rng(2).random((150, 5))):
+    fresh = np.random.default_rng(2).random((150, 5))
+    for rows in (x, x[:1], fresh):  # 400 rows: one tree at a time; 1 and 150: all trees a level at a time
         assert np.array_equal(trees.predict(rows), _one_tree_at_a_time(trees, rows))
+    monkeypatch.setattr("storyline.trees.LEVELWISE_ROWS", 10_000)  # all of them a level at a time
+    assert np.array_equal(trees.predict(x), _one_tree_at_a_time(trees, x))
     assert trees.predict(np.zeros((0, 5))).shape == (0,)
     assert Trees(0.5, ()).predict(x[:3]).tolist() == [0.5, 0.5, 0.5]
