@@ -64,5 +64,8 @@ def test_small_and_large_batches_give_the_floats_of_one_tree_at_a_time_row_by_ro
         assert np.array_equal(trees.predict(rows), _one_tree_at_a_time(trees, rows))
     monkeypatch.setattr("storyline.trees.LEVELWISE_ROWS", 10_000)  # all of them a level at a time
     assert np.array_equal(trees.predict(x), _one_tree_at_a_time(trees, x))
+    monkeypatch.setattr("storyline.trees.LEVELWISE_NODES", 10)  # too large to copy: one tree at a time
+    big = Trees.from_boosting(gbm)
+    assert not len(big._roots) and np.array_equal(big.predict(x[:5]), _one_tree_at_a_time(trees, x[:5]))
     assert trees.predict(np.zeros((0, 5))).shape == (0,)
     assert Trees(0.5, ()).predict(x[:3]).tolist() == [0.5, 0.5, 0.5]

@@ -29,6 +29,9 @@ FloatArray = npt.NDArray[np.float64]
 #: 64 rows 0.8 ms against 5.5 ms, 256 rows 5.1 against 7.7, 512 rows 11.4 against 10.5, 4,096
 #: rows 104 against 52.
 LEVELWISE_ROWS = 384
+#: ensembles of more nodes than this (the similarity model's forest: 421,652) are always walked one
+#: tree at a time: the level-wise walk needs a second copy of every node
+LEVELWISE_NODES = 100_000
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -46,17 +49,19 @@ class Trees:
 
     def __post_init__(self) -> None:
         sizes = [len(f) for f, _, _ in self.trees]
-        roots = np.cumsum([0, *sizes[:-1]]).astype(np.int64) if sizes else np.zeros(0, np.int64)
+        if not sizes or sum(sizes) > LEVELWISE_NODES:  # no copy of a large forest: one tree at a time
+            empty = np.zeros(0, np.int64)
+            for name in ("_feature", "_right", "_roots"):
+                object.__setattr__(self, name, empty)
+            object.__setattr__(self, "_value", np.zeros(0))
+            return
+        roots = np.cumsum([0, *sizes[:-1]]).astype(np.int64)
         parts = [
             (f, v, np.where(f >= 0, r + root, 0)) for (f, v, r), root in zip(self.trees, roots, strict=True)
         ]
-        object.__setattr__(
-            self, "_feature", np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-        )
-        object.__setattr__(self, "_value", np.concatenate([p[1] for p in parts]) if parts else np.zeros(0))
-        object.__setattr__(
-            self, "_right", np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int64)
-        )
+        object.__setattr__(self, "_feature", np.concatenate([p[0] for p in parts]))
+        object.__setattr__(self, "_value", np.concatenate([p[1] for p in parts]))
+        object.__setattr__(self, "_right", np.concatenate([p[2] for p in parts]))
         object.__setattr__(self, "_roots", roots)
 
     @classmethod
@@ -130,7 +135,7 @@ class Trees:
         x = np.asarray(matrix, dtype=np.float64)
         if not len(x) or not self.trees:
             return np.full(len(x), self.base)
-        if len(x) <= LEVELWISE_ROWS:
+        if len(x) <= LEVELWISE_ROWS and len(self._roots):
             return self._levelwise(x)
         # both ways sum the leaves tree by tree from the base, in order: the same floats
         total = np.full(len(x), self.base)
