@@ -40,8 +40,8 @@ class Trees:
 
     base: float
     trees: tuple[tuple[IntArray, FloatArray, IntArray], ...]
-    # every tree's nodes end to end (right children as positions in these), and each tree's root:
-    # predict walks all trees a level at a time
+    # every tree's nodes end to end (right children as positions in these), and each tree's root,
+    # for the level-wise walk of small batches; empty for an ensemble over LEVELWISE_NODES
     _feature: IntArray = field(init=False, repr=False)
     _value: FloatArray = field(init=False, repr=False)
     _right: IntArray = field(init=False, repr=False)
