@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -238,6 +239,41 @@ def test_profile_round_trips(embedder: FakeEmbedder) -> None:
     )
     for name in ("terms", "term_tf", "names", "name_tf", "lead"):
         assert np.array_equal(getattr(p, name), getattr(q, name))
+        assert getattr(q, name).dtype == getattr(p, name).dtype
+    assert (q.lead_names, q.lead_numbers, q.lead_kinds, q.kinds) == (
+        p.lead_names,
+        p.lead_numbers,
+        p.lead_kinds,
+        p.kinds,
+    )
+    with pytest.raises(ValueError, match="damaged"):
+        Profile.from_bytes(p.to_bytes()[:-3])
+
+
+def test_profiles_stored_by_earlier_versions_still_read(embedder: FakeEmbedder) -> None:
+    """Stores written before the compact format hold np.savez archives: they must load."""
+    import io
+
+    [p] = profile_articles([article(*QUAKE_A[0], title="Quake in Valdora")], embedder=embedder)
+    meta = {
+        "id": p.article_id,
+        "published": p.published,
+        "language": p.language,
+        "years": sorted(p.years),
+        "dates": sorted(p.dates),
+        "numbers": sorted(p.numbers),
+    }  # the oldest archives have no lead sets
+    buf = io.BytesIO()
+    arrays = {n: getattr(p, n) for n in ("terms", "term_tf", "names", "name_tf", "lead")}
+    np.savez(buf, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
+    q = Profile.from_bytes(buf.getvalue())
+    assert (q.article_id, q.published, q.numbers, q.lead_names) == (
+        p.article_id,
+        p.published,
+        p.numbers,
+        frozenset(),
+    )
+    assert np.array_equal(q.terms, p.terms) and np.array_equal(q.lead, p.lead)
 
 
 @pytest.mark.parametrize(
@@ -855,3 +891,41 @@ def test_a_batch_spanning_weeks_is_consolidated_window_by_window(
         return {frozenset(texts[m] for m in s.article_ids) for s in store.list_stories()}
 
     assert grouped(1000) == grouped(7)
+
+
+@pytest.mark.parametrize("dense_cells", [1 << 20, 500])
+def test_pair_matrix_gives_what_the_pair_functions_give(
+    embedder: FakeEmbedder, dense_cells: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Consolidation scores a group's pairs as products of whole matrices: every feature, the
+    conflicts' prior and the lead_names flag must be what the one-pair functions say, for the
+    sample corpus's pairs (dated and undated, several languages, with and without leads), with
+    dense matrices and with sparse ones (a large group's)."""
+    from importlib import resources
+
+    from storyline.evaluation import read_gold
+    from storyline.stories import features
+
+    monkeypatch.setattr(features, "DENSE_CELLS", dense_cells)
+    from storyline.stories.features import Idf, conflict_prior, pair_matrix, story_pair_features
+
+    sample, _ = read_gold(str(resources.files("storyline") / "sample" / "corpus.jsonl"))
+    extra = [article("2024-02-15", "no names at all here, only words"), *QUAKE_A, *QUAKE_B]
+    arts = [*sample, *(a if isinstance(a, Article) else article(*a) for a in extra)]
+    arts.append(replace(article(*QUAKE_A[0]), published=None))
+    profiles = profile_articles(arts, embedder=embedder)
+    idf = Idf()
+    for p in profiles:
+        idf.add(p)
+    n = len(profiles)
+    rows, cols = np.triu_indices(n, 1)
+    feats, prior, who = pair_matrix(profiles, idf, rows, cols)
+    for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+        a, b = profiles[i], profiles[j]
+        assert feats[k] == pytest.approx(story_pair_features(a, b, idf), abs=1e-5), (
+            a.article_id,
+            b.article_id,
+        )
+        assert prior[k] == conflict_prior(a, b)
+        assert who[k] == ("lead_names" in conflicts(a, b))
+    assert (prior < 0).any() and who.any() and (feats[:, 0] > 0.5).any()  # the cases occur

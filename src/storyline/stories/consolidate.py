@@ -21,9 +21,8 @@ from .features import (
     PairModel,
     Profile,
     conflict_prior,
-    conflicts,
     days_apart,
-    prior_of,
+    pair_matrix,
     story_pair_features,
 )
 
@@ -206,26 +205,31 @@ class Consolidation:
         further apart than the story window. ``against``, when given (one slot per pair), is set
         to 1 where the pair's leads name no one the other names (``lead_names``)."""
         out = np.zeros(len(pairs))
-        rows: list[int] = []
-        feats: list[list[float]] = []
-        same: list[bool] = []
-        gaps: list[int | None] = []
-        priors: list[float] = []
-        for k, (x, y) in enumerate(pairs):
-            px, py = self.profiles[x], self.profiles[y]
-            gap = days_apart(px, py)
-            if gap is not None and gap > self.settings.story_window_days:
-                continue
-            rows.append(k)
-            feats.append(story_pair_features(px, py, self.idf))
-            same.append(px.language == py.language)
-            gaps.append(gap)
-            found = conflicts(px, py)
-            priors.append(prior_of(found))
-            if against is not None and "lead_names" in found:
-                against[k] = 1.0
-        if rows:
-            out[rows] = self.model.consolidation_probabilities(feats, same, gaps, priors)
+        if not pairs:
+            return out
+        slot: dict[str, int] = {}
+        for x, y in pairs:
+            slot.setdefault(x, len(slot))
+            slot.setdefault(y, len(slot))
+        profiles = [self.profiles[a] for a in slot]
+        published = np.array([-(10**9) if p.published is None else p.published for p in profiles])
+        dated = np.array([p.published is not None for p in profiles])
+        rows = np.array([slot[x] for x, _ in pairs], dtype=np.intp)
+        cols = np.array([slot[y] for _, y in pairs], dtype=np.intp)
+        both = dated[rows] & dated[cols]
+        gap = np.abs(published[rows] - published[cols])
+        keep = np.flatnonzero(~both | (gap <= self.settings.story_window_days))
+        if not len(keep):
+            return out
+        rows, cols = rows[keep], cols[keep]
+        feats, priors, who = pair_matrix(profiles, self.idf, rows, cols)
+        language = np.array([p.language for p in profiles])
+        gaps = [int(g) if d else None for g, d in zip(gap[keep].tolist(), both[keep].tolist(), strict=True)]
+        out[keep] = self.model.consolidation_probabilities(
+            feats, language[rows] == language[cols], gaps, priors
+        )
+        if against is not None:
+            against[keep] = np.where(who, 1.0, against[keep])
         return out
 
     def _groups(self) -> list[list[str]]:
