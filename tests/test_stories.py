@@ -910,7 +910,14 @@ def test_pair_matrix_gives_what_the_pair_functions_give(
     from storyline.stories.features import Idf, conflict_prior, pair_matrix, story_pair_features
 
     sample, _ = read_gold(str(resources.files("storyline") / "sample" / "corpus.jsonl"))
-    extra = [article("2024-02-15", "no names at all here, only words"), *QUAKE_A, *QUAKE_B]
+    extra = [
+        article("2024-02-15", "no names at all here, only words"),
+        article("2024-03-06", "The council of Valdora met on March 5, 2024 and passed the budget."),
+        article("2024-03-06", "Mayor Ana Ruiz said the budget passed on March 5, 2024 in Valdora."),
+        article("2024-03-07", "The strike at the Valdora port began on March 1, 2024, union leaders said."),
+        *QUAKE_A,
+        *QUAKE_B,
+    ]
     arts = [*sample, *(a if isinstance(a, Article) else article(*a) for a in extra)]
     arts.append(replace(article(*QUAKE_A[0]), published=None))
     profiles = profile_articles(arts, embedder=embedder)
@@ -928,4 +935,36 @@ def test_pair_matrix_gives_what_the_pair_functions_give(
         )
         assert prior[k] == conflict_prior(a, b)
         assert who[k] == ("lead_names" in conflicts(a, b))
-    assert (prior < 0).any() and who.any() and (feats[:, 0] > 0.5).any()  # the cases occur
+    assert (
+        (prior <= -features.KIND_PRIOR).any() and who.any() and (feats[:, 0] > 0.5).any()
+    )  # the cases occur
+    assert (feats[:, 3] == -1).any() and (feats[:, 4] == 1).any() and (feats[:, 5] > 0).any()
+
+
+def test_a_damaged_stored_profile_stops_the_run_with_its_article_named(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    """A profile row that cannot be read stops the stories stage with a StoreError naming
+    the article; the stories already stored stay as they were."""
+    import sqlite3
+
+    from storyline.errors import StoreError
+
+    path = tmp_path / "first.jsonl"
+    path.write_text("\n".join(json.dumps({"text": t, "date": d}) for d, t in QUAKE_A[:2] + QUAKE_B))
+    with SQLiteStore(tmp_path / "s.db") as store:
+        ingest([path], store)
+        assign_stories(store, embedder=embedder)
+        before = sorted(sorted(s.article_ids) for s in store.list_stories())
+    with sqlite3.connect(tmp_path / "s.db") as db:
+        victim, data = db.execute(
+            "SELECT article_id, data FROM profiles ORDER BY article_id LIMIT 1"
+        ).fetchone()
+        db.execute("UPDATE profiles SET data = ? WHERE article_id = ?", (data[:-5], victim))
+    late = tmp_path / "late.jsonl"
+    late.write_text(json.dumps({"text": QUAKE_A[2][1], "date": QUAKE_A[2][0]}))
+    with SQLiteStore(tmp_path / "s.db") as store:
+        ingest([late], store)
+        with pytest.raises(StoreError, match=f"article {victim} cannot be read.*damaged"):
+            assign_stories(store, embedder=embedder)
+        assert sorted(sorted(s.article_ids) for s in store.list_stories()) == before

@@ -20,7 +20,7 @@ from .clean.boilerplate import REASONS, is_boilerplate_only
 from .clean.keys import PackedUnits, packed_units
 from .clean.learner import EDGE_SENTENCES, BoilerplateLearner
 from .clean.rules import clean_article
-from .errors import InputError, StorylineError
+from .errors import InputError, StoreError, StorylineError
 from .features.language import analyze_article
 from .models import Article, Assignment, CopyLink, IngestStats, Quarantined
 from .readers.html import HtmlDocument, extract_html
@@ -254,8 +254,15 @@ def _assign_stories(
     # horizon (eviction goes in chunks), so a restarted one restores them too
     restore = HORIZON_WINDOWS + 1
     since = newest - restore * max(settings.story_window_days, 1) if newest is not None else None
-    for _article_id, story_id, data in store.iter_profiles(since):
-        index.restore(Profile.from_bytes(data), story_id)
+    for article_id, story_id, data in store.iter_profiles(since):
+        try:
+            profile = Profile.from_bytes(data)
+        except ValueError as exc:
+            raise StoreError(
+                f"the stored story profile of article {article_id} cannot be read ({exc}); nothing was "
+                "changed: `storyline regroup` rebuilds every profile"
+            ) from None
+        index.restore(profile, story_id)
     # The restored stories' older members (outside the window, no profile kept) and the ids
     # merged away in earlier runs: consolidation must know both to leave them alone.
     index.restore_history(store.members_of(index.stories()), store.merged_stories())

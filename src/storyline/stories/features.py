@@ -16,6 +16,7 @@ import io
 import json
 import math
 import re
+import zipfile
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -95,9 +96,8 @@ class Profile:
     def to_bytes(self) -> bytes:
         """Serialise (for the store) without pickle: :data:`PROFILE_MAGIC`, the length of a
         JSON header (4 bytes, little-endian), the header (the sets, and each array's name,
-        dtype and length), then the arrays' raw bytes. A tenth of the cost of ``np.savez``
-        (a zip archive per profile: 1.0 ms, the stories stage's largest cost after the
-        embedder), and a third smaller."""
+        dtype and length), then the arrays' raw bytes. On the sample corpus: 0.021 ms an
+        article against 0.26 ms for an ``np.savez`` zip archive, and 3.99 KB against 5.38 KB."""
         arrays = [(name, getattr(self, name)) for name in _PROFILE_ARRAYS]
         header = {
             "id": self.article_id,
@@ -120,12 +120,14 @@ class Profile:
     @classmethod
     def from_bytes(cls, data: bytes) -> Profile:
         """Inverse of :meth:`to_bytes`; reads the ``np.savez`` archives of earlier versions
-        too. Raises ValueError for bytes that are neither."""
-        if not data.startswith(PROFILE_MAGIC):
-            return cls._from_npz(data)
-        start = len(PROFILE_MAGIC) + 4
-        end = start + int.from_bytes(data[len(PROFILE_MAGIC) : start], "little")
+        too. Raises ValueError for bytes that are neither, or are cut short."""
         try:
+            if not data.startswith(PROFILE_MAGIC):
+                with np.load(io.BytesIO(data), allow_pickle=False) as z:
+                    meta = json.loads(z["meta"].tobytes().decode())
+                    return cls._from_parts(meta, {name: z[name] for name in _PROFILE_ARRAYS})
+            start = len(PROFILE_MAGIC) + 4
+            end = start + int.from_bytes(data[len(PROFILE_MAGIC) : start], "little")
             meta = json.loads(data[start:end])
             arrays: dict[str, Any] = {}
             offset = end
@@ -133,17 +135,11 @@ class Profile:
                 array = np.frombuffer(data, dtype=np.dtype(dtype), count=count, offset=offset)
                 arrays[name] = array.copy()
                 offset += array.nbytes
-        except (ValueError, KeyError, TypeError) as exc:
+            if offset != len(data):
+                raise ValueError("its arrays do not fill it")
+            return cls._from_parts(meta, arrays)
+        except (ValueError, KeyError, TypeError, OSError, EOFError, zipfile.BadZipFile) as exc:
             raise ValueError(f"a damaged story profile: {exc}") from None
-        if offset != len(data) or set(arrays) != set(_PROFILE_ARRAYS):
-            raise ValueError("a damaged story profile: its arrays do not fill it")
-        return cls._from_parts(meta, arrays)
-
-    @classmethod
-    def _from_npz(cls, data: bytes) -> Profile:
-        with np.load(io.BytesIO(data), allow_pickle=False) as z:
-            meta = json.loads(z["meta"].tobytes().decode())
-            return cls._from_parts(meta, {name: z[name] for name in _PROFILE_ARRAYS})
 
     @classmethod
     def _from_parts(cls, meta: dict[str, Any], arrays: dict[str, Any]) -> Profile:
@@ -681,15 +677,18 @@ def pair_matrix(
     terms = _gram(_unit_rows([p.terms for p in profiles], [c[1] for c in cached]))
     names = _gram(_unit_rows([p.names for p in profiles], [c[2] for c in cached]))
     lead = np.stack([p.lead for p in profiles]).astype(np.float32)
-    years = np.array([latest_year(p) if latest_year(p) is not None else -(10**6) for p in profiles])
-    has_year = np.array([latest_year(p) is not None for p in profiles])
+    latest = [latest_year(p) for p in profiles]
+    years = np.array([-(10**6) if y is None else y for y in latest])
+    has_year = np.array([y is not None for y in latest])
 
     def shared(
         a: Sequence[Iterable[Hashable]], b: Sequence[Iterable[Hashable]] | None = None
-    ) -> npt.NDArray[np.float64]:
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Items that a[i] and b[j] share, for the pairs (i, j) and for (j, i)."""
         vocab: dict[Hashable, int] = {}
         left = _set_rows(a, vocab)
-        return _gram(left, None if b is None else _set_rows(b, vocab))[rows, cols]
+        gram = _gram(left, None if b is None else _set_rows(b, vocab))
+        return gram[rows, cols], gram[cols, rows]
 
     def sizes(sets: Sequence[frozenset[Any]]) -> npt.NDArray[np.float64]:
         return np.array([len(s) for s in sets], dtype=np.float64)
@@ -700,9 +699,9 @@ def pair_matrix(
     )
     n_dates = sizes([p.dates for p in profiles])
     dates_both = (n_dates[rows] > 0) & (n_dates[cols] > 0)
-    dates = np.where(dates_both, np.where(shared([p.dates for p in profiles]) > 0, 1.0, -1.0), 0.0)
+    dates = np.where(dates_both, np.where(shared([p.dates for p in profiles])[0] > 0, 1.0, -1.0), 0.0)
     n_numbers = sizes([p.numbers for p in profiles])
-    inter = shared([p.numbers for p in profiles])
+    inter = shared([p.numbers for p in profiles])[0]
     union = n_numbers[rows] + n_numbers[cols] - inter
     numbers = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
     features = np.column_stack(
@@ -718,20 +717,18 @@ def pair_matrix(
     # the conflicts, as in conflicts()
     lead_kinds = [p.lead_kinds for p in profiles]
     n_lead_kinds = sizes(lead_kinds)
-    kinds_ab = shared(lead_kinds, [p.kinds for p in profiles])
-    kinds_ba = shared([p.kinds for p in profiles], lead_kinds)
+    kinds_ab, kinds_ba = shared(lead_kinds, [p.kinds for p in profiles])
     kind = (n_lead_kinds[rows] > 0) & (n_lead_kinds[cols] > 0) & (kinds_ab == 0) & (kinds_ba == 0)
     n_lead_numbers = sizes([p.lead_numbers for p in profiles])
     lead_numbers = (
         (n_lead_numbers[rows] > 0)
         & (n_lead_numbers[cols] > 0)
-        & (shared([p.lead_numbers for p in profiles]) == 0)
+        & (shared([p.lead_numbers for p in profiles])[0] == 0)
     )
     lead_names = [p.lead_names for p in profiles]
     all_names = [p.names.tolist() for p in profiles]
     n_lead_names = sizes(lead_names)
-    names_ab = shared(lead_names, all_names)
-    names_ba = shared(all_names, lead_names)
+    names_ab, names_ba = shared(lead_names, all_names)
     who = (n_lead_names[rows] > 0) & (n_lead_names[cols] > 0) & (names_ab == 0) & (names_ba == 0)
     prior = -(KIND_PRIOR * kind + CONFLICT_PRIOR * lead_numbers + CONFLICT_PRIOR * who)
     return features, prior.astype(np.float64), who
