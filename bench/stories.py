@@ -525,13 +525,15 @@ def main() -> None:
         rows: list[tuple[int, Result]] = []
         golds = {}
         gold_threads: dict[int, dict[str, str]] = {}
-        for n in args.sizes:
+        for k, n in enumerate(args.sizes):
+            # one corpus and one fresh store per run: the same size given twice (a repeat of the
+            # measurement) must not resume the first run's store
             corpus = Path(d) / f"c{n}.jsonl"
             if args.stream == "hard":
                 golds[n], gold_threads[n] = generate_hard(n, corpus)
             else:
                 golds[n] = generate(n, corpus, days=args.days)
-            r = sub(sys.executable, "storyline", str(corpus), str(Path(d) / f"s{n}.db"))
+            r = sub(sys.executable, "storyline", str(corpus), str(Path(d) / f"s{k}-{n}.db"))
             rows.append((n, r))
         print(
             f"{'articles':>9} {'ingest/s':>9} {'stories/s':>10} {'copies/s':>9} {'overall/s':>10} "
