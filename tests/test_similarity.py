@@ -407,3 +407,26 @@ def test_evidence_names_only_places_both_texts_contain(fake: FakeEmbedder, model
     named = [*evidence["shared_places"], *evidence["shared_people"], *evidence["shared_organizations"]]
     assert "San Ramón" not in named
     assert "Villa Alcántara" in named
+
+
+def test_evidence_writes_numbers_as_the_text_does_and_leaves_weekdays_out(
+    fake: FakeEmbedder, model: SimilarityModel
+) -> None:
+    # "6.4" is matched as one number with the Spanish "6,4" but shown as written; "Tuesday" is
+    # capitalised in both texts but names no one; a quote the entity span leaves open is dropped.
+    first = article(
+        'A magnitude 6.4 earthquake hit Maule on Tuesday, on the Pacific "Ring of Fire", officials in '
+        "Maule said.",
+        language="en",
+    )
+    second = article(
+        'The magnitude 6,4 quake struck Maule on Tuesday, along the Pacific "Ring of Fire", police in '
+        "Maule said.",
+        language="en",
+    )
+    evidence = score_pair(first, second, embedder=fake, model=model).evidence
+    assert evidence["shared_numbers"] == ["6.4"]
+    assert "Maule" in evidence["shared_names"]
+    assert "Tuesday" not in evidence["shared_names"]
+    named = [*evidence["shared_places"], *evidence["shared_people"], *evidence["shared_organizations"]]
+    assert all(n.count('"') % 2 == 0 and not n.startswith("the ") for n in named)

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -36,6 +36,7 @@ from ..features.language import detect_language, split_sentences
 from ..features.nlp import NER_PIPES, tag_english
 from ..models import Article
 from ..settings import DEFAULT_SETTINGS, Settings
+from ..text.dates import MONTHS, WEEKDAYS
 from ..text.names import NAME_TOKEN as _NAME
 from ..text.names import inner_names as _names
 from ..text.normalize import unaccent as _fold
@@ -96,16 +97,22 @@ class _Profile:
     names: dict[str, str]  # normalised token -> surface form, most frequent first
     main_names: frozenset[str]
     typed: dict[str, dict[str, str]] | None  # "places"/"people"/"orgs" -> token -> entity (English NER)
-    numbers: frozenset[str]
+    numbers: frozenset[str]  # separators dropped: "6.4" and "6,4" are one number
     years: frozenset[str]
     grams: frozenset[str]
     vocabulary: frozenset[str]  # folded words of six letters or more
     title_words: frozenset[str]
     style: tuple[float, ...]
     published: str | None
+    #: each number of :attr:`numbers` as the text first writes it ("6.4"), for the evidence
+    written: dict[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- text helpers
+
+#: weekday and month names of every language pack, lower-cased, but for the months that are
+#: names or words too ("May", "March", "Mars")
+_CALENDAR = frozenset(w.lower() for w in (*WEEKDAYS, *MONTHS)) - {"may", "march", "mar", "mars", "jan", "dec"}
 
 
 def _script(text: str) -> str:
@@ -221,7 +228,10 @@ def _profiles(articles: Sequence[Article], embedder: Embedder, settings: Setting
         folded: dict[str, str] = {}
         for word, _count in sorted(_names([title, *sentences]).items(), key=lambda kv: (-kv[1], kv[0])):
             folded.setdefault(_fold(word), word)
-        numbers = {n.replace(",", "").replace(".", "").replace(":", "") for n in _NUMBER.findall(body)}
+        written: dict[str, str] = {}
+        for n in _NUMBER.findall(body):
+            written.setdefault(n.replace(",", "").replace(".", "").replace(":", ""), n)
+        numbers = set(written)
         profiles.append(
             _Profile(
                 language=language,
@@ -242,6 +252,7 @@ def _profiles(articles: Sequence[Article], embedder: Embedder, settings: Setting
                 title_words=_words(title, 4),
                 style=_style(body, sentences),
                 published=article.published,
+                written={n: w for n, w in written.items() if len(n) > 1},
             )
         )
     return profiles
@@ -351,8 +362,12 @@ def _evidence(a: _Profile, b: _Profile, row: Sequence[float]) -> dict[str, Any]:
         if one.typed is not None:
             pool = other.typed[kind] if other.typed is not None else other.names
             evidence[label] = _shared_entities(one.typed[kind], list(pool))
-    evidence["shared_names"] = [a.names[t] for t in _matched(list(a.names), list(b.names))][:20]
-    evidence["shared_numbers"] = sorted(a.numbers & b.numbers)[:20]
+    # calendar words are capitalised but name no one ("Tuesday"): the features count them as
+    # the model was trained, the evidence leaves them out
+    evidence["shared_names"] = [
+        a.names[t] for t in _matched(list(a.names), list(b.names)) if t.lower() not in _CALENDAR
+    ][:20]
+    evidence["shared_numbers"] = sorted(a.written.get(n, n) for n in a.numbers & b.numbers)[:20]
     evidence["shared_years"] = sorted(a.years & b.years)
     evidence["time_gap_days"] = _days_between(a.published, b.published)
     return evidence
@@ -371,8 +386,23 @@ def _shared_entities(typed: dict[str, str], pool: list[str]) -> list[str]:
             _fold(m.group()) for m in _NAME.finditer(entity) if m.group()[0].isupper() and len(m.group()) > 1
         ]
         if words and len(_matched(words, pool)) == len(words):
-            shared.append(entity)
-    return sorted(shared)
+            shared.append(_entity_text(entity))
+    return sorted(set(shared))
+
+
+#: quotes and brackets an entity span can start or end inside of (spaCy's span of
+#: 'the Pacific "Ring of Fire"' stops before the closing quote)
+_ENTITY_EDGES = "\"'“”‘’«»()[] "
+
+
+def _entity_text(entity: str) -> str:
+    """An entity as a reader should see it: no leading article, no quote left open."""
+    text = re.sub(r"^(?:the|The)\s+", "", entity.strip()).strip(_ENTITY_EDGES)
+    if text.count('"') % 2:
+        text = text.replace('"', "")
+    if text.count("“") != text.count("”"):
+        text = text.replace("“", "").replace("”", "")
+    return text or entity
 
 
 def _days_between(a: str | None, b: str | None) -> int | None:
