@@ -147,6 +147,18 @@ def test_run_groups_the_sample_corpus(sample_db: str) -> None:
     assert bcubed([predicted[i] for i in ids], [gold[i] for i in ids])["f1"] >= 0.95
     for key in ("id", "title", "articles", "sources", "languages", "first_published", "last_published"):
         assert key in stories[0]
+    # threads: each later development joins the thread of the story it follows, a week on
+    # (the Chile quake and its rebuilding, the Marbeiro strike and its end); the Peru quake and the
+    # Torreblanca bus strike, between them in time and of the same kinds, join neither
+    _, out = invoke("threads", "--db", sample_db, "--json")
+    thread_of = {st: t["id"] for t in json.loads(out) for st in t["stories"]}
+    story_of = {external[a]: s["id"] for s in stories for a in s["articles"]}
+    gold_thread = {r["doc_id"]: r.get("thread", "story:" + r["story"]) for r in rows}
+    assert {r.get("thread") for r in rows} == {None, "t01", "t02"}
+    ids = sorted(gold_thread)
+    by_thread = bcubed([thread_of[story_of[i]] for i in ids], [gold_thread[i] for i in ids])
+    assert by_thread["f1"] == 1.0, by_thread
+    assert thread_of[story_of["s01-a"]] == thread_of[story_of["s09-a"]] != thread_of[story_of["x02"]]
 
 
 @pytest.mark.slow
@@ -184,7 +196,10 @@ def test_eval_stories_json() -> None:
     scores = json.loads(out)
     assert code == EXIT_OK
     assert set(scores) >= {"bcubed", "pairwise", "n_articles", "n_stories"}
-    assert set(scores["bcubed"]) == {"p", "r", "f1"} and scores["n_articles"] == 48
+    rows = [json.loads(line) for line in sample_corpus().read_text().splitlines() if line.strip()]
+    assert set(scores["bcubed"]) == {"p", "r", "f1"} and scores["n_articles"] == len(rows)
+    # the sample's gold has threads (two stories, each followed by a later development a week on)
+    assert any("thread" in r for r in rows) and set(scores["threads"]["bcubed"]) == {"p", "r", "f1"}
     from test_store_commands import _validate
 
     _validate("eval-stories", scores)
@@ -390,7 +405,11 @@ def test_the_tour_reads_well(sample_db: str, tmp_path: Path) -> None:
     assert "nothing recurring learned yet" in result.output
     code, scored = invoke("eval", "stories", "--gold", str(sample_corpus()))
     assert code == EXIT_OK
-    assert scored.splitlines()[0] == "stories vs corpus.jsonl: 48 articles, 22 gold stories, 22 predicted"
+    rows = [json.loads(line) for line in sample_corpus().read_text().splitlines() if line.strip()]
+    n_gold = len({r["story"] for r in rows})
+    assert scored.splitlines()[0] == (
+        f"stories vs corpus.jsonl: {len(rows)} articles, {n_gold} gold stories, {n_gold} predicted"
+    )
     code, similar = invoke("similarity", "s01-a", "s01-b", "--db", sample_db)
     assert code == EXIT_OK and "['" not in similar and "shared places: " in similar
     gold = tmp_path / "sts.csv"

@@ -39,7 +39,8 @@ def test_two_processes_group_each_article_once(tmp_path: Path) -> None:
     db = tmp_path / "both.db"
     with SQLiteStore(db) as store:
         _stats, new = ingest([sample_corpus()], store)
-    assert len(new) == 48
+    n = sum(1 for line in sample_corpus().read_text(encoding="utf-8").splitlines() if line.strip())
+    assert len(new) == n
     ctx = multiprocessing.get_context("spawn")
     start = ctx.Barrier(2)
     placed: multiprocessing.Queue[int] = ctx.Queue()
@@ -51,13 +52,13 @@ def test_two_processes_group_each_article_once(tmp_path: Path) -> None:
         assert w.exitcode == 0
     counts = sorted(placed.get(timeout=5) for _ in workers)
     # one process placed every article; the other waited for it and found none left
-    assert counts == [0, 48]
+    assert counts == [0, n]
     with sqlite3.connect(db) as con:
         events = Counter(con.execute("SELECT story_id, kind, article_id FROM story_events").fetchall())
         members = con.execute("SELECT COUNT(*), COUNT(DISTINCT article_id) FROM memberships").fetchone()
-    assert members == (48, 48)
+    assert members == (n, n)
     assert events and max(events.values()) == 1, [e for e, n in events.items() if n > 1][:3]
-    assert sum(1 for (_s, kind, _a) in events if kind in ("opened", "joined")) == 48
+    assert sum(1 for (_s, kind, _a) in events if kind in ("opened", "joined")) == n
 
 
 def test_two_store_objects_on_one_file_share_the_lock(tmp_path: Path) -> None:

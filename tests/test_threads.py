@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -215,6 +216,16 @@ def test_html_index_groups_stories_by_thread_with_a_timeline(tmp_path: Path) -> 
     # a thread of one story is not listed among the threads (the story list above still has it)
     threads_section = html.split("Threads: stories on one developing subject", 1)[1]
     assert "Kars Steel" not in threads_section and "Kars Steel" in html
+    # each story of the thread links from the story list down to the thread's timeline
+    (anchor,) = re.findall(r'<div class="thread" id="([^"]+)"', html)
+    story_list = html.split('<h2 id="threads"', 1)[0]
+    n = len(SUBJECT)
+    assert [story_list.count(f'href="#{anchor}">thread: story {k} of {n}</a>') for k in range(1, n + 1)] == [
+        1
+    ] * n
+    kars_row = story_list.split("Kars Steel", 1)[1].split("</tr>", 1)[0]
+    assert "thread: story" not in kars_row
+    assert 'href="#threads"' in story_list
 
 
 def test_index_timeline_stacks_dots_of_one_day_and_leaves_undated_stories_off() -> None:

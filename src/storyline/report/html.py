@@ -27,7 +27,7 @@ from ..settings import DEFAULT_SETTINGS, Settings
 from ..types import Embedder
 from ..views import copies_between
 from ..views.report import report_context
-from .index import index_context, render_index, show_bidi_controls, thread_timelines
+from .index import index_context, mark_threads, render_index, show_bidi_controls, thread_timelines
 
 if TYPE_CHECKING:
     from ..store.base import Store
@@ -132,6 +132,6 @@ def write_story_reports(
             on_progress(len(written), len(stories))
     index = target / "index.html"
     context = index_context(store, written)
-    context["threads"] = thread_timelines(store, {sid: w["file"] for sid, w in written.items()})
+    mark_threads(context, thread_timelines(store, {sid: w["file"] for sid, w in written.items()}))
     index.write_text(render_index(context), encoding="utf-8")
     return index

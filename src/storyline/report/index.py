@@ -61,11 +61,13 @@ def index_context(store: Store, written: dict[str, dict[str, Any]]) -> dict[str,
                 "copies": copies.get(story.id, 0),
                 "conflicts": report["conflicts"] if report else None,
                 "dates": " – ".join(dict.fromkeys(dates)) if dates else "undated",
+                "thread": None,  # see mark_threads
             }
         )
     digest = base64.b64encode(hashlib.sha256(INDEX_SCRIPT.encode()).digest()).decode()
     return {
         "stories": rows,
+        "threads": [],
         "n_reports": len(written),
         "script": INDEX_SCRIPT,
         "script_hash": f"sha256-{digest}",
@@ -141,11 +143,27 @@ def thread_timelines(store: Store, files: dict[str, str]) -> list[dict[str, Any]
         levels = max((r["level"] for r in rows), default=0) + 1
         out.append(
             {
+                "id": t.id,
+                "anchor": "thread-" + re.sub(r"[^A-Za-z0-9_-]", "-", t.id),
                 "title": t.title,
                 "first": t.first_published,
                 "last": t.last_published,
                 "stories": rows,
+                "story_ids": list(t.stories),
                 "height": 18 * levels + 4,
             }
         )
     return out
+
+
+def mark_threads(context: dict[str, Any], threads: list[dict[str, Any]]) -> None:
+    """Give each story row of the index the thread it is in (of :func:`thread_timelines`): its
+    place in it and the anchor of the thread's timeline, so the list links down to it."""
+    where = {
+        sid: {"anchor": t["anchor"], "number": k, "of": len(t["story_ids"])}
+        for t in threads
+        for k, sid in enumerate(t["story_ids"], 1)
+    }
+    for row in context["stories"]:
+        row["thread"] = where.get(row["id"])
+    context["threads"] = threads
