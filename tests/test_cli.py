@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -423,3 +424,22 @@ def test_the_tour_reads_well(sample_db: str, tmp_path: Path) -> None:
     result = runner.invoke(app, ["eval", "similarity", "--gold", str(gold)])
     assert result.exit_code == EXIT_OK
     assert "trained on 1,243 STS22 training pairs" in result.output
+
+
+def test_help_shows_no_value_beside_a_flag_and_no_python_types() -> None:
+    """`--help` of every command: a flag (``--json``, ``--help``) shows no type as if it took a
+    value, several values show as ``<str>…``, never as ``<list[str]>``."""
+    top = runner.invoke(app, ["--help"], env={"COLUMNS": "120"}).output
+    commands = re.findall(r"│ ([a-z][\w-]*) {2,}", top)
+    assert {"run", "compare", "threads", "eval"} <= set(commands)
+    pages = [top] + [runner.invoke(app, [c, "--help"], env={"COLUMNS": "120"}).output for c in commands]
+    pages += [
+        runner.invoke(app, ["eval", c, "--help"], env={"COLUMNS": "120"}).output
+        for c in ("stories", "similarity")
+    ]
+    for page in pages:
+        assert "Usage:" in page
+        assert "<bool>" not in page and "list[" not in page, page
+        assert not re.search(r"--json +\S+ +Print JSON", page), page
+    compare = pages[1 + commands.index("compare")]
+    assert re.search(r"ARTICLE +<str>… +Two or more articles", compare), compare

@@ -39,6 +39,34 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_QUARANTINED = 3
 
+
+
+def _help_type(param: Any, ctx: Any, shown: Any) -> str | None:
+    """The type column of ``--help`` as a reader needs it: nothing for a flag (typer 0.29 prints
+    ``<bool>`` beside ``--json``, ``--help``, …, as if they took a value), ``<str>…`` for several
+    values instead of the Python ``<list[str]>``."""
+    if getattr(param, "is_flag", False) and param.metavar is None:
+        return None
+    label = shown(param, ctx)
+    if not isinstance(label, str):
+        return None
+    # an argument without a metavar is already named "paths..."
+    named_many = param.param_type_name == "argument" and param.metavar is None
+    return re.sub(r"^<list\[(\w+)\]>$", r"<\1>" if named_many else r"<\1>…", label)
+
+
+def _readable_help_types() -> None:
+    from functools import partialmethod
+
+    from typer import core
+
+    for cls in (core.TyperOption, core.TyperArgument):
+        shown = cls.display_type_rich
+        cls.display_type_rich = partialmethod(_help_type, shown=shown)  # type: ignore[method-assign,assignment]
+
+
+_readable_help_types()
+
 app = typer.Typer(
     name="storyline",
     help="Turn a pile or a stream of news articles into stories.",
