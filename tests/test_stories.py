@@ -984,3 +984,19 @@ def test_a_number_inside_a_name_is_not_a_number_of_the_event(embedder: FakeEmbed
     )
     assert "19" not in p.numbers and "22" not in p.numbers and "19" not in p.lead_numbers
     assert {"30,000", "3"} <= p.numbers and {"30,000", "3"} <= p.lead_numbers
+
+
+def test_lead_numbers_match_by_value_and_rounding_but_not_a_magnitude_apart() -> None:
+    from storyline.stories.features import lead_number_keys
+
+    def agree(a: str, b: str) -> bool:
+        return bool(lead_number_keys(a) & lead_number_keys(b))
+
+    assert agree("266K jobs added in April", "employers added 266,000 jobs")
+    assert agree("a $3.5T budget deal", "a $3.5 trillion budget deal")
+    assert agree("nearly 102,000 names removed", "101,789 names removed")  # rounded alike
+    assert agree("a magnitude 6,4 quake", "a magnitude 6.4 quake")  # decimal comma
+    assert not agree("a magnitude 6.4 quake", "a magnitude 6.1 quake")  # two quakes
+    assert not agree("12 dead", "14 dead")
+    assert not lead_number_keys("a 5m wall at 3M's plant, COVID-19 rules")  # metres, a company, a name
+    assert "30,000" in lead_number_keys("cases fell below 30,000")  # the key stored profiles hold

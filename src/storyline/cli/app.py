@@ -40,7 +40,6 @@ EXIT_USAGE = 2
 EXIT_QUARANTINED = 3
 
 
-
 def _help_type(param: Any, ctx: Any, shown: Any) -> str | None:
     """The type column of ``--help`` as a reader needs it: nothing for a flag (typer 0.29 prints
     ``<bool>`` beside ``--json``, ``--help``, …, as if they took a value), ``<str>…`` for several

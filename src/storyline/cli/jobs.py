@@ -137,7 +137,10 @@ def run(
     ] = None,
     db: DbOption = DEFAULT_DB,
     sample: Annotated[
-        bool, typer.Option("--sample", help="Read the built-in sample corpus (52 fictional articles, with its gold) first.")
+        bool,
+        typer.Option(
+            "--sample", help="Read the built-in sample corpus (52 fictional articles, with its gold) first."
+        ),
     ] = False,
     precision: PrecisionOption = None,
     reports: Annotated[

@@ -231,10 +231,61 @@ def profile_article(article: Article, lead: FloatArray) -> Profile:
         numbers=numbers,
         lead=lead.astype(np.float32),
         lead_names=frozenset(_token_id(n) for n in _names([first]) if len(n) > 1),
-        lead_numbers=frozenset(n for n in _NUMBER.findall(first) if n not in first_years and len(n) < 12),
+        lead_numbers=lead_number_keys(first, first_years),
         lead_kinds=_event_kinds(lead_words, pack),
         kinds=_event_kinds(words, pack, terms),
     )
+
+
+#: a number with the multiplier written after it: "30K", "$3.5 trillion", "£18.5m", "1.2 bn". A
+#: glued m, b or t counts only after a currency sign ("5m" alone may be metres; "3M" a company)
+_AMOUNT = re.compile(
+    r"(?<![^\W\d_]-)(?P<cur>[$£€¥])?\b(?P<n>\d+(?:[.,]\d+)*)"
+    r"(?:(?P<glued>k|K|mn|bn|tn|trln|m|M|b|B|T)\b|\s(?P<word>thousand|million|billion|trillion|mn|bn|trln)\b|\b)"
+)
+_SCALE = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "million": 6, "b": 9, "bn": 9, "billion": 9}
+_SCALE |= {"t": 12, "tn": 12, "trln": 12, "trillion": 12}
+#: numbers of at least this value also match when they round alike (two significant figures):
+#: "nearly 102,000" and "101,789" are one count; a magnitude 6.4 and 6.1 stay two quakes
+ROUNDED_FROM = 1000
+
+
+def _value(digits: str) -> float | None:
+    """The value a number is written for: thousands grouped with commas or dots ("30,000",
+    "1.150") or one decimal separator ("6,4", "3.5"); None for other shapes ("1.2.3")."""
+    if re.fullmatch(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*", digits):
+        return float(re.sub(r"[.,]", "", digits))
+    if re.fullmatch(r"\d+(?:[.,]\d+)?", digits):
+        return float(digits.replace(",", "."))
+    return None
+
+
+def lead_number_keys(first: str, years: Iterable[str] = ()) -> frozenset[str]:
+    """The numbers of a first sentence, each under the keys two reports of one figure share: as
+    written ("30,000", the keys of earlier versions, so stored profiles still match), by value
+    with its multiplier ("=30000" for "30,000", "30K" and "30 thousand"), and from
+    :data:`ROUNDED_FROM` on also rounded to two significant figures ("~1.0e+05"). Years are left
+    out, as is a number glued to a word by a hyphen ("COVID-19")."""
+    skip = set(years)
+    keys: set[str] = set()
+    for m in _AMOUNT.finditer(first):
+        digits = m.group("n")
+        if digits in skip or len(digits) >= 12:
+            continue
+        glued, word = m.group("glued"), m.group("word")
+        if glued and glued.lower() in ("m", "b", "t") and not m.group("cur"):
+            continue  # "5m", "3M" without a currency sign: metres, a company; no number
+        if not glued:
+            keys.add(digits)  # as written (a glued "30K" was no number before)
+        value = _value(digits)
+        if value is None:
+            continue
+        scale = glued or word
+        value *= 10.0 ** _SCALE[scale.lower()] if scale else 1.0
+        keys.add(f"={value:g}" if value < 1e15 else f"={value:.6e}")
+        if value >= ROUNDED_FROM:
+            keys.add(f"~{float(f'{value:.1e}'):.1e}")
+    return frozenset(keys)
 
 
 def _event_kinds(
