@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +166,34 @@ def test_stories_memberships_and_merges(store: Store) -> None:
     assert store.newest_published_ordinal() == 738010
     assert [p[0] for p in store.iter_profiles(738001)] == [a2.id, a3.id, a1.id]  # undated kept, a0 too old
     assert [(p[1], p[2]) for p in store.iter_profiles(None)][:1] == [("s-three", b"p2")]
+
+
+def test_a_story_is_headed_in_the_language_most_of_its_reports_are_in(store: Store) -> None:
+    def report(n: int, day: str, language: str, title: str) -> Any:
+        return make_article(
+            text=f"Report {n} of the strike at the port, told its own way.",
+            title=title,
+            origin="batch.jsonl",
+            position=f"line {n}",
+            published=day,
+            url=f"https://o{n}.example/{n}",
+            language=language,
+        )
+
+    first = report(0, "2025-03-10", "es", "Los estibadores paralizan el puerto")
+    later = [
+        report(1, "2025-03-11", "en", "Dockworkers halt the port"),
+        report(2, "2025-03-12", "en", "Port strike goes on"),
+    ]
+    store.write_batch([first, *later])
+    store.write_assignments(
+        [Assignment(a.id, "s-port", 1.0, i == 0) for i, a in enumerate([first, *later])],
+        [(a.id, date.fromisoformat(a.published).toordinal(), b"p") for a in [first, *later]],
+    )
+    story = store.get_story("s-port")
+    # the earliest report in the members' main language; the Spanish one still leads the dates
+    assert story.title == "Dockworkers halt the port" and story.first_published == "2025-03-10"
+    assert story.languages == ("en", "es")
 
 
 # --------------------------------------------------------------------------- copies

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -91,7 +92,12 @@ def story_from_rows(story_id: str, rows: Sequence[Any], merged_from: tuple[str, 
     doubted = tuple(r["id"] for r in rows if r["published"] and r["doubted"])
     dates = sorted(r["published"][:10] for r in rows if r["published"] and not r["doubted"])
     titled = [r for r in rows if r["title"]]
-    head = titled[0] if titled else rows[0]
+    # the title: the first published in the language most of the members are written in (a story
+    # of three English reports and one Spanish is headed in English, whichever came first)
+    counts = Counter(r["language"] for r in titled)
+    first_language = {lang: k for k, lang in reversed(list(enumerate(r["language"] for r in titled)))}
+    language = min(counts, key=lambda lang: (-counts[lang], first_language[lang])) if titled else None
+    head = next((r for r in titled if r["language"] == language), rows[0])
     title = head["title"] or " ".join(head["lead"].split())[:100]
     return Story(
         id=story_id,
