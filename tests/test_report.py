@@ -228,3 +228,19 @@ def test_a_report_compares_the_first_report_max_versions(store: SQLiteStore) -> 
     assert kept == [2, 3]
     with pytest.raises(ConfigError, match=r"report_max_versions must be positive"):
         Settings(report_max_versions=0)
+
+
+def test_the_embedded_post_legend_shows_only_where_a_version_holds_one(html: str) -> None:
+    from dataclasses import replace
+
+    from storyline.models import Embed
+
+    legend = "embedded post, counted as the version's own"
+    assert legend not in html  # neither version embeds a post
+    tweeted = replace(
+        PLAIN, embeds=(Embed("tweet", "The new harbour bridge is open to walkers from today."),)
+    )
+    comparison = compare_articles([HOSTILE, tweeted], embedder=FakeEmbedder(), tagger=heuristic_tagger)
+    story = Story(id="s-1", title="Harbour bridge", article_ids=("hostile", "plain"))
+    with_post = render_html_report(story, [HOSTILE, tweeted], comparison, [])
+    assert legend in with_post and 'class="tag embed">tweet</span>The new harbour bridge' in with_post
