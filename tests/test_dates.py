@@ -50,6 +50,23 @@ def test_weekdays_last_next_and_future_tense() -> None:
     assert dates_of("Shops opened early on Black Friday.") == []
 
 
+def test_a_reporting_verb_after_a_future_cue_dates_the_report() -> None:
+    # the plan is in the future; the weekday says when it was announced (reference: Wed 2021-10-20)
+    assert dates_of("The state will pay each family a grant, the minister said on Monday.") == [
+        ("on Monday", "2021-10-18")
+    ]
+    assert dates_of("Officials told reporters on Tuesday that the bridge will reopen.") == [
+        ("on Tuesday", "2021-10-19")
+    ]
+    # a reporting verb further back leaves the weekday to the future cue
+    assert dates_of("Officials said the council will vote on the budget plan at its meeting on Friday.") == [
+        ("on Friday", "2021-10-22")
+    ]
+    assert dates_of("El gobierno va a pagar un subsidio, dijo el lunes la ministra.", language="es") == [
+        ("el lunes", "2021-10-18")
+    ]
+
+
 def test_same_weekday_as_publication_is_the_publication_day() -> None:
     assert dates_of("The vote was held on Wednesday.") == [("on Wednesday", "2021-10-20")]
 

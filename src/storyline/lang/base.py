@@ -103,6 +103,9 @@ class LanguagePack:
     named_days: tuple[str, ...] = ()
     #: future-tense cues before a weekday ("will", "wird"), regex fragments
     future_cues: tuple[str, ...] = ()
+    #: past-tense reporting verbs ("said", "dijo"): one between a future cue and a weekday dates
+    #: the report, not the plan ("will pay …, the minister said on Wednesday"), regex fragments
+    reported_cues: tuple[str, ...] = ()
     #: day words and their offset in days, in every text ("yesterday": -1)
     day_words: tuple[tuple[str, int], ...] = ()
     #: day words read only in this language, case-sensitive regex fragments ("hier" is French

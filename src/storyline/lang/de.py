@@ -70,6 +70,7 @@ PACK = LanguagePack(
     weekday_cues=("am",),
     past=("letzten", "vergangenen"),
     next=("nächsten", "kommenden"),
+    reported_cues=("sagte", "erklärte", "teilte", "kündigte", "bestätigte", "berichtete"),
     future_cues=("wird", "werden", "soll", "sollen"),
     day_words=(("vorgestern", -2), ("gestern", -1), ("heute", 0)),
     own_day_words=((r"morgen\b(?! früh)", 1),),  # "Morgen" is "morning"

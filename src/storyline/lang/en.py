@@ -198,6 +198,18 @@ PACK = LanguagePack(
     past=("last", "past", "previous"),
     next=("next", "coming"),
     named_days=("black", "good", "cyber", "ash", "super", "holy", "easter", "blue", "bloody"),
+    reported_cues=(
+        "said",
+        "says",
+        "told",
+        "announced",
+        "added",
+        "confirmed",
+        "reported",
+        "stated",
+        "wrote",
+        "warned",
+    ),
     future_cues=(
         "will",
         "shall",

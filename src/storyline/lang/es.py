@@ -71,6 +71,7 @@ PACK = LanguagePack(
     weekday_cues=("el", "este"),
     past=("pasado", "pasada"),
     next=("próximo", "próxima"),
+    reported_cues=("dijo", "afirmó", "anunció", "declaró", "informó", "confirmó", "aseguró", "señaló"),
     future_cues=("será", "serán", "va a", "van a", "prevé"),
     day_words=(("anteayer", -2), ("ayer", -1), ("anoche", -1), ("hoy", 0)),
     period_before=("la", "el", "este", "esta"),

@@ -62,6 +62,7 @@ PACK = LanguagePack(
     weekday_cues=("le", "ce"),
     past=("dernier", "dernière", "passé"),
     next=("prochain", "prochaine"),
+    reported_cues=("a déclaré", "a annoncé", "a dit", "a affirmé", "a indiqué", "a confirmé", "a précisé"),
     future_cues=("sera", "seront", "va ", "vont ", "doit", "doivent"),
     day_words=(("avant-hier", -2), ("aujourd'hui", 0), ("demain", 1)),
     own_day_words=((r"hier", -1),),  # German "hier" is "here"

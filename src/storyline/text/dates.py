@@ -83,6 +83,7 @@ _WEEKDAY_RE = re.compile(
 # "Black Friday", "Good Friday", "Cyber Monday" are names, not dates.
 _NAMED_DAY = re.compile(rf"\b(?:{_alt(lang.fragments('named_days'))})\s+$", re.I)
 _FUTURE_CUE = re.compile(rf"\b(?:{_alt(lang.fragments('future_cues'))})\b", re.I)
+_REPORTED_CUE = re.compile(rf"\b(?:{_alt(lang.fragments('reported_cues'))})\b", re.I)
 
 
 def _day_words() -> tuple[tuple[re.Pattern[str], int, str], ...]:
@@ -226,7 +227,12 @@ def _weekday(m: re.Match[str], text: str, reference: date) -> tuple[date, str] |
     if re.search(_NEXT, modifier, re.I):
         return reference + timedelta(days=ahead or 7), f"'next' weekday: strictly after the reference {name}"
     sentence_start = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
-    if _FUTURE_CUE.search(text[sentence_start : m.start()]):
+    before = text[sentence_start : m.start()]
+    future = [c.end() for c in _FUTURE_CUE.finditer(before)]
+    # "will pay …, the minister said on Wednesday": a reporting verb after the cue and just before
+    # the weekday ("said on", "told reporters on") dates the report; one further back ("will pay,
+    # officials said, before the vote on Friday") leaves the weekday to the future cue
+    if future and not _REPORTED_CUE.search(before, max(future[-1], len(before) - 30)):
         return reference + timedelta(days=ahead), f"future tense: weekday on or after the reference {name}"
     return reference - timedelta(days=back), f"weekday on or before the reference {name}"
 
