@@ -11,7 +11,9 @@ week, month and year, "three days ago".
 A weekday in news is read as the most recent such day on or before the reference (the
 publication date), because news reports what happened; "last Monday" is strictly before,
 "next Monday", or a weekday in a sentence with a future cue before it ("will", "wird",
-"va a", "sera"), the first such day on or after. :func:`text_dates` is the same parser's
+"va a", "sera"), the first such day on or after, unless a reporting verb stands between the cue
+and the weekday, just before it ("will pay …, the minister said on Wednesday": the report's day).
+:func:`text_dates` is the same parser's
 quick reading of full dates only, for the story stage. Every :class:`~storyline.models.DateMention`
 says in ``rule`` how it was read."""
 
