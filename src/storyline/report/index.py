@@ -143,7 +143,6 @@ def thread_timelines(store: Store, files: dict[str, str]) -> list[dict[str, Any]
         levels = max((r["level"] for r in rows), default=0) + 1
         out.append(
             {
-                "id": t.id,
                 "anchor": "thread-" + re.sub(r"[^A-Za-z0-9_-]", "-", t.id),
                 "title": t.title,
                 "first": t.first_published,

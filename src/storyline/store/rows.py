@@ -94,9 +94,8 @@ def story_from_rows(story_id: str, rows: Sequence[Any], merged_from: tuple[str, 
     titled = [r for r in rows if r["title"]]
     # the title: the first published in the language most of the members are written in (a story
     # of three English reports and one Spanish is headed in English, whichever came first)
-    counts = Counter(r["language"] for r in titled)
-    first_language = {lang: k for k, lang in reversed(list(enumerate(r["language"] for r in titled)))}
-    language = min(counts, key=lambda lang: (-counts[lang], first_language[lang])) if titled else None
+    # (most_common keeps the order of first appearance among equal counts)
+    language = Counter(r["language"] for r in titled).most_common(1)[0][0] if titled else None
     head = next((r for r in titled if r["language"] == language), rows[0])
     title = head["title"] or " ".join(head["lead"].split())[:100]
     return Story(

@@ -284,7 +284,7 @@ def lead_number_keys(first: str, years: Iterable[str] = ()) -> frozenset[str]:
         value *= 10.0 ** _SCALE[scale.lower()] if scale else 1.0
         keys.add(f"={value:g}" if value < 1e15 else f"={value:.6e}")
         if value >= ROUNDED_FROM:
-            keys.add(f"~{float(f'{value:.1e}'):.1e}")
+            keys.add(f"~{value:.1e}")
     return frozenset(keys)
 
 

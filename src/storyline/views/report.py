@@ -162,6 +162,7 @@ def report_context(
         "story_id": story.id if story else "",
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "versions": versions,
+        "has_embeds": any(r["embed"] for v in versions for r in v["rows"]),
         "counts": {
             "versions": len(ids),
             "facts": len(comparison.groups),
