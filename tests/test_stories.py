@@ -1000,3 +1000,25 @@ def test_lead_numbers_match_by_value_and_rounding_but_not_a_magnitude_apart() ->
     assert not agree("12 dead", "14 dead")
     assert not lead_number_keys("a 5m wall at 3M's plant, COVID-19 rules")  # metres, a company, a name
     assert "30,000" in lead_number_keys("cases fell below 30,000")  # the key stored profiles hold
+
+
+def test_a_dotted_initialism_is_the_name_an_undotted_one_is(embedder: FakeEmbedder) -> None:
+    # Outlets' house styles: "U.S." in one report, "US" in another, of one jobs report. Read as
+    # two letters, "U.S." named nothing: the first lead named no one, so neither the country
+    # both name nor another country (Canada) counted for or against a join.
+    from storyline.stories.features import conflicts
+    from storyline.text.names import story_names, undot
+
+    a, b, c = profile_articles(
+        [
+            article("2021-05-07", "The U.S. economy added 266,000 jobs in April, fewer than expected."),
+            article("2021-05-07", "Employers in the US added 266,000 jobs, the Labor Department said."),
+            article("2021-05-07", "Employers in Canada added 266,000 jobs, the Labor Department said."),
+        ],
+        embedder=embedder,
+    )
+    assert "lead_names" not in conflicts(a, b)
+    assert "lead_names" in conflicts(a, c)  # another country: still evidence of another report
+    assert undot("the U.S. economy and the U.N. and E.U. talks") == "the US economy and the UN and EU talks"
+    assert undot("St. Louis, J. R. R. Tolkien, U.S.A.") == "St. Louis, J. R. R. Tolkien, USA"
+    assert story_names(["The U.S. economy grew, the U.S. said."]) == ["us", "us"]

@@ -36,10 +36,25 @@ _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 NAME_TOKEN = re.compile(r"(?<![\w'])[^\W\d_][\w'’-]*", re.UNICODE)
 
 
+#: an initialism written with dots ("U.S.", "U.N.", "E.U."): read as one word ("US"). Read as
+#: single letters, "U.S." named nothing, so one outlet's "U.S." and another's "US" shared no name.
+#: AllSides BCubed F1 0.912 -> 0.914 (June-July 0.923 -> 0.927); the hard stream 0.991 and the
+#: sample 1.0 unchanged; ECB+ held-out over 6 partitions x 2 seeds 0.9601 -> 0.9591 (within the
+#: trees' seed noise), all 772 at once 0.980 -> 0.978 (two reports of one topic split off)
+_DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}(?![^\W\d_])")
+
+
+def undot(sentence: str) -> str:
+    """``sentence`` with its dotted initialisms written without dots ("the U.S. economy" ->
+    "the US economy"), so that outlets' house styles name one country alike."""
+    return _DOTTED.sub(lambda m: m.group().replace(".", ""), sentence) if "." in sentence else sentence
+
+
 def story_names(sentences: Iterable[str]) -> list[str]:
     """Capitalised words that look like names: a sentence's first word counts only when the
-    same word is capitalised inside a sentence somewhere else in the text."""
-    tokenized = [WORD.findall(s) for s in sentences if s]
+    same word is capitalised inside a sentence somewhere else in the text. Dotted initialisms
+    are one word ("U.S." is ``us``, as "US" is)."""
+    tokenized = [WORD.findall(undot(s)) for s in sentences if s]
     inside = {w for toks in tokenized for w in toks[1:] if w[0].isupper()}
     names = []
     for toks in tokenized:
