@@ -33,3 +33,12 @@ from storyline.stories.kinds import article_kind
 )
 def test_kind_from_cues(url: str, title: str, text: str, kind: str) -> None:
     assert article_kind(make_article(text=text, title=title, url=url, origin="test")) == kind
+
+
+def test_a_malformed_url_keeps_the_article() -> None:
+    # "http://[::1" makes urllib raise: the whole record was quarantined as "unreadable JSON"
+    article = make_article(
+        text="The bridge closed on Monday.", title="Bridge", url="http://[::1", origin="test"
+    )
+    assert (article.source, article.url) == ("", "http://[::1")
+    assert article_kind(article) == "report"

@@ -218,7 +218,10 @@ def make_article(
     ):
         published = None  # a placeholder (0001-01-01 is .NET's empty date), and date arithmetic breaks on it
     if not source and url:
-        source = urlsplit(url).hostname or ""
+        try:
+            source = urlsplit(url).hostname or ""
+        except ValueError:  # "http://[::1": a malformed URL names no outlet; the article is kept
+            source = ""
         source = source.removeprefix("www.")
     return Article(
         id=article_id(url, title, text),

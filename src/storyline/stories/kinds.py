@@ -44,7 +44,10 @@ _TEXT = [
 
 def article_kind(article: Article) -> str:
     """``report``, ``opinion``, ``analysis`` or ``live``, from URL, title and text cues."""
-    path = urlsplit(article.url).path.lower() if article.url else ""
+    try:
+        path = urlsplit(article.url).path.lower() if article.url else ""
+    except ValueError:  # a malformed URL ("http://[::1") has no section to read
+        path = ""
     for kind, pattern in _URL:
         if pattern.search(path):
             return kind
