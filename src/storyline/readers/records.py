@@ -16,10 +16,10 @@ import zlib
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, BinaryIO, Union
-from urllib.parse import urlsplit
 
 from ..errors import InputError
 from ..models import Article, Quarantined
+from ..text.normalize import split_url
 
 if TYPE_CHECKING:
     from .html import HtmlDocument
@@ -218,11 +218,8 @@ def make_article(
     ):
         published = None  # a placeholder (0001-01-01 is .NET's empty date), and date arithmetic breaks on it
     if not source and url:
-        try:
-            source = urlsplit(url).hostname or ""
-        except ValueError:  # "http://[::1": a malformed URL names no outlet; the article is kept
-            source = ""
-        source = source.removeprefix("www.")
+        parts = split_url(url)
+        source = ((parts and parts.hostname) or "").removeprefix("www.")
     return Article(
         id=article_id(url, title, text),
         text=text,

@@ -9,9 +9,9 @@ such as ``/opinion/``, ``/commentary/``, ``/analysis/``, ``/live/``), then the t
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from ..models import Article
+from ..text.normalize import split_url
 
 KINDS = ("report", "opinion", "analysis", "live")
 
@@ -44,10 +44,8 @@ _TEXT = [
 
 def article_kind(article: Article) -> str:
     """``report``, ``opinion``, ``analysis`` or ``live``, from URL, title and text cues."""
-    try:
-        path = urlsplit(article.url).path.lower() if article.url else ""
-    except ValueError:  # a malformed URL ("http://[::1") has no section to read
-        path = ""
+    parts = split_url(article.url) if article.url else None
+    path = parts.path.lower() if parts else ""
     for kind, pattern in _URL:
         if pattern.search(path):
             return kind

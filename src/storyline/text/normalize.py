@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from urllib.parse import SplitResult, urlsplit
 
 
 def unaccent(text: str) -> str:
@@ -15,3 +16,12 @@ def fold(text: str) -> str:
     """Lower case, no accents, no dots, hyphens as spaces: the key names are compared on."""
     plain = unaccent(text)
     return " ".join(plain.replace(".", "").replace("-", " ").replace("'", "").split())
+
+
+def split_url(url: str) -> SplitResult | None:
+    """The parts of a URL, or None for a malformed one ("http://[::1"): article URLs are untrusted
+    input, and a bad one costs the article its outlet and section, never the article."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
