@@ -136,10 +136,28 @@ def test_strip_controls_keeps_line_breaks_and_names_what_it_removed() -> None:
     )
     text, span = strip_controls("page\x0cbreak and vertical\x0btab")  # form feed, vertical tab: line ends
     assert (text, span) == ("page\nbreak and vertical\ntab", None)
-    text, span = strip_controls("bell\x07 and escape\x1b[0m, twice\x07")
-    assert text == "bell and escape[0m, twice"
+    text, span = strip_controls("bell\x07 and escape\x1b, twice\x07")
+    assert text == "bell and escape, twice"
     assert span is not None and span.reason == "control-character"
     assert span.text == "2 x U+0007, 1 x U+001B"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "\x1b[31mRED\x1b[0m alert",  # colour
+        "\x1b[1;4;38;5;196mRED\x1b[m alert",  # bold, underline, 256 colours
+        "\x1b]0;owned\x07RED alert",  # set the window title (BEL ends it)
+        "\x1b]8;;https://example.net\x1b\\RED\x1b]8;;\x1b\\ alert",  # a hyperlink (ST ends it)
+        "\x9b31mRED\x9b0m alert",  # the one-byte C1 CSI
+        "\x1bcRED alert",  # reset the terminal
+    ],
+)
+def test_a_terminal_escape_sequence_is_removed_whole(title: str) -> None:
+    # deleting only the ESC left "[31mRED[0m" in a title
+    text, span = strip_controls(title)
+    assert text == "RED alert"
+    assert span is not None and "terminal escape sequence" in span.text
 
 
 @pytest.mark.parametrize(
@@ -187,8 +205,8 @@ def test_the_prefiltered_searches_find_what_the_plain_searches_find(text: str) -
 
 @given(_TEXTS)
 def test_strip_controls_removes_what_the_pattern_matches(text: str) -> None:
-    expected = text.translate(rules._LINE_CONTROLS)
-    found = rules._CONTROLS.findall(expected)
+    expected = rules._ESCAPES.sub("", text.translate(rules._LINE_CONTROLS))
+    found = rules._CONTROLS.findall(expected) or rules._ESCAPES.search(text.translate(rules._LINE_CONTROLS))
     stripped, span = strip_controls(text)
     assert stripped == rules._CONTROLS.sub("", expected)
     assert (span is None) == (not found)

@@ -231,10 +231,11 @@ def test_cleaning_strips_control_characters_and_records_them() -> None:
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", clean.text + clean.title)
     assert "\n\n" in clean.text and "Tabs stay" in clean.text
     assert strip_controls("a\tb\nc\x00")[0] == "a\tb\nc"  # tab and newline are kept
-    assert clean.title == "Ferry ]0;owned[2J back 31m today"
+    assert clean.title == "Ferry back today"  # each escape sequence goes whole, not only its ESC
+    assert "Newline here." in clean.text
     assert [r.text for r in clean.removed if r.reason == "control-character"] == [
-        "2 x U+0000, 1 x U+001B, 1 x U+0085",
-        "title: 1 x U+0000, 1 x U+0007, 2 x U+001B, 1 x U+009B",
+        "1 x terminal escape sequence, 2 x U+0000, 1 x U+0085",
+        "title: 3 x terminal escape sequence, 1 x U+0000",
     ]
 
 

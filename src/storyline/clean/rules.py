@@ -140,6 +140,14 @@ _QUOTES = str.maketrans(
 # end a line too). NUL bytes and terminal escape sequences never reach the store.
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _LINE_CONTROLS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+#: a terminal escape sequence, removed whole (deleting only its ESC would leave "[31m" in a title):
+#: CSI ("ESC [ 31 m", or the one-byte C1 CSI U+009B), OSC ("ESC ] 0;title BEL", ended by BEL or
+#: ESC \\; a window title or a hyperlink), or a short escape ("ESC c", "ESC 7", "ESC ( B")
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]{0,512}(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -/]?[0-~]"
+)
 #: the ASCII bytes ``_CONTROLS`` does not match
 _ASCII_NOT_CONTROL = bytes(c for c in range(128) if not _CONTROLS.match(chr(c)))
 
@@ -154,12 +162,15 @@ def strip_controls(text: str) -> tuple[str, RemovedSpan | None]:
             return text, None
     elif not _CONTROLS.search(text):  # the usual case: nothing to remove
         return text, None
-    found = _CONTROLS.findall(text)
+    escapes = 0
+    if "\x1b" in text or "\x9b" in text or "\x9d" in text:
+        text, escapes = _ESCAPES.subn("", text)
     counts: dict[str, int] = {}
-    for ch in found:
+    for ch in _CONTROLS.findall(text):
         counts[ch] = counts.get(ch, 0) + 1
-    listed = ", ".join(f"{n} x U+{ord(ch):04X}" for ch, n in sorted(counts.items()))
-    return _CONTROLS.sub("", text), RemovedSpan("control-character", listed)
+    listed = [f"{escapes} x terminal escape sequence"] if escapes else []
+    listed += [f"{n} x U+{ord(ch):04X}" for ch, n in sorted(counts.items())]
+    return _CONTROLS.sub("", text), RemovedSpan("control-character", ", ".join(listed))
 
 
 def normalize_text(text: str) -> str:
