@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from storyline.models import Quarantined
+from storyline.models import Article, Quarantined
 from storyline.readers.html import HtmlDocument
 from storyline.readers.sources import read_paths, read_stream
 
@@ -110,6 +110,15 @@ def test_a_gzipped_jsonl_cut_short_keeps_its_lines() -> None:
     records = list(read_stream(io.BytesIO(data[: len(data) // 2]), origin="cut.jsonl.gz"))
     assert len([r for r in records if not isinstance(r, Quarantined)]) > 50
     assert isinstance(records[-1], Quarantined) and "truncated" in records[-1].reason
+    assert records[-1].position == f"after line {len(records) - 1}"
+
+
+def test_a_gzipped_jsonl_cut_inside_its_first_line_is_read_from_the_start() -> None:
+    # no line was read: the error is at the start, not "after line 0"
+    data = gzip.compress(b'{"text": "%s"}\n' % (LEAD.encode() * 40))
+    [record] = list(read_stream(io.BytesIO(data[: len(data) // 2]), origin="cut.jsonl.gz"))
+    assert isinstance(record, Quarantined) and record.position == "start"
+    assert "cannot read further" in record.reason
 
 
 # --------------------------------------------------------------------------- gold files of eval
@@ -254,12 +263,32 @@ def test_pages_the_html_parser_rejects_are_quarantined_without_its_error_lines(t
 # --------------------------------------------------------------------------- dates
 
 
-@pytest.mark.parametrize("line", ["date 2026-02-30", "date 99999-01-01", "Date: 2024-13-01", "date 2024-3-5"])
-def test_a_date_line_that_is_not_a_day_is_named_not_taken_as_the_title(tmp_path: Path, line: str) -> None:
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ("date 2026-02-30", "February 2026 has no day 30"),
+        ("date 2023-02-29", "February 2023 has no day 29"),
+        ("date 99999-01-01", "the year 99999 has 5 digits, not 4"),
+        ("Date: 2024-13-01", "there is no month 13"),
+        ("date 2024-00-10", "there is no month 0"),
+        ("date 2024-3-5", "two digits"),
+    ],
+)
+def test_a_date_line_that_is_not_a_day_is_named_not_taken_as_the_title(
+    tmp_path: Path, line: str, why: str
+) -> None:
     path = tmp_path / "a.txt"
     path.write_text(f"{line}\n\nHeadline\n\n{LEAD}")
     [q] = list(read_paths([path]))
-    assert isinstance(q, Quarantined) and "bad date line" in q.reason and q.position == "line 1"
+    assert isinstance(q, Quarantined) and q.position == "line 1"
+    assert q.reason.startswith(f"bad date line {line!r}: ") and why in q.reason, q.reason
+
+
+def test_a_leap_day_is_a_day(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text(f"date 2024-02-29\n\nHeadline\n\n{LEAD}")
+    [article] = list(read_paths([path]))
+    assert isinstance(article, Article) and article.published == "2024-02-29"
 
 
 @pytest.mark.parametrize("value", [0, 0.0, -1, float("nan")])
@@ -868,3 +897,51 @@ def test_threads_of_a_story_dated_near_the_first_day_of_the_calendar() -> None:
     threads = assign_threads(store, settings=settings)
     threaded = [s for t in threads for s in t.stories]
     assert sorted(threaded) == sorted(s.id for s in store.list_stories())
+
+
+# --------------------------------------------------------------------------- JSON fields of the wrong type
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"), [(12345, "a number (12345)"), (3.5, "a number (3.5)"), (True, "a boolean (true)")]
+)
+def test_a_text_that_is_a_number_or_a_boolean_is_refused_and_named(value: object, kind: str) -> None:
+    data = _jsonl([{"text": value}, {"text": LEAD}]).encode()
+    bad, good = list(read_stream(io.BytesIO(data), origin="a.jsonl"))
+    assert isinstance(bad, Quarantined) and bad.position == "line 1"
+    assert bad.reason == f"no article text: the field 'text' holds {kind}"
+    assert isinstance(good, Article)  # the rest of the file goes on
+
+
+@pytest.mark.parametrize(
+    ("record", "said"),
+    [
+        ({"title": {"a": 1}}, 'title: {"a": 1} is an object with no name, text or url, not a title'),
+        ({"title": False}, "title: false is a boolean, not a title"),
+        ({"id": {"x": 2}}, 'id: {"x": 2} is an object with no name, text or url, not an id'),
+        ({"url": [{"rel": "x"}]}, 'url: [{"rel": "x"}] is an array with no text, not a URL'),
+        ({"published": "9999-99-99"}, 'published: "9999-99-99" is not a date'),
+        ({"date": True}, "date: true is not a date"),
+        ({"published": "N/A"}, 'published: "N/A" is not a date'),
+    ],
+)
+def test_a_field_that_holds_no_readable_value_is_left_empty_and_said_so(
+    record: dict[str, Any], said: str
+) -> None:
+    [article] = list(read_stream(io.BytesIO(_jsonl([{"text": LEAD, **record}]).encode()), origin="a.jsonl"))
+    assert isinstance(article, Article)
+    assert [(r.reason, r.text) for r in article.removed] == [("unread-field", said)]
+    assert article.published is None and article.external_id == "" and article.url == ""
+
+
+def test_readable_fields_and_an_unset_timestamp_say_nothing() -> None:
+    record = {
+        "text": LEAD,
+        "title": {"name": "Budget"},
+        "id": 42,
+        "published": 0,
+        "url": "https://a.example/x",
+    }
+    [article] = list(read_stream(io.BytesIO(_jsonl([record]).encode()), origin="a.jsonl"))
+    assert isinstance(article, Article) and article.removed == ()
+    assert (article.title, article.external_id, article.published) == ("Budget", "42", None)

@@ -275,7 +275,7 @@ def test_legacy_encoding_is_detected_and_stored(tmp_path: Path) -> None:
     ("name", "data", "reason"),
     [
         ("empty.txt", b"", "empty file"),
-        ("blank.txt", b"\n \n", "empty file"),
+        ("blank.txt", b"\n \n", "only white space (3 bytes)"),
         ("binary.txt", bytes(range(256)) * 40, "binary"),
         ("broken.txt", "Grüße aus Köln, sagte er. ".encode() * 5 + b"\xff\xfe bad \xc3\x28", "invalid UTF-8"),
         ("bad.json", b'{"text": "unterminated', "malformed JSON"),

@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any, BinaryIO
 
 from ..errors import InputError
-from ..models import Article, Quarantined
+from ..models import Article, Quarantined, RemovedSpan
 from ..settings import Settings
 from .records import Record, decode_text, describe_read_error, make_article, normalize_date
 
@@ -39,47 +40,83 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _field(record: Mapping[str, Any], name: str) -> Any:
+def _field(record: Mapping[str, Any], name: str) -> tuple[str, Any]:
+    """The first of ``name``'s field names that ``record`` fills, and its value (``("", None)``)."""
     for key in FIELD_NAMES[name]:
         value = record.get(key)
         if value not in (None, "", [], {}):
-            return value
-    return None
+            return key, value
+    return "", None
 
 
 def _as_text(value: Any) -> str:
-    if value is None:
+    if value is None or isinstance(value, bool):
         return ""
     if isinstance(value, list):
         return "\n\n".join(_as_text(v) for v in value if v)
     if isinstance(value, Mapping):
-        return str(value.get("name") or value.get("text") or value.get("url") or "")
+        return _as_text(value.get("name") or value.get("text") or value.get("url"))
     return str(value)
 
 
+def _shown(value: Any) -> str:
+    """A field's value as an error message shows it: JSON, cut to 60 characters."""
+    shown = json.dumps(value, ensure_ascii=False, default=str)
+    return shown if len(shown) <= 60 else shown[:59] + "…"
+
+
+def _unread(key: str, value: Any, what: str) -> RemovedSpan:
+    return RemovedSpan("unread-field", f"{key}: {_shown(value)} is {what}")
+
+
 def record_to_article(record: Any, *, origin: str, position: str) -> Article:
-    """Map one JSON object to an article (see :data:`FIELD_NAMES`)."""
+    """Map one JSON object to an article (see :data:`FIELD_NAMES`).
+
+    A record without text, or whose text is a number or a boolean, is refused. A field that holds
+    no readable value (a title given as an object without ``name`` or ``text``, a boolean, a date
+    that is no date: ``"9999-99-99"``, ``true``) is left empty, and said so in the article's
+    ``removed`` (reason ``unread-field``), so nothing a record held vanishes without a word."""
     if not isinstance(record, Mapping):
         raise InputError(
             f"expected a JSON object, got {type(record).__name__}", origin=origin, position=position
         )
-    text = _as_text(_field(record, "text"))
+    key, value = _field(record, "text")
+    if isinstance(value, (bool, int, float)):
+        kind = "a boolean" if isinstance(value, bool) else "a number"
+        raise InputError(
+            f"no article text: the field {key!r} holds {kind} ({_shown(value)})",
+            origin=origin,
+            position=position,
+        )
+    text = _as_text(value)
     if not text.strip():
         names = ", ".join(FIELD_NAMES["text"])
         raise InputError(f"no article text (looked for the fields {names})", origin=origin, position=position)
-    raw_date = _field(record, "published")
-    published = normalize_date(raw_date)
-    return make_article(
-        text=text,
-        title=_as_text(_field(record, "title")),
-        published=published,
-        url=_as_text(_field(record, "url")),
-        source=_as_text(_field(record, "source")),
-        language=_as_text(_field(record, "language")),
-        external_id=_as_text(_field(record, "external_id")),
-        origin=origin,
-        position=position,
-    )
+    unread: list[RemovedSpan] = []
+    fields: dict[str, str] = {}
+    for name in ("title", "url", "source", "language", "external_id"):
+        key, value = _field(record, name)
+        fields[name] = _as_text(value)
+        if value is not None and not fields[name]:
+            kind = "a boolean" if isinstance(value, bool) else _EMPTY_KINDS.get(type(value), "no text")
+            unread.append(_unread(key, value, f"{kind}, not {_FIELD_MEANING[name]}"))
+    key, value = _field(record, "published")
+    published = normalize_date(value)
+    unset = isinstance(value, (int, float)) and not isinstance(value, bool) and not value > 0
+    if value is not None and published is None and not unset:
+        unread.append(_unread(key, value, "not a date"))
+    article = make_article(text=text, published=published, origin=origin, position=position, **fields)
+    return replace(article, removed=tuple(unread)) if unread else article
+
+
+_EMPTY_KINDS: dict[type, str] = {dict: "an object with no name, text or url", list: "an array with no text"}
+_FIELD_MEANING = {
+    "title": "a title",
+    "url": "a URL",
+    "source": "an outlet",
+    "language": "a language",
+    "external_id": "an id",
+}
 
 
 def read_json(data: bytes, origin: str) -> Iterator[Record]:
@@ -183,4 +220,5 @@ def read_jsonl(stream: BinaryIO, origin: str, settings: Settings) -> Iterator[Re
             except ValueError as exc:  # a number too long to convert: this line only
                 yield Quarantined(origin, position, _bad_value(exc))
     except (OSError, EOFError, zlib.error, ValueError) as exc:
-        yield Quarantined(origin, f"after line {lineno}", f"cannot read further: {describe_read_error(exc)}")
+        where = f"after line {lineno}" if lineno else "start"  # the first line could not be read
+        yield Quarantined(origin, where, f"cannot read further: {describe_read_error(exc)}")

@@ -79,7 +79,7 @@ def read_parquet(
                 except InputError as exc:
                     yield Quarantined(origin, exc.position or position, exc.reason)
     except (pa.ArrowException, OSError, ValueError, EOFError) as exc:
-        yield Quarantined(origin, f"after row {row}", f"cannot read further: {exc}")
+        yield Quarantined(origin, f"after row {row}" if row else "start", f"cannot read further: {exc}")
 
 
 def _texts(record: dict[str, Any], origin: str, position: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ in a circle."""
 
 from __future__ import annotations
 
+import calendar
 import codecs
 import gzip
 import hashlib
@@ -239,6 +240,23 @@ def valid_date(value: str) -> str | None:
         return date.fromisoformat(value).isoformat()
     except ValueError:
         return None
+
+
+def why_not_a_day(value: str) -> str:
+    """Why ``value`` (numbers joined by hyphens, the shape of a date) is not a day, for an error
+    message: "there is no month 13", "February 2026 has no day 30", "the year has 5 digits"."""
+    parts = value.split("-")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return "not a date"
+    year, month, day = parts
+    if len(year) != 4:
+        return f"the year {year} has {len(year)} digits, not 4"
+    if not 1 <= int(month) <= 12:
+        return f"there is no month {int(month)}"
+    days = calendar.monthrange(int(year), int(month))[1]
+    if not 1 <= int(day) <= days:
+        return f"{calendar.month_name[int(month)]} {int(year)} has no day {int(day)}"
+    return "the month and the day are written with two digits"  # a day, written otherwise ("2026-1-5")
 
 
 def normalize_date(value: Any) -> str | None:

@@ -183,7 +183,9 @@ def read_stream(
     try:
         data = _read_limited(stream, settings.max_document_bytes, origin)
         if not data.strip():
-            raise InputError("empty file", origin=origin)
+            raise InputError(
+                "empty file" if not data else f"only white space ({len(data):,} bytes)", origin=origin
+            )
         if fmt == "html":
             from .html import HtmlDocument
 

@@ -8,7 +8,7 @@ import re
 
 from ..errors import InputError
 from ..models import Article
-from .records import make_article
+from .records import make_article, why_not_a_day
 from .records import valid_date as _valid_date
 
 # any number-number-number: a date that is not a day (2026-02-30, 99999-01-01) is a bad date line, not a title
@@ -41,7 +41,7 @@ def text_article(text: str, origin: str, position: str = "") -> Article:
         published = _valid_date(m.group(1))
         if published is None:
             raise InputError(
-                f"bad date line {lines[i].strip()!r}: expected date YYYY-MM-DD",
+                f"bad date line {lines[i].strip()!r}: {why_not_a_day(m.group(1))} (a date line is 'date YYYY-MM-DD')",
                 origin=origin,
                 position=f"line {i + 1}",
             )
