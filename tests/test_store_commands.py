@@ -405,6 +405,16 @@ def test_maintenance_commands_need_an_existing_store(tmp_path: Path) -> None:
     assert not (tmp_path / "none.db").exists()
 
 
+def test_a_store_in_a_missing_folder_says_it_creates_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(GOOD)
+    db = tmp_path / "typo" / "news.db"
+    code, _, err = invoke("ingest", str(tmp_path / "a.txt"), "--db", str(db))
+    assert code == EXIT_OK and db.is_file()
+    assert f"creating the folder {str(db.parent)!r}" in err
+    code, _, err = invoke("ingest", str(tmp_path / "a.txt"), "--db", str(db))  # once only
+    assert code == EXIT_OK and "creating the folder" not in err
+
+
 def test_paging_streams_past_a_thousand_rows(tmp_path: Path) -> None:
     articles = [
         Article(id=f"{i:016x}", text="x", source=("a.example", "b.example")[i % 2], published="2024-03-01")

@@ -142,6 +142,9 @@ def _open(db: Path, *, existing: bool = False, read_only: bool | None = None) ->
         raise NotFoundError(f"the store {str(db)!r} does not exist: give --db, or run `storyline run` first")
     if db.is_dir():
         raise StoreError(f"the store {str(db)!r} is a folder: give --db a file (it is created if need be)")
+    folder = db.parent
+    if not existing and str(db) != ":memory:" and not folder.exists():  # a typo in --db shows here
+        console.print(Text(f"creating the folder {str(folder)!r} for the store {db.name!r}"), soft_wrap=True)
     _OPENED.append(db)
     return open_store(db, read_only=existing if read_only is None else read_only)
 
