@@ -401,6 +401,20 @@ def test_stories_after_only_ingest_hints_at_run(tmp_path: Path) -> None:
     assert f"2 stored article(s) are in no story yet: `storyline run --db {db}` groups them" in err
 
 
+def test_a_story_of_unnamed_outlets_shows_no_count_of_outlets(tmp_path: Path) -> None:
+    # Two reports of one fire, neither naming its outlet (no source field, no URL): "0 outlets"
+    # would say that no one published them; the table shows that it does not know.
+    db = str(tmp_path / "n.db")
+    fire = "A fire destroyed the Alder Street warehouse in Brookline on Monday night, officials said."
+    again = "Fire destroyed a warehouse on Alder Street in Brookline late on Monday, officials said."
+    _jsonl(tmp_path / "a.jsonl", {"text": fire, "title": "Warehouse fire"}, {"text": again, "title": "Fire"})
+    code, out, err = invoke("run", str(tmp_path / "a.jsonl"), "--db", db, "--reports", str(tmp_path / "r"))
+    assert code == EXIT_OK
+    row = next(line for line in out.splitlines() if "st-" in line and "Warehouse fire" in line)
+    assert re.search(r"│\s+2 │\s+– │", row), row
+    assert "reports of the 1 story with two or more versions" in " ".join(err.split())
+
+
 def test_a_path_that_does_not_exist_is_named(tmp_path: Path) -> None:
     _jsonl(tmp_path / "a.jsonl", {"text": GOOD})
     missing = tmp_path / "nope.jsonl"

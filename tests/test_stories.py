@@ -472,7 +472,7 @@ def test_consolidation_scores_same_language_pairs_with_the_trees_and_cross_lingu
     # One stump: feature 0 (words) at most 0.3 -> log-odds -2, else +2.
     stump = Trees.from_json({"base": 0.0, "trees": [[[0, -1, -1], [0.3, -2.0, 2.0], [2, 0, 0]]]})
     assert Trees.from_json(stump.to_json()).predict(x).tolist() == [2.0, -2.0]
-    toy = replace(model, trees=stump)
+    toy = replace(model, trees=stump, dated_trees=None)  # dated trees: the next test
     both = toy.consolidation_probabilities(x, [True, False], [None, None])
     assert both[0] == pytest.approx(1 / (1 + np.exp(-2.0)))
     assert both[1] == pytest.approx(toy.probability(list(x[1]), same_language=False))
@@ -485,6 +485,37 @@ def test_consolidation_scores_same_language_pairs_with_the_trees_and_cross_lingu
     # a cross-lingual pair (the regression) is not scaled
     cross = toy.consolidation_probabilities(x[:1], [False], [0])
     assert cross[0] == pytest.approx(toy.probability(list(x[0]), same_language=False, days_apart=0))
+
+
+def test_same_day_pairs_of_dated_articles_go_through_the_dated_trees(tmp_path: Path) -> None:
+    from storyline.stories.features import DATED_TREE_SHARE, TIME_PRIOR, default_pair_model, load_pair_model
+    from storyline.trees import Trees
+
+    shipped = default_pair_model()
+    assert shipped.dated_trees is not None and shipped.dated_days == 0  # trained with --dated
+    x = np.array([[0.4, 0.5, 0.7, 1.0, 0.0, 0.2]] * 4)
+    # the ECB+ trees say +2 for this pair; the dated trees read a seventh input, the dated flag,
+    # and say -3 when it is set (and +5 if it were not)
+    trees = Trees.from_json({"base": 0.0, "trees": [[[0, -1, -1], [0.3, -2.0, 2.0], [2, 0, 0]]]})
+    dated_trees = Trees.from_json({"base": 0.0, "trees": [[[6, -1, -1], [0.5, 5.0, -3.0], [2, 0, 0]]]})
+    toy = replace(shipped, trees=trees, dated_trees=dated_trees, dated_days=0)
+    got = toy.consolidation_probabilities(x, [True, True, True, False], [0, 1, None, 0])
+
+    def p(z: float) -> float:
+        return float(1 / (1 + np.exp(-z)))
+
+    assert got[0] == pytest.approx(p(-3.0 + TIME_PRIOR[0][1]))  # same day: the dated trees, kept whole
+    assert got[1] == pytest.approx(p(2.0 * DATED_TREE_SHARE + TIME_PRIOR[1][1]))  # a day apart: ECB+'s
+    assert got[2] == pytest.approx(p(2.0))  # undated: the ECB+ trees, no time prior
+    assert got[3] == pytest.approx(toy.probability(list(x[3]), same_language=False, days_apart=0))
+    # written and read back with the model file
+    path = tmp_path / "story_model.json"
+    path.write_text(json.dumps(replace(toy, dated_days=1).to_json()))
+    back = load_pair_model(path)
+    assert back.dated_days == 1 and back.dated_trees is not None
+    assert back.consolidation_probabilities(x, [True] * 4, [0, 1, None, 2]).tolist() == pytest.approx(
+        [p(-3.0 + TIME_PRIOR[0][1]), p(-3.0 + TIME_PRIOR[1][1]), p(2.0), p(2.0 * DATED_TREE_SHARE)]
+    )
 
 
 def test_pairs_agree_on_the_latest_year_they_mention_not_on_any_shared_year(embedder: FakeEmbedder) -> None:
@@ -833,7 +864,9 @@ def test_consolidation_meets_the_pairs_the_online_model_rejects_but_the_trees_ac
 
     stump = Trees.from_json({"base": 0.0, "trees": [[[0, -1, -1], [0.2, -8.0, 6.0], [2, 0, 0]]]})
     online_no = (0.0,) * 6
-    toy = replace(default_pair_model(), mono=online_no, mono_bias=-12.0, cross=online_no, trees=stump)
+    toy = replace(
+        default_pair_model(), mono=online_no, mono_bias=-12.0, cross=online_no, trees=stump, dated_trees=None
+    )
     arts = [article(d, t) for d, t in (QUAKE_A[0], QUAKE_A[1], QUAKE_B[0])]
     a0, a1, b0 = profile_articles(arts, embedder=embedder)
     index = StoryIndex(model=toy)
@@ -1000,6 +1033,30 @@ def test_lead_numbers_match_by_value_and_rounding_but_not_a_magnitude_apart() ->
     assert not agree("12 dead", "14 dead")
     assert not lead_number_keys("a 5m wall at 3M's plant, COVID-19 rules")  # metres, a company, a name
     assert "30,000" in lead_number_keys("cases fell below 30,000")  # the key stored profiles hold
+
+
+def test_the_day_of_a_date_and_a_clock_time_are_not_numbers_of_the_event(embedder: FakeEmbedder) -> None:
+    # One strike, two reports: one dates its start ("began on 11 March"), the other says
+    # "on Monday". Read as a figure, the 11 of the date put the two leads in conflict
+    # (lead_numbers), as if they reported two events with different counts.
+    from storyline.stories.features import lead_number_keys
+
+    assert not lead_number_keys("the strike, which began on 11 March, would continue")
+    assert not lead_number_keys("talks resumed on March 12th at 6:30 and ended at 10 a.m.")
+    assert not lead_number_keys("the 2025-03-11 meeting and the 11/03/2025 vote")
+    assert lead_number_keys("about 1,100 workers walked out on March 11") == lead_number_keys(
+        "about 1,100 workers walked out on Monday"
+    )
+    assert "5" in lead_number_keys("the toll may 5 by night")  # 'may' in lower case is a verb
+    assert "6.4" in lead_number_keys("a magnitude 6.4 quake struck on 3 May")  # the figure stays
+    a, b = profile_articles(
+        [
+            article("2025-03-12", "Talks failed as the strike, which began on 11 March, went on."),
+            article("2025-03-11", "About 1,100 dockworkers kept up their strike on Tuesday."),
+        ],
+        embedder=embedder,
+    )
+    assert "lead_numbers" not in conflicts(a, b)
 
 
 def test_a_dotted_initialism_is_the_name_an_undotted_one_is(embedder: FakeEmbedder) -> None:

@@ -77,7 +77,8 @@ class Trees:
     def from_boosting(cls, gbm: Any) -> Trees:
         """A fitted scikit-learn ``HistGradientBoostingRegressor`` or binary classifier (no
         missing values in training). Thresholds stay exact; leaves, which already include the
-        learning rate, are kept to 6 digits."""
+        learning rate, are kept to 10 digits (a leaf of pairs of one class only may hold
+        thousands: at 6 digits, a few of them summed were 0.005 off scikit-learn's log-odds)."""
         trees = tuple(
             _tree(
                 (
@@ -93,6 +94,7 @@ class Trees:
                 ),
                 leaf_scale=1.0,
                 grid=None,
+                digits=10,
             )
             for (predictor,) in gbm._predictors  # the fitted trees; scikit-learn has no public accessor
         )
@@ -163,7 +165,11 @@ class Trees:
 
 
 def _tree(
-    nodes: Iterable[tuple[bool, Any, Any, Any, Any, Any]], *, leaf_scale: float, grid: float | None
+    nodes: Iterable[tuple[bool, Any, Any, Any, Any, Any]],
+    *,
+    leaf_scale: float,
+    grid: float | None,
+    digits: int = 6,
 ) -> tuple[IntArray, FloatArray, IntArray]:
     """One tree from its nodes in depth-first order, each (is leaf, left child, feature,
     threshold, value, right child), in the layout :meth:`Trees.predict` reads."""
@@ -173,7 +179,7 @@ def _tree(
     for i, (leaf, left, feature, threshold, value, right) in enumerate(nodes):
         if leaf:
             features.append(-1)
-            values.append(float(f"{float(value) * leaf_scale:.6g}"))
+            values.append(float(f"{float(value) * leaf_scale:.{digits}g}"))
             rights.append(0)
             continue
         if int(left) != i + 1:

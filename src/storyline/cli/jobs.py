@@ -260,7 +260,7 @@ class _RunProgress(RunListener):
             )
             n_multi = sum(1 for s in found if len(s.article_ids) >= 2)
             self.which = (
-                f"the {n_multi} stories with two or more versions"
+                f"the {_count(n_multi, 'story', 'stories')} with two or more versions"
                 if n_multi <= self.max_reports
                 else f"the {self.max_reports} largest of the {n_multi} stories with two or more versions"
             )

@@ -102,7 +102,7 @@ def print_stories(console: Console, stories: Sequence[Story], db: Path, *, limit
         table.add_row(
             story.id,
             str(len(story.article_ids)),
-            str(len(story.sources)),
+            str(len(story.sources)) if story.sources else "–",  # no member names its outlet
             ",".join(story.languages),
             span,
             cell(story.title),  # a title is article text: never markup

@@ -31,7 +31,7 @@ from .. import lang
 from ..models import Article
 from ..resources import check_features, load_model_json, reading
 from ..text.dates import FUTURE_SLACK_DAYS as FUTURE_SLACK_DAYS
-from ..text.dates import believed, text_dates
+from ..text.dates import believed, date_spans, text_dates
 from ..text.names import STORY_NOT_NAMES as _NOT_NAMES
 from ..text.names import WORD as _WORD
 from ..text.names import story_names as _names
@@ -265,9 +265,13 @@ def lead_number_keys(first: str, years: Iterable[str] = ()) -> frozenset[str]:
     written ("30,000", the keys of earlier versions, so stored profiles still match), by value
     with its multiplier ("=30000" for "30,000", "30K" and "30 thousand"), and from
     :data:`ROUNDED_FROM` on also rounded to two significant figures ("~1.0e+05"). Years are left
-    out, as is a number glued to a word by a hyphen ("COVID-19")."""
+    out, as is a number glued to a word by a hyphen ("COVID-19"), and the numbers of a date or a
+    clock time ("began on 11 March", "at 6:30"): when it happened is not what happened, and
+    reports of one event date it differently ("on Monday", "on 11 March")."""
     skip = set(years)
     keys: set[str] = set()
+    for start, end in date_spans(first):
+        first = first[:start] + " " * (end - start) + first[end:]
     for m in _AMOUNT.finditer(first):
         digits = m.group("n")
         if digits in skip or len(digits) >= 12:
@@ -387,6 +391,16 @@ class PairModel:
     #: gradient-boosted trees over the same features for same-language pairs, read by the
     #: consolidation (:meth:`consolidation_probabilities`); None: the regression everywhere
     trees: Trees | None = field(default=None, compare=False, repr=False)
+    #: trees for same-language pairs of two articles published at most ``dated_days`` apart,
+    #: read by the consolidation in place of ``trees``: fitted on the same undated curated topics
+    #: (ECB+) and on such pairs of a dated news stream (AllSides), with one input more after
+    #: :data:`FEATURES` that tells the two apart (0 undated, 1 dated; always 1 here). They learned
+    #: what ECB+ cannot show: two reports of one day on one subject but of two events. None:
+    #: ``trees`` for every pair (scripts/train_story_model.py --dated, where the figures are)
+    dated_trees: Trees | None = field(default=None, compare=False, repr=False)
+    #: :attr:`dated_trees` score pairs at most this many days apart (the pairs they learned from;
+    #: the shipped model: 0, the same day)
+    dated_days: int = 0
 
     def probability(
         self,
@@ -429,8 +443,14 @@ class PairModel:
             mono, x @ np.asarray(self.mono) + self.mono_bias, x @ np.asarray(self.cross) + self.cross_bias
         )
         if self.trees is not None and mono.any():
-            z[mono] = self.trees.predict(x[mono])
             dated = mono & np.array([gap is not None for gap in days_apart], dtype=bool)
+            near = np.zeros_like(dated)
+            if self.dated_trees is not None:
+                near = dated & np.array([gap is not None and gap <= self.dated_days for gap in days_apart])
+            if self.dated_trees is not None and near.any():
+                z[near] = self.dated_trees.predict(np.column_stack([x[near], np.ones(int(near.sum()))]))
+            if (mono & ~near).any():
+                z[mono & ~near] = self.trees.predict(x[mono & ~near])
             z = np.where(dated & (z > 0), z * DATED_TREE_SHARE, z)
         z += [_time_bonus(gap) for gap in days_apart]
         if prior is not None:
@@ -452,6 +472,11 @@ class PairModel:
             "established": self.established,
             "fragment_cohesion": self.fragment_cohesion,
             **({"trees": self.trees.to_json()} if self.trees is not None else {}),
+            **(
+                {"dated_trees": self.dated_trees.to_json(), "dated_days": self.dated_days}
+                if self.dated_trees is not None
+                else {}
+            ),
         }
 
 
@@ -480,6 +505,8 @@ def load_pair_model(path: str | Path | None = None) -> PairModel:
             raw.get("established", 1),
             raw.get("fragment_cohesion", raw.get("cohesion", 0.5)),
             Trees.from_json(raw["trees"]) if "trees" in raw else None,
+            Trees.from_json(raw["dated_trees"]) if "dated_trees" in raw else None,
+            raw.get("dated_days", 0),
         )
 
 

@@ -70,6 +70,26 @@ _ABSOLUTE: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 #: the patterns of _ABSOLUTE that can read a full date (day, month and year)
 _FULL = 4
+#: a clock time: "6:30", "18.45 h", "10 a.m.", "9pm"
+_CLOCK = re.compile(r"\b[0-2]?\d(?:[:.][0-5]\d)?\s*(?:[ap]\.\s?m\.|[ap]m\b|h\b)|\b[0-2]?\d:[0-5]\d\b", re.I)
+
+
+def date_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` writes a calendar date with its day ("11 March", "March 11th, 2025",
+    "2025-03-11", "11/03/2025") or a clock time ("6:30", "10 a.m."): the numbers there are
+    not figures of the event. A month that is also a word ("may", "march") counts only
+    capitalised."""
+    spans: list[tuple[int, int]] = []
+    for _, pattern in _ABSOLUTE[:_FULL]:
+        for m in pattern.finditer(text):
+            month = m.groupdict().get("month")
+            if month and month.lower() in _AMBIGUOUS_MONTHS and not month[0].isupper():
+                continue
+            spans.append(m.span())
+    spans.extend(m.span() for m in _CLOCK.finditer(text))
+    return spans
+
+
 #: what every full date holds (the year of the patterns above): a text without it has none
 _SOME_YEAR = re.compile(r"(?:1[89]|20)\d\d")
 # Month names that are also common words: only a capitalised one next to a day or year is a month.
