@@ -399,7 +399,7 @@ class PairModel:
     #: ``trees`` for every pair (scripts/train_story_model.py --dated, where the figures are)
     dated_trees: Trees | None = field(default=None, compare=False, repr=False)
     #: :attr:`dated_trees` score pairs at most this many days apart (the pairs they learned from;
-    #: the shipped model: 0, the same day)
+    #: the shipped model has no dated trees)
     dated_days: int = 0
 
     def probability(
