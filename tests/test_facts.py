@@ -132,6 +132,21 @@ def test_story_weights_discount_a_word_every_sentence_has() -> None:
     assert weights["khalilzad"] < weights["doha"]
 
 
+def test_a_number_is_one_number_in_either_thousands_style() -> None:
+    # An English and a Spanish report of one grant: "1,150 UF" and "1.150 UF". Read as written,
+    # the Spanish "1.150" was not the English "1150", and the pair's numbers differed.
+    from storyline.compare.facts import profile_sentence
+    from storyline.models import Passage
+
+    en = profile_sentence(Passage("a", 0, "Owners get a grant of up to 1,150 UF."), "en", None)
+    es = profile_sentence(Passage("b", 0, "Cada familia podrá optar a hasta 1.150 UF."), "es", None)
+    assert en.numbers == es.numbers
+    other = profile_sentence(Passage("c", 0, "Owners get a grant of up to 1,500 UF."), "en", None)
+    assert en.numbers != other.numbers
+    decimal = profile_sentence(Passage("d", 0, "Un sismo de magnitud 6,4 sacudió la región."), "es", None)
+    assert decimal.numbers == profile_sentence(Passage("e", 0, "A magnitude 6.4 quake."), "en", None).numbers
+
+
 def test_a_malformed_fact_model_names_the_file() -> None:
     with pytest.raises(StorylineError, match=r"broken\.json"):
         read_fact_models("{not json", "broken.json")

@@ -22,7 +22,16 @@ from ..resources import check_features, load_model_json, parse_model_json, readi
 from ..settings import DEFAULT_SETTINGS, Settings
 from ..text.dates import find_dates
 from ..text.normalize import fold
-from ..text.quantities import _PEOPLE, _WORD, STOPWORDS, Quantity, _same_value, _stem, quantities
+from ..text.quantities import (
+    _PEOPLE,
+    _WORD,
+    STOPWORDS,
+    Quantity,
+    _same_value,
+    _stem,
+    number_value,
+    quantities,
+)
 from ..trees import Trees
 from ..types import Embedder
 
@@ -66,8 +75,10 @@ def profile_sentence(passage: Passage, language: str, reference: date | None) ->
     """What the pair decisions look at in one passage; ``reference`` resolves its relative dates."""
     words = [w.lower() for w in _WORD.findall(passage.text)]
     dates = find_dates(passage.text, reference=reference, language=language)
+    # by value, so that the English "1,150" and the Spanish or German "1.150" are one number
+    written = re.findall(r"\d+(?:[.,]\d+)*", passage.text)
     numbers = {str(q.value) for q in quantities(passage.text)} | {
-        n.replace(",", "") for n in re.findall(r"\d+(?:[.,]\d+)*", passage.text)
+        n.replace(",", "") if (v := number_value(n)) is None else str(v) for n in written
     }
     names = {fold(w) for i, w in enumerate(_WORD.findall(passage.text)) if i and w[:1].isupper()}
     return SentenceProfile(

@@ -48,7 +48,10 @@ def _stem(word: str) -> str:
     return word
 
 
-def _number_value(text: str) -> float | None:
+def number_value(text: str) -> float | None:
+    """The value a number is written for: a number word ("twelve"), thousands grouped with
+    commas or dots in either style ("1,150", "1.150"), or a decimal point or comma ("6.4",
+    "6,4"); None for anything else."""
     word = text.lower()
     if word in _NUMBER_WORDS:
         return float(_NUMBER_WORDS[word])
@@ -81,7 +84,7 @@ def quantities(text: str, dates: Sequence[DateMention] = ()) -> list[Quantity]:
             continue  # "21-year-old", "a 20-ounce bottle": part of a word
         if m.group("number").isalpha() and re.match(r"\s+of\b", text[m.end("number") :]):
             continue  # "one of Portland's best-known brands"
-        value = _number_value(m.group("number"))
+        value = number_value(m.group("number"))
         if value is None or (m.group("number").isalpha() and not m.group("number").islower()):
             continue
         plain = not (m.group("currency") or m.group("scale") or m.group("percent"))
