@@ -106,7 +106,7 @@ def record_to_article(record: Any, *, origin: str, position: str) -> Article:
     if value is not None and published is None and not unset:
         unread.append(_unread(key, value, "not a date"))
     article = make_article(text=text, published=published, origin=origin, position=position, **fields)
-    return replace(article, removed=tuple(unread)) if unread else article
+    return replace(article, removed=article.removed + tuple(unread)) if unread else article
 
 
 _EMPTY_KINDS: dict[type, str] = {dict: "an object with no name, text or url", list: "an array with no text"}

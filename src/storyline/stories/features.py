@@ -447,8 +447,8 @@ class PairModel:
             near = np.zeros_like(dated)
             if self.dated_trees is not None:
                 near = dated & np.array([gap is not None and gap <= self.dated_days for gap in days_apart])
-            if self.dated_trees is not None and near.any():
-                z[near] = self.dated_trees.predict(np.column_stack([x[near], np.ones(int(near.sum()))]))
+                if near.any():
+                    z[near] = self.dated_trees.predict(np.column_stack([x[near], np.ones(int(near.sum()))]))
             if (mono & ~near).any():
                 z[mono & ~near] = self.trees.predict(x[mono & ~near])
             z = np.where(dated & (z > 0), z * DATED_TREE_SHARE, z)
