@@ -16,7 +16,7 @@ from storyline.pipeline import assign_stories, ingest, prepare_article
 from storyline.readers.records import make_article
 from storyline.settings import Settings
 from storyline.store.sqlite import SQLiteStore
-from storyline.stories.consolidate import AGAINST_SHARE, FRAGMENT_FLOOR, agglomerate
+from storyline.stories.consolidate import AGAINST_SHARE, FRAGMENT_FLOOR, LEAD_COHESION, agglomerate
 from storyline.stories.features import Profile, conflicts, profile_articles, text_dates
 from storyline.stories.index import StoryIndex, cluster_articles
 from storyline.testing import FakeEmbedder
@@ -736,8 +736,10 @@ def test_leads_naming_different_kinds_of_event_are_evidence_of_two_events(
         [0, 1],
         [2, 3],
     ]
-    # without the evidence the place, the day and the mayor bind the two events into one story
+    # without the evidence (and the lead rule: the test embedder's leads of the two events differ
+    # too) the place, the day and the mayor bind the two events into one story
     monkeypatch.setattr(features, "KIND_PRIOR", 0.0)
+    monkeypatch.setattr(StoryIndex, "lead_cohesion", property(lambda self: 0.0))
     stories, _ = cluster_articles(arts, embedder=embedder)
     assert len(stories) == 1
 
@@ -1079,3 +1081,69 @@ def test_a_dotted_initialism_is_the_name_an_undotted_one_is(embedder: FakeEmbedd
     assert undot("the U.S. economy and the U.N. and E.U. talks") == "the US economy and the UN and EU talks"
     assert undot("St. Louis, J. R. R. Tolkien, U.S.A.") == "St. Louis, J. R. R. Tolkien, USA"
     assert story_names(["The U.S. economy grew, the U.S. said."]) == ["us", "us"]
+
+
+def _leads(
+    rng: np.random.Generator, centres: list[np.ndarray], counts: list[int], noise: float
+) -> np.ndarray:
+    """Unit lead vectors scattered around ``centres`` (``counts`` of each)."""
+    rows = [
+        c + noise * rng.standard_normal(len(c))
+        for c, k in zip(centres, counts, strict=True)
+        for _ in range(k)
+    ]
+    return np.stack([r / np.linalg.norm(r) for r in rows])
+
+
+def test_agglomerate_lead_rule_keeps_two_same_day_stories_of_one_beat_apart() -> None:
+    # Two stories of one beat on one day, three reports each: the same-day prior lifts every pair
+    # across to 0.5 and inside to 0.8, so the probabilities bind them; their leads tell them apart.
+    rng = np.random.default_rng(3)
+    prob = np.full((6, 6), 0.5)
+    prob[:3, :3] = prob[3:, 3:] = 0.8
+    np.fill_diagonal(prob, 1.0)
+    beat = rng.standard_normal(64)
+    a, b = beat + 0.8 * rng.standard_normal(64), beat + 0.8 * rng.standard_normal(64)
+    two_stories = _leads(rng, [a, b], [3, 3], 0.3)
+    one_story = _leads(rng, [a, a], [3, 3], 0.3)
+    today: list[int | None] = [0] * 6
+    english = ["en"] * 6
+
+    def stories(
+        leads: np.ndarray | None, languages: list[str] = english, published: list[int | None] = today
+    ) -> int:
+        labels = agglomerate(
+            prob,
+            0.1,
+            cohesion=0.6,
+            established=8,
+            fragment_cohesion=0.5,
+            published=published,
+            max_span=4,
+            leads=leads,
+            languages=languages,
+            lead_cohesion=LEAD_COHESION,
+        )
+        assert len(set(labels[:3])) == 1 and len(set(labels[3:])) == 1
+        return len(set(labels))
+
+    inside = float(np.mean([two_stories[i] @ two_stories[j] for i in range(3) for j in range(3) if i != j]))
+    across = float(np.mean([two_stories[i] @ two_stories[j] for i in range(3) for j in range(3, 6)]))
+    assert across < LEAD_COHESION * inside  # the case the rule is for
+    assert stories(None) == 1  # the probabilities alone bind them
+    assert stories(two_stories) == 2
+    # reports of one story, their leads as close across as inside, still merge
+    assert stories(one_story) == 1
+    # untouched: undated rows (ECB+), two clusters of two languages (cross-lingual leads sit
+    # further apart), a cluster that mixes languages
+    assert stories(two_stories, published=[None] * 6) == 1
+    assert stories(two_stories, languages=["en"] * 3 + ["es"] * 3) == 1
+    assert stories(two_stories, languages=["en", "es", "en", "en", "en", "en"]) == 1
+
+
+def test_lead_cohesion_is_the_knob_default() -> None:
+    from storyline import knob
+
+    assert knob.dial("stories.lead_cohesion", 0.5) == LEAD_COHESION
+    assert StoryIndex().lead_cohesion == LEAD_COHESION
+    assert StoryIndex(settings=Settings(precision=1.0)).lead_cohesion > LEAD_COHESION

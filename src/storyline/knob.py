@@ -115,6 +115,12 @@ KNOB: dict[str, Entry] = {
         0.0,
         0.9,
     ),
+    "stories.lead_cohesion": Dial.between(
+        "share of their own lead cohesion two dated clusters of one language must match across",
+        0.8,
+        1.0,
+        4,
+    ),
     # copies (storyline.copies.decide.copy_thresholds)
     "copies.wire_containment": Dial.between(
         "wire/scraped: share of the copy's shingles in the original", 0.60, 0.85, 4

@@ -159,6 +159,13 @@ class StoryIndex(Consolidation):
         """The share of its own cohesion a fragment must match to join, after the knob."""
         return self._knob("stories.fragment_cohesion", self.model.fragment_cohesion)
 
+    @property
+    def lead_cohesion(self) -> float:
+        """The share of their own lead cohesion two dated clusters of one language must match
+        across to merge, after the knob (:data:`~storyline.stories.consolidate.LEAD_COHESION`
+        at precision 0.5)."""
+        return knob.dial("stories.lead_cohesion", self.settings.precision)
+
     # ------------------------------------------------------------------ state
     def restore(self, profile: Profile, story_id: str) -> None:
         """Put back an article already assigned (when resuming from a store)."""
