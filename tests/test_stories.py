@@ -1147,3 +1147,19 @@ def test_lead_cohesion_is_the_knob_default() -> None:
     assert knob.dial("stories.lead_cohesion", 0.5) == LEAD_COHESION
     assert StoryIndex().lead_cohesion == LEAD_COHESION
     assert StoryIndex(settings=Settings(precision=1.0)).lead_cohesion > LEAD_COHESION
+
+
+def test_agglomerate_lead_rule_leaves_clusters_without_lead_cohesion_to_the_probabilities() -> None:
+    # four reports with no lead (zero vectors): nothing to compare, the probabilities decide
+    prob = np.full((4, 4), 0.6)
+    np.fill_diagonal(prob, 1.0)
+    labels = agglomerate(
+        prob,
+        0.1,
+        published=[0, 0, 0, 0],
+        max_span=4,
+        leads=np.zeros((4, 8)),
+        languages=["en"] * 4,
+        lead_cohesion=LEAD_COHESION,
+    )
+    assert len(set(labels)) == 1

@@ -208,11 +208,14 @@ def _lead_apart(
     """The cluster pairs the lead rule of :func:`agglomerate` keeps apart: both of two or more
     rows, dated, of one language, and the mean lead cosine across them under ``share`` times
     the geometric mean of the mean lead cosine inside each (``lead_sums``: sums of lead
-    cosines over the cluster pairs, the diagonal counting each row with itself)."""
+    cosines over the cluster pairs, the diagonal counting each row with itself). Clusters whose
+    leads match each other at a mean cosine of 0 or less are left to the probabilities."""
     inner = (np.diag(lead_sums) - sizes) / np.maximum(sizes * (sizes - 1), 1.0)
     across = lead_sums / np.maximum(np.outer(sizes, sizes), 1.0)
-    own = np.sqrt(np.maximum(np.outer(inner, inner), 1e-6))
-    big = (sizes > 1) & dated & (language >= 0)
+    own = np.sqrt(np.maximum(np.outer(inner, inner), 0.0))
+    # a cluster whose leads do not hold together at all (empty leads: zero vectors) has no
+    # cohesion to compare with
+    big = (sizes > 1) & dated & (language >= 0) & (inner > 0)
     ruled = np.outer(big, big) & (language[:, None] == language[None, :])
     apart: np.ndarray = ruled & (across < share * own)
     return apart
