@@ -10,8 +10,9 @@ Printed: BCubed and pairwise precision, recall and F1 over the whole file, over 
 months and the held-out months (June–July), and per month (articles of that month only,
 from the one clustering of the whole file); the widest predicted story in days; and, when a
 thread gold file is given (``--threads``: JSON lines ``{"thread": ..., "stories": [AllSides
-story ids]}``), how well storyline's threads match it. Stories not named in the thread gold
-count as threads of their own.
+story ids]}``), how well storyline's threads match it: threaded over the gold stories (the
+thread level judged on its own) and over storyline's own stories (end to end). Stories not
+named in the thread gold count as threads of their own.
 
     .venv/bin/python bench/allsides.py ../shared/bench/allsides/dev.jsonl \
         --threads bench/allsides_threads.jsonl
@@ -190,6 +191,16 @@ def main() -> None:
         print(
             f"story pairs in one thread: {same}, {wrong} of them not together in the gold; "
             f"gold pairs found: {found} of {wanted}"
+        )
+        # end to end: threads over storyline's own stories, scored on the articles against the
+        # thread gold (each article's gold thread: its gold story's thread, or the story itself)
+        ours_threads = thread_stories(stories, articles_by_id)
+        ours_thread_of = {s: t.id for t in ours_threads for s in t.stories}
+        pred_end = [ours_thread_of[ours[d]] for d in docs]
+        e = bcubed(pred_end, want)
+        print(
+            f"threads over storyline's stories: {len(ours_threads)} threads, BCubed P {e['p']:.3f} "
+            f"R {e['r']:.3f} F1 {e['f1']:.3f} (articles, against the same thread gold)"
         )
     sys.stdout.flush()
 
