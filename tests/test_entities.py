@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from storyline.compare.entities import fold, is_close_spelling, is_short_form, merge_mentions, phonetic_key
-from storyline.features.mentions import capitalized_spans, find_mentions, heuristic_tagger, normalize_mention
+from storyline.features.mentions import (
+    capitalized_spans,
+    find_mentions,
+    heuristic_tagger,
+    normalize_mention,
+    place_context,
+)
 from storyline.models import Mention, Passage
 
 
@@ -151,6 +157,69 @@ def test_find_mentions_with_the_heuristic_tagger() -> None:
     mentions = find_mentions(passages, {"a": "es", "b": "es"}, tagger=heuristic_tagger)
     assert [(m.article_id, m.form) for m in mentions] == [("a", "Ignacio Reveco"), ("b", "Reveco")]
     assert merge_mentions(mentions)[0].variants == ("Ignacio Reveco", "Reveco")
+
+
+def _around(text: str, name: str) -> bool:
+    start = text.index(name)
+    return place_context(text, start, start + len(name))
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (
+            "Dozens of adobe houses fell in the farming town of Villa Alcántara, officials said.",
+            "Villa Alcántara",
+        ),
+        ("said Ignacio Reveco, the mayor of Villa Alcántara.", "Villa Alcántara"),
+        ("The epicentre was 22 kilometres southeast of Villa Alcántara.", "Villa Alcántara"),
+        ("centred near Villa Alcántara, a town of about 18,000 people", "Villa Alcántara"),
+        ("Villa Alcántara, a small farming town, was hit hardest.", "Villa Alcántara"),
+        ("tuvo su epicentro a 22 kilómetros al sureste de Villa Alcántara", "Villa Alcántara"),
+        ("El alcalde de Villa Alcántara pidió ayuda.", "Villa Alcántara"),
+        ("la maire de Saint-Julien a parlé", "Saint-Julien"),
+        ("TALCA, Chile (MPA) — A magnitude 6.4 earthquake struck", "TALCA"),
+        ("Earlier.\nLEEDS, England — A British court ruled", "LEEDS"),
+    ],
+)
+def test_place_contexts(text: str, name: str) -> None:
+    assert _around(text, name)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("The Bank of England held rates.", "Bank"),
+        ("She works at Meridian Press Agency in the town.", "Meridian Press Agency"),
+        ("Meridian Press Agency, a wire service, reported it.", "Meridian Press Agency"),
+        ("Acme Builders, a city contractor, won the bid.", "Acme Builders"),
+        ("María López, una concejala de ciudad, habló.", "María López"),
+        ("MPA reported the quake — and more.", "MPA"),  # capitals, but no dateline shape after
+        ("Reports said NATO — the alliance — met.", "NATO"),  # not at the start of a paragraph
+    ],
+)
+def test_not_place_contexts(text: str, name: str) -> None:
+    assert not _around(text, name)
+
+
+def test_a_place_context_makes_an_organisation_or_unknown_name_a_place() -> None:
+    def tagger(texts: list[str], language: str) -> list[list[tuple[int, int, str]]]:
+        out = []
+        for t in texts:
+            start = t.index("Villa Alcántara")
+            out.append([(start, start + len("Villa Alcántara"), "ORG")])
+        return out
+
+    passages = [
+        Passage("a", 0, "Houses fell in the farming town of Villa Alcántara on Tuesday."),
+        Passage("b", 0, "Rescuers reached Villa Alcántara by noon."),
+    ]
+    mentions = find_mentions(passages, {"a": "en", "b": "en"}, tagger=tagger)
+    assert [m.label for m in mentions] == ["PLACE", "ORG"]
+    es = find_mentions(
+        [Passage("c", 0, "Llegaron al sureste de Villa Alcántara.")], {"c": "es"}, tagger=heuristic_tagger
+    )
+    assert [(m.form, m.label) for m in es] == [("Villa Alcántara", "PLACE")]
 
 
 @pytest.mark.slow

@@ -34,6 +34,19 @@ _SENTENCE_BREAK = re.compile(
 )  # not the quote in '...," Berger said'
 # "Secretary of State": the last word belongs to a title, it names no organisation
 _TITLE_OF = re.compile(rf"\b(?:{lang.alternation(lang.fragments('title_of'))})\s+of\s+(?:the\s+)?$", re.I)
+# "the farming town of Villa Alcántara", "Villa Alcántara, a town of 18,000": a place, whatever
+# the tagger says
+_PLACE_BEFORE = re.compile(
+    rf"\b(?:{lang.alternation(lang.fragments('place_before'))})\s+(?:the\s+|la\s+|l')?$", re.I
+)
+_PLACE_AFTER = re.compile(rf"^,\s+(?:{lang.alternation(lang.fragments('place_after'))})", re.I)
+# a dateline: "TALCA, Chile (MPA) —", "LEEDS, England —" at the start of a paragraph
+_DATELINE_AFTER = re.compile(
+    r"^(?:,\s*[^\W\d_][\w.]*(?:\s+[^\W\d_][\w.]*){0,2})?\s*(?:\([^()\n]{1,40}\)\s*)?[—–-]\s", re.U
+)
+#: labels a place context overrides (a person in such a context is a mayor's name, "mayor of
+#: Ashby Jane Holt" aside: left as tagged)
+_PLACE_OVERRIDES = ("ORG", "NAME")
 
 
 def normalize_mention(text: str, *, person: bool = True) -> tuple[str, bool]:
@@ -196,6 +209,19 @@ def capitalized_spans(text: str, language: str = "") -> list[Span]:
     return spans
 
 
+def place_context(text: str, start: int, end: int) -> bool:
+    """Whether the words around ``text[start:end]`` make it a place: "the town of …", "the mayor
+    of …", "southeast of …", "…, a town of" (the language packs' ``place_before`` and
+    ``place_after``), or a dateline ("TALCA, Chile (MPA) —" opening a paragraph)."""
+    before = text[max(0, start - 60) : start]
+    after = text[end : end + 60]
+    if _PLACE_BEFORE.search(before) or _PLACE_AFTER.match(after):
+        return True
+    # a dateline: the paragraph opens on the name in capitals
+    opens = not before.strip() or before.rstrip(" \t").endswith("\n")
+    return opens and text[start:end].isupper() and bool(_DATELINE_AFTER.match(after))
+
+
 def default_tagger(texts: Sequence[str], language: str) -> list[list[Span]]:
     """The tagger the language's pack names (:attr:`storyline.lang.LanguagePack.tagger`): spaCy for
     English, the capitalised-phrase heuristic for every other language."""
@@ -236,6 +262,8 @@ def find_mentions(
             folded = fold(form)
             if not form or not form[:1].isupper() or folded in _NOT_NAMES or folded in _TITLES:
                 continue
+            if label in _PLACE_OVERRIDES and place_context(p.text, start, end):
+                label = "PLACE"
             if determiner or _determiner_applies(p.text, start, end):
                 label = label + "/the"  # "the West": a place or a group, never a person's surname
             mentions.append(Mention(raw, form, label, p.article_id, p.index, start, end))

@@ -45,6 +45,14 @@ class LanguagePack:
     title_of: tuple[str, ...] = ()
     #: words after a name that show "the" before it belongs to the name ("the West said")
     name_followers: frozenset[str] = _EMPTY
+    #: words that make the name after them a place, with the word between ("of", "de"): "the
+    #: farming town of", "the mayor of", "southeast of", "al sureste de"; regular-expression
+    #: fragments, each a whole phrase up to the name. The small English NER model takes an
+    #: unfamiliar town for an organisation; these contexts say otherwise
+    place_before: tuple[str, ...] = ()
+    #: words of an apposition after a name that make it a place (", a town of 18,000"),
+    #: regular-expression fragments read after the comma
+    place_after: tuple[str, ...] = ()
 
     # --- words
     #: function words: they end the unit of a quantity ("12 people in ...")

@@ -95,6 +95,17 @@ PACK = LanguagePack(
         "victoria": "vicky",
     },
     title_of=("secretary", "minister", "ministry", "chancellor"),
+    place_before=(
+        r"(?:town|city|village|hamlet|port|region|province|county|district|municipality|commune|"
+        r"suburb|suburbs|outskirts|capital|mayor)\s+of",
+        r"(?:north|south|east|west|northeast|northwest|southeast|southwest|north-east|north-west|"
+        r"south-east|south-west)\s+of",
+    ),
+    place_after=(
+        r"(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:town|city|village|hamlet|port|region|province|county|"
+        r"district|municipality|commune|suburb)"
+        r"(?=\s*[,.;:)]|\s+(?:of|in|on|near|with|where|that|which|known|some|about)\b)",
+    ),
     name_followers=frozenset("to is was has had have said says will would and or who which that".split()),
     stopwords=frozenset(
         """a an the of to in on at for by with from and or but nor is are was were be been being am has

@@ -38,6 +38,15 @@ PACK = LanguagePack(
         "alberto": "beto",
     },
     title_of=("secretaria",),
+    place_before=(
+        r"(?:ciudad|pueblo|localidad|comuna|municipio|provincia|región|region|alcalde|alcaldesa|"
+        r"afueras|capital)\s+de",
+        r"(?:norte|sur|este|oeste|noreste|noroeste|sureste|suroeste|nordeste|sudeste|sudoeste)\s+de",
+    ),
+    place_after=(
+        r"(?:una?\s+)?(?:[\w-]+\s+)?(?:ciudad|pueblo|localidad|comuna|municipio)"  # "una pequeña ciudad"
+        r"(?=\s*[,.;:)]|\s+(?:de|en|con|donde|que|cerca|conocid[oa])\b)",
+    ),
     stopwords=frozenset(
         """el la los las un una unos unas y o pero es son fue fueron ser ha han no con por para del al que
         se su sus lo como más muy este esta""".split()

@@ -29,6 +29,10 @@ PACK = LanguagePack(
     acronym_skips=frozenset("de la le des du et".split()),
     short_forms={"francois": "fanfan"},
     title_of=("ministre",),
+    place_before=(
+        r"(?:ville|village|commune|région|region|province|département|maire|banlieue|capitale)\s+d[e']",
+        r"(?:au\s+)?(?:nord|sud|nord-est|nord-ouest|sud-est|sud-ouest)\s+d[e']",
+    ),
     stopwords=frozenset(
         """le la les un une et ou mais est sont été être avec pour par dans sur au aux ce cette qui que ne
         pas plus son sa ses il elle ils elles nous vous""".split()
