@@ -739,6 +739,8 @@ def test_leads_naming_different_kinds_of_event_are_evidence_of_two_events(
     # without the evidence (and the lead rule: the test embedder's leads of the two events differ
     # too) the place, the day and the mayor bind the two events into one story
     monkeypatch.setattr(features, "KIND_PRIOR", 0.0)
+    stories, _ = cluster_articles(arts, embedder=embedder)
+    assert len(stories) == 2  # the lead rule alone keeps them apart (consolidation passes it the leads)
     monkeypatch.setattr(StoryIndex, "lead_cohesion", property(lambda self: 0.0))
     stories, _ = cluster_articles(arts, embedder=embedder)
     assert len(stories) == 1
@@ -1139,6 +1141,11 @@ def test_agglomerate_lead_rule_keeps_two_same_day_stories_of_one_beat_apart() ->
     assert stories(two_stories, published=[None] * 6) == 1
     assert stories(two_stories, languages=["en"] * 3 + ["es"] * 3) == 1
     assert stories(two_stories, languages=["en", "es", "en", "en", "en", "en"]) == 1
+    assert stories(two_stories, languages=[""] * 6) == 1  # languages not known
+    # a report with an empty lead (a zero row) counts for nothing: the rest still tell them apart
+    partly = two_stories.copy()
+    partly[2] = 0.0
+    assert stories(partly) == 2
 
 
 def test_lead_cohesion_is_the_knob_default() -> None:

@@ -116,10 +116,11 @@ def agglomerate(
     mixes). With ``against`` (1 for a pair of rows with evidence against it, else 0), two
     clusters with more than one pair between them never merge when at least
     ``against_share`` of those pairs carry it: the stories as wholes disagree, which one pair
-    of reports may do by chance. With ``leads`` (a unit lead vector per row), ``languages``
-    and ``published``, two clusters of two or more rows each, both with dated members and each
-    of one and the same language, merge only when the mean lead cosine across them is at least
-    ``lead_cohesion`` times the geometric mean of their internal mean lead cosines.
+    of reports may do by chance. With ``leads`` (a unit lead vector per row; a zero row for an
+    empty lead, which counts for nothing), ``languages`` (an empty code: not known) and
+    ``published``, two clusters with two or more leads each, both with dated members and each
+    of one and the same known language, merge only when the mean lead cosine across them is at
+    least ``lead_cohesion`` times the geometric mean of their internal mean lead cosines.
     Returns a cluster label per row.
     """
     n = len(prob)
@@ -134,15 +135,20 @@ def agglomerate(
     bounded = published is not None and max_span is not None
     lo = np.array([np.inf if d is None else float(d) for d in published or [None] * n])
     hi = np.array([-np.inf if d is None else float(d) for d in published or [None] * n])
-    by_lead = leads is not None and languages is not None and bool(lead_cohesion) and published is not None
+    by_lead = (
+        leads is not None and languages is not None and bool(lead_cohesion) and bool(np.isfinite(lo).any())
+    )
     lead_sums = np.zeros((n, n))
-    language = np.full(n, -1)  # a cluster's language (its index), -1 for a mix
+    with_lead = np.zeros(n)  # a cluster's rows that have a lead (an empty text has none: a zero row)
+    language = np.full(n, -1)  # a cluster's language (its index), -1 for a mix or an unknown one
     if by_lead:
         assert leads is not None and languages is not None
         vectors = np.asarray(leads, dtype=np.float64)
+        with_lead = (np.linalg.norm(vectors, axis=1) > 0).astype(np.float64)
         lead_sums = vectors @ vectors.T
+        np.fill_diagonal(lead_sums, 0.0)  # pairs of two rows only
         codes: dict[str, int] = {}
-        language = np.array([codes.setdefault(x, len(codes)) for x in languages])
+        language = np.array([codes.setdefault(x, len(codes)) if x else -1 for x in languages])
     while True:
         pairs = np.outer(sizes, sizes)
         link = np.divide(sums, pairs, out=np.full_like(sums, -1.0), where=np.outer(alive, alive))
@@ -168,7 +174,7 @@ def agglomerate(
             link = np.where((pairs > 1) & (share >= against_share), -1.0, link)
         if by_lead:
             link = np.where(
-                _lead_apart(lead_sums, sizes, language, np.isfinite(lo), lead_cohesion), -1.0, link
+                _lead_apart(lead_sums, with_lead, language, np.isfinite(lo), lead_cohesion), -1.0, link
             )
         if bounded:
             with np.errstate(invalid="ignore"):
@@ -183,6 +189,8 @@ def agglomerate(
             _fold(odd, a, b)
         if by_lead:
             _fold(lead_sums, a, b)
+            with_lead[a] += with_lead[b]
+            with_lead[b] = 0.0
             language[a] = language[a] if language[a] == language[b] else -1
         sizes[a] += sizes[b]
         sizes[b] = 0
@@ -203,19 +211,18 @@ def _fold(sums: np.ndarray, a: int, b: int) -> None:
 
 
 def _lead_apart(
-    lead_sums: np.ndarray, sizes: np.ndarray, language: np.ndarray, dated: np.ndarray, share: float
+    lead_sums: np.ndarray, with_lead: np.ndarray, language: np.ndarray, dated: np.ndarray, share: float
 ) -> np.ndarray:
-    """The cluster pairs the lead rule of :func:`agglomerate` keeps apart: both of two or more
-    rows, dated, of one language, and the mean lead cosine across them under ``share`` times
-    the geometric mean of the mean lead cosine inside each (``lead_sums``: sums of lead
-    cosines over the cluster pairs, the diagonal counting each row with itself). Clusters whose
-    leads match each other at a mean cosine of 0 or less are left to the probabilities."""
-    inner = (np.diag(lead_sums) - sizes) / np.maximum(sizes * (sizes - 1), 1.0)
-    across = lead_sums / np.maximum(np.outer(sizes, sizes), 1.0)
+    """The cluster pairs the lead rule of :func:`agglomerate` keeps apart: both with two or more
+    rows that have a lead, dated, of one language, and the mean lead cosine across them under
+    ``share`` times the geometric mean of the mean lead cosine inside each (``lead_sums``: sums
+    of lead cosines over the cluster pairs, of two distinct rows; ``with_lead``: the rows of each
+    cluster with a lead, an empty one adding nothing). Clusters whose leads match each other at
+    a mean cosine of 0 or less are left to the probabilities."""
+    inner = np.diag(lead_sums) / np.maximum(with_lead * (with_lead - 1), 1.0)
+    across = lead_sums / np.maximum(np.outer(with_lead, with_lead), 1.0)
     own = np.sqrt(np.maximum(np.outer(inner, inner), 0.0))
-    # a cluster whose leads do not hold together at all (empty leads: zero vectors) has no
-    # cohesion to compare with
-    big = (sizes > 1) & dated & (language >= 0) & (inner > 0)
+    big = (with_lead > 1) & dated & (language >= 0) & (inner > 0)
     ruled = np.outer(big, big) & (language[:, None] == language[None, :])
     apart: np.ndarray = ruled & (across < share * own)
     return apart
