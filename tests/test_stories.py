@@ -535,8 +535,12 @@ def test_pairs_agree_on_the_latest_year_they_mention_not_on_any_shared_year(embe
         idf.add(p)
     year = FEATURES.index("latest_year")
     agreement = [story_pair_features(profiles[0], q, idf)[year] for q in profiles[1:]]
-    # same year; a shared 1972 but years apart; a year apart; a plan for 2030 does not count
-    assert agreement == [1.0, -1.0, 0.0, 1.0]
+    # same year; a shared 1972 but years apart (two dated reports: their dates say when, the
+    # years they cite are background, so no evidence); a year apart; a plan for 2030 does not count
+    assert agreement == [1.0, 0.0, 0.0, 1.0]
+    # undated, the latest years are all there is to tell when: years apart is evidence of two events
+    undated = [replace(p, published=None) for p in (profiles[0], profiles[2])]
+    assert story_pair_features(undated[0], undated[1], idf)[year] == -1.0
 
 
 def test_no_story_spans_more_than_the_window_however_alike_its_articles(embedder: FakeEmbedder) -> None:
@@ -957,6 +961,13 @@ def test_pair_matrix_gives_what_the_pair_functions_give(
     ]
     arts = [*sample, *(a if isinstance(a, Article) else article(*a) for a in extra)]
     arts.append(replace(article(*QUAKE_A[0]), published=None))
+    # undated, years apart: the latest-year disagreement (two dated reports never have one)
+    arts.append(
+        replace(article("2024-01-01", "The Valdora dam burst in 2015, the inquiry said."), published=None)
+    )
+    arts.append(
+        replace(article("2024-01-01", "The Valdora dam burst in 2019, the inquiry said."), published=None)
+    )
     profiles = profile_articles(arts, embedder=embedder)
     idf = Idf()
     for p in profiles:
