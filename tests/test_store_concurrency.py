@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 
 from storyline.cli.app import sample_corpus
 from storyline.pipeline import assign_stories, ingest
@@ -79,3 +80,27 @@ def test_two_store_objects_on_one_file_share_the_lock(tmp_path: Path) -> None:
 def _hold(store: SQLiteStore, log: list[str]) -> None:
     with store.grouping(lambda: log.append("told")):
         log.append("in")
+
+
+def test_a_run_finds_copies_while_it_holds_the_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two runs on one store: the second must not read the list of articles without a copy check
+    # while the first is still searching them. The copy stage holds the grouping lock, so another
+    # store object on the file has to wait while it searches, and gets in once it is done.
+    from storyline import pipeline
+
+    db = tmp_path / "copies.db"
+    log: list[str] = []
+    search = pipeline.find_story_copies
+    with SQLiteStore(db) as store, SQLiteStore(db) as other:
+        waiter = threading.Thread(target=lambda: _hold(other, log))
+
+        def watched(on: SQLiteStore, **kwargs: object) -> list[object]:
+            waiter.start()
+            time.sleep(0.3)
+            log.append("searching")
+            return search(on, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(pipeline, "find_story_copies", watched)
+        pipeline.run([sample_corpus()], store=store, embedder=FakeEmbedder())
+        waiter.join(timeout=10)
+    assert log == ["told", "searching", "in"]

@@ -528,9 +528,12 @@ def run(
     hear.finished("stories", result)
 
     hear.started("copies")
-    links = find_story_copies(
-        store, article_ids=store.articles_without_copy_check(), embedder=embedder, settings=settings
-    )
+    # under the lock too: a second run waits, then finds no article left unchecked (it would
+    # otherwise read the same list and search the same pairs again)
+    with store.grouping(lambda: hear.waiting("copies", "another process is finding copies in this store")):
+        links = find_story_copies(
+            store, article_ids=store.articles_without_copy_check(), embedder=embedder, settings=settings
+        )
     result = replace(result, copy_links=tuple(links))
     hear.finished("copies", result)
 
