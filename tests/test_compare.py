@@ -187,6 +187,10 @@ def test_copies_and_scraped_reposts_weigh_less(versions: tuple[Article, Article]
         ("paid $2.5 billion for the chain", (2.5e9, {"$"})),
         ("at least 12 dead after the storm", (12.0, {"dead"})),
         ("the death toll rose to 14, officials said", (14.0, {"dead"})),
+        ("Harlow Freight agrees €3.2bn takeover", (3.2e9, {"€", "takeover"})),
+        ("ordered to pay £18.5m over spills", (18.5e6, {"£"})),
+        ("30k jobs were lost", (30e3, {"jobs"})),
+        ("12 people died in the fire", (12.0, {"dead"})),
     ],
 )
 def test_quantities_know_what_they_count(text: str, expected: tuple[float, set[str]]) -> None:
@@ -199,6 +203,17 @@ def test_years_times_increments_and_parts_are_not_counts() -> None:
         quantities("In 2020 at 4:12 a.m. they pulled two more bodies; the last two victims; a 21-year-old")
         == []
     )
+
+
+def test_number_words_inside_words_dates_and_lengths_are_not_counts() -> None:
+    assert quantities("Someone said the freight had often gone on 9/11, open 24/7, 5m long") == []
+
+
+def test_a_glued_multiplier_is_the_written_one_and_agrees_with_the_spelled_one() -> None:
+    (glued,) = quantities("a €3.2bn takeover")
+    (spelled,) = quantities("a €3.2 billion takeover")
+    (cut,) = quantities("a €3 takeover")
+    assert glued.value == spelled.value == 3.2e9 and cut.value == 3.0
 
 
 def unit(text: str):  # type: ignore[no-untyped-def]

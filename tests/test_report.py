@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -244,3 +245,24 @@ def test_the_embedded_post_legend_shows_only_where_a_version_holds_one(html: str
     story = Story(id="s-1", title="Harbour bridge", article_ids=("hostile", "plain"))
     with_post = render_html_report(story, [HOSTILE, tweeted], comparison, [])
     assert legend in with_post and 'class="tag embed">tweet</span>The new harbour bridge' in with_post
+
+
+def test_every_badge_link_has_its_target_titles_too() -> None:
+    """Facts and conflicts that cite a headline link to the version's header, not to nothing."""
+    one = replace(
+        PLAIN, id="one", title="Mayor Lena Hartwig opens harbour bridge after 55 million euro build"
+    )
+    two = replace(
+        PLAIN,
+        id="two",
+        title="Mayor Lena Hartwig opens harbour bridge after 40 million euro build",
+        sentences=HOSTILE.sentences,
+    )
+    comparison = compare_articles([one, two], embedder=FakeEmbedder(), tagger=heuristic_tagger)
+    page = render_html_report(
+        Story(id="s-2", title="t", article_ids=("one", "two")), [one, two], comparison, []
+    )
+    targets = set(re.findall(r'href="#([^"]+)"', page))
+    titles = set(re.findall(r'<h3 id="([^"]+)"', page))
+    assert titles and titles <= targets  # the headlines are cited ...
+    assert targets <= set(re.findall(r'id="([^"]+)"', page))  # ... and every link lands

@@ -245,9 +245,9 @@ def _weekday(m: re.Match[str], text: str, reference: date) -> tuple[date, str] |
     ahead = (target - reference.weekday()) % 7
     name = f"{reference} ({_WEEKDAY_NAMES[reference.weekday()]})"
     if re.search(_PAST, modifier, re.I):
-        return reference - timedelta(days=back or 7), f"'last' weekday: strictly before the reference {name}"
+        return reference - timedelta(days=back or 7), f"'last' + weekday: the one before the reference {name}"
     if re.search(_NEXT, modifier, re.I):
-        return reference + timedelta(days=ahead or 7), f"'next' weekday: strictly after the reference {name}"
+        return reference + timedelta(days=ahead or 7), f"'next' + weekday: the one after the reference {name}"
     sentence_start = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
     before = text[sentence_start : m.start()]
     future = [c.end() for c in _FUTURE_CUE.finditer(before)]
@@ -255,8 +255,16 @@ def _weekday(m: re.Match[str], text: str, reference: date) -> tuple[date, str] |
     # the weekday ("said on", "told reporters on") dates the report; one further back ("will pay,
     # officials said, before the vote on Friday") leaves the weekday to the future cue
     if future and not _REPORTED_CUE.search(before, max(future[-1], len(before) - 30)):
-        return reference + timedelta(days=ahead), f"future tense: weekday on or after the reference {name}"
-    return reference - timedelta(days=back), f"weekday on or before the reference {name}"
+        return reference + timedelta(days=ahead), f"future tense: the weekday on or after {name}"
+    return reference - timedelta(days=back), f"the weekday on or before the reference {name}"
+
+
+def _offset(unit: str, offset: int, reference: date) -> str:
+    """How a relative date was read, in words: "the day before the reference 2024-02-14"."""
+    if offset == 0:
+        return f"the {unit} of the reference {reference}"
+    amount = f"the {unit}" if abs(offset) == 1 else f"{abs(offset)} {unit}s"
+    return f"{amount} {'before' if offset < 0 else 'after'} the reference {reference}"
 
 
 def _period(m: re.Match[str], reference: date) -> tuple[str, str, str] | None:
@@ -268,12 +276,12 @@ def _period(m: re.Match[str], reference: date) -> tuple[str, str, str] | None:
     offset = 1 if re.search(_PERIOD_NEXT, words) else offset
     if _PERIOD_UNITS[unit] == "week":
         when = reference + timedelta(weeks=offset)
-        return iso_week(when), "week", f"week {offset:+d} from the reference {reference}"
+        return iso_week(when), "week", _offset("week", offset, reference)
     if _PERIOD_UNITS[unit] == "month":
         month_index = reference.year * 12 + reference.month - 1 + offset
         iso = f"{month_index // 12:04d}-{month_index % 12 + 1:02d}"
-        return iso, "month", f"month {offset:+d} from the reference {reference}"
-    return f"{reference.year + offset:04d}", "year", f"year {offset:+d} from the reference {reference}"
+        return iso, "month", _offset("month", offset, reference)
+    return f"{reference.year + offset:04d}", "year", _offset("year", offset, reference)
 
 
 def find_dates(
@@ -318,7 +326,7 @@ def find_dates(
             for m in pattern.finditer(text):
                 if free(*m.span()):
                     when = reference + timedelta(days=days)
-                    add(m, when.isoformat(), "day", True, f"{days:+d} days from the reference {reference}")
+                    add(m, when.isoformat(), "day", True, _offset("day", days, reference))
         for m in _PERIOD.finditer(text):
             if free(*m.span()) and (read := _period(m, reference)):
                 add(m, *read[:2], True, read[2])

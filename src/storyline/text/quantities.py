@@ -16,13 +16,19 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _NUMBER_WORDS: dict[str, int] = lang.table("number_words")
 _SCALES: dict[str, float] = lang.table("scales")
 _alt = lang.alternation
+#: multipliers glued to the digits ("€3.2bn", "£18.5m", "30k"); a glued m or b counts only
+#: after a currency sign ("5m" alone may be metres)
+_GLUED = {"k": 1e3, "mn": 1e6, "m": 1e6, "bn": 1e9, "b": 1e9, "tn": 1e12, "trn": 1e12, "trln": 1e12}
 _QUANTITY = re.compile(
     rf"(?P<approx>\b(?:{_alt(lang.fragments('approximate'))})\s+)?(?P<currency>US\$|[$€£¥])?\s?"
-    r"(?P<number>\d+(?:[.,]\d{3})*(?:[.,]\d+)?|"
+    # a number word only as a whole word: not the "eight" of "Freight", the "one" of "someone"
+    r"\b(?P<number>\d+(?:[.,]\d{3})*(?:[.,]\d+)?|"
     + "|".join(_NUMBER_WORDS)
-    + r")\b(?!:\d|st\b|nd\b|rd\b|th\b)(?:[\s-]*(?P<scale>"
+    + r")(?:(?<=\d)(?P<glued>"
+    + "|".join(sorted(_GLUED, key=len, reverse=True))
+    + r")\b|\b(?!:\d|st\b|nd\b|rd\b|th\b)(?:[\s-]*(?P<scale>"
     + "|".join(sorted(_SCALES, key=len, reverse=True))
-    + rf")\b)?\s*(?P<percent>{_alt(lang.fragments('percent'))})?",
+    + rf")\b)?)\s*(?P<percent>{_alt(lang.fragments('percent'))})?",
     re.IGNORECASE,
 )
 _UNIT_CLASSES = {"dead": lang.words("dead"), "injured": lang.words("injured")}
@@ -78,19 +84,24 @@ def quantities(text: str, dates: Sequence[DateMention] = ()) -> list[Quantity]:
     out: list[Quantity] = []
     for m in _QUANTITY.finditer(text):
         start, _end = m.span("number")
-        if any(d.start <= start < d.end for d in dates) or text[max(0, start - 1) : start] in ":-/":
+        if any(d.start <= start < d.end for d in dates) or (start and text[start - 1] in ":-/"):
             continue
         if text[m.end("number") : m.end("number") + 1] == "-" and not m.group("scale"):
             continue  # "21-year-old", "a 20-ounce bottle": part of a word
+        if re.match(r"/\d", text[m.end("number") :]):
+            continue  # "9/11", "24/7": a date or a name, not a count
         if m.group("number").isalpha() and re.match(r"\s+of\b", text[m.end("number") :]):
             continue  # "one of Portland's best-known brands"
         value = number_value(m.group("number"))
         if value is None or (m.group("number").isalpha() and not m.group("number").islower()):
             continue
-        plain = not (m.group("currency") or m.group("scale") or m.group("percent"))
+        glued = (m.group("glued") or "").lower()
+        if glued in ("m", "b") and not m.group("currency"):
+            continue  # "5m", "3b": metres, a flat; no amount
+        plain = not (m.group("currency") or m.group("scale") or glued or m.group("percent"))
         if plain and 1900 <= value <= 2100 and m.group("number").isdigit():
             continue  # a year
-        value *= _SCALES.get((m.group("scale") or "").lower(), 1.0)
+        value *= _GLUED[glued] if glued else _SCALES.get((m.group("scale") or "").lower(), 1.0)
         unit = {m.group("currency")} if m.group("currency") else set()
         if m.group("percent"):
             unit.add("%")
@@ -111,16 +122,17 @@ def quantities(text: str, dates: Sequence[DateMention] = ()) -> list[Quantity]:
     return out
 
 
+#: the decimals of a figure ("6.4", "€3.2bn", "6,4"), not a thousands group ("1,150")
+_DECIMALS = re.compile(r"\d[.,](\d{1,2})(?!\d)")
+
+
 def _same_value(a: Quantity, b: Quantity) -> bool:
     """Equal up to rounding or truncation to the coarser figure ("$114.3 million" is "$114 million"),
     or within 10% when either is approximate ("about 5,000")."""
     low, high = sorted((a.value, b.value))
     if high - low <= (0.1 if a.approximate or b.approximate else 0.015) * high:
         return True
-    digits = [
-        len(re.split(r"[.,]", q.text.split()[-1])[-1]) if re.search(r"\d[.,]\d{1,2}\b", q.text) else 0
-        for q in (a, b)
-    ]
+    digits = [len(d.group(1)) if (d := _DECIMALS.search(q.text)) else 0 for q in (a, b)]
     coarse, fine = (a, b) if digits[0] < digits[1] else (b, a)
     return coarse.value in (round(fine.value), float(int(fine.value)))
 

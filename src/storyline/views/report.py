@@ -97,10 +97,13 @@ def report_context(
                 }
             )
         reference = comparison.references.get(i, {})
+        title = next((p for p in comparison.passages if p.article_id == i and p.kind == "title"), None)
         versions.append(
             {
                 "id": i,
                 "label": label[i],
+                # the header's headline is the target of the badges of facts that cite the title
+                "title_anchor": f"p-{label[i]}-{title.index}" if title is not None else "",
                 "color": color[i],
                 "title": article.headline if article else i,
                 "source": article.source if article else "",
