@@ -116,6 +116,21 @@ def ingest(
     one transaction. Files and folders in ``exclude`` are never read (the store's own
     files, the report folder).
     """
+    return ingest_records(
+        read_paths(paths, settings=settings, exclude=exclude), store, settings=settings, on_record=on_record
+    )
+
+
+def ingest_records(
+    records: Iterable[Record],
+    store: Store,
+    *,
+    settings: Settings = DEFAULT_SETTINGS,
+    on_record: ProgressCallback | None = None,
+) -> tuple[IngestStats, list[str]]:
+    """:func:`ingest` of records already read (an :class:`~storyline.models.Article` or a
+    :class:`~storyline.models.Quarantined` each, as the readers yield them: the web API's
+    posted articles): cleaned, analyzed and stored the same way."""
     stats = IngestStats()
     new_ids: list[str] = []
     seen_origins: set[str] = set()
@@ -157,7 +172,7 @@ def ingest(
     # stores the previous one (batches are still stored in order).
     pending: tuple[tuple[Record, ...], Any] | None = None
     try:
-        for batch in _batched(read_paths(paths, settings=settings, exclude=exclude), settings.batch_size):
+        for batch in _batched(records, settings.batch_size):
             for record in batch:
                 if record.origin not in seen_origins:
                     seen_origins.add(record.origin)

@@ -11,9 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import StorylineError
-from ..models import Story
 from ..report.terminal import cell, clip, print_stories
-from ..views import article_row, quarantine_row, show_story, story_row
+from ..views import article_row, filter_stories, quarantine_row, show_story, story_rows, thread_rows
 from .app import (
     DEFAULT_DB,
     DbOption,
@@ -32,6 +31,7 @@ from .app import (
     _paging_note,
     _print_json,
     _print_threads,
+    _settings,
     _threads,
     app,
     console,
@@ -177,35 +177,6 @@ def boilerplate(
     out.print(table)
 
 
-def filter_stories(
-    found: list[Story],
-    *,
-    since: str | None = None,
-    until: str | None = None,
-    lang: str | None = None,
-    source: str | None = None,
-    min_size: int = 1,
-) -> list[Story]:
-    """The stories that pass the filters: a time span that meets [since, until] (undated stories
-    fail a date filter), a member in language ``lang``, one from outlet ``source``, at least
-    ``min_size`` members."""
-
-    def keep(story: Story) -> bool:
-        if len(story.article_ids) < min_size:
-            return False
-        if (since or until) and not story.first_published:
-            return False
-        if since and (story.last_published or "") < since:
-            return False
-        if until and (story.first_published or "") > until:
-            return False
-        if lang and lang.lower() not in {x.lower() for x in story.languages}:
-            return False
-        return not source or source.lower() in {x.lower() for x in story.sources}
-
-    return [s for s in found if keep(s)]
-
-
 @app.command(rich_help_panel=PANEL)
 def stories(
     db: DbOption = DEFAULT_DB,
@@ -221,17 +192,22 @@ def stories(
     offset: OffsetOption = 0,
 ) -> None:
     """List the stories, largest first: title, size, outlets, languages, time span."""
-    with _open(db, existing=True) as store:
-        found = filter_stories(
-            store.list_stories(), since=since, until=until, lang=lang, source=source, min_size=min_size
-        )
-        ungrouped = len(store.unassigned_ids())
-        thread_of = {s: t.id for t in _threads(store) for s in t.stories}
+    filters: dict[str, Any] = {
+        "since": since,
+        "until": until,
+        "lang": lang,
+        "source": source,
+        "min_size": min_size,
+    }
     rows = _page(limit, json_out)
-    page = found[offset : None if rows is None else offset + rows]
-    if json_out:
-        _print_json([story_row(s) | {"thread": thread_of.get(s.id)} for s in page])
-    else:
+    with _open(db, existing=True) as store:
+        ungrouped = len(store.unassigned_ids())
+        if json_out:
+            _print_json(story_rows(store, **filters)[offset : None if rows is None else offset + rows])
+        else:
+            found = filter_stories(store.list_stories(), **filters)
+    if not json_out:
+        page = found[offset : None if rows is None else offset + rows]
         print_stories(out, page, db)
         _paging_note(len(page), offset, len(found), "stories")
     if ungrouped:
@@ -252,17 +228,11 @@ def threads(
 ) -> None:
     """List the threads: chains of stories on one developing subject, with their time span."""
     with _open(db, existing=True) as store:
+        if json_out:
+            _print_json(thread_rows(store, min_size=min_size))
+            return
         found = [t for t in _threads(store) if len(t.stories) >= min_size]
-        rows = store.thread_memberships()
-    if json_out:
-        _print_json(
-            [
-                t.to_dict()
-                | {"links": [{"story": s, **(rows[s][2] if s in rows else {})} for s in t.stories]}
-                for t in found
-            ]
-        )
-    elif not found:
+    if not found:
         out.print(f"threads: none of {min_size} stories or more")
     else:
         _print_threads(found)
@@ -418,3 +388,47 @@ def schema(
     if name not in schema_names():
         raise typer.BadParameter(f"{name!r}: give one of {', '.join(schema_names())}", param_hint="NAME")
     sys.stdout.write(json.dumps(load_schema(name), indent=2) + "\n")
+
+
+@app.command(rich_help_panel=PANEL)
+def serve(
+    db: DbOption = DEFAULT_DB,
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host", help="Where to listen: 127.0.0.1 (this machine only) unless a --token guards it."
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="The port.")] = 8765,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="STORYLINE_TOKEN",
+            help="A secret every request must carry (Authorization: Bearer TOKEN, or ?token= once in a "
+            "browser); needed to listen beyond this machine.",
+            show_default=False,
+        ),
+    ] = None,
+    read_only: Annotated[
+        bool, typer.Option("--read-only", help="Serve the store for reading only: POST is refused.")
+    ] = False,
+) -> None:
+    """The local web app and JSON API over a store: stories by thread, each story's versions
+    side by side, and /api (POST /api/articles adds articles)."""
+    from ..server import check_binding
+    from ..server import serve as run_server
+
+    check_binding(host, token)
+    if read_only and not db.exists():
+        raise StorylineError(f"the store {str(db)!r} does not exist: give --db, or run `storyline run` first")
+    shown = f"[{host}]" if ":" in host else host
+    console.print(
+        Text(
+            f"storyline serves {db} at http://{shown}:{port}/ (the API at /api, its docs at /api/docs)"
+            + ("; every request needs the token" if token else "")
+            + "; Ctrl-C stops it"
+        ),
+        soft_wrap=True,
+    )
+    run_server(db, host=host, port=port, token=token, settings=_settings(), read_only=read_only)

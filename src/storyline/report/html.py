@@ -37,9 +37,15 @@ MAX_VERSIONS = DEFAULT_SETTINGS.report_max_versions
 
 
 def render_html_report(
-    story: Story | None, articles: Sequence[Article], comparison: Comparison, copies: Sequence[CopyLink] = ()
+    story: Story | None,
+    articles: Sequence[Article],
+    comparison: Comparison,
+    copies: Sequence[CopyLink] = (),
+    *,
+    home: str = "",
 ) -> str:
-    """The report page as a string."""
+    """The report page as a string; ``home``: the address of the story list it links back to
+    (none when empty: a report written alone)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(
@@ -50,7 +56,8 @@ def render_html_report(
         lstrip_blocks=True,
         finalize=show_bidi_controls,  # nor may it reorder what the page shows
     )
-    return env.get_template("report.html.j2").render(**report_context(story, articles, comparison, copies))
+    context = report_context(story, articles, comparison, copies)
+    return env.get_template("report.html.j2").render(**context, home=home)
 
 
 def write_html_report(
@@ -59,11 +66,14 @@ def write_html_report(
     comparison: Comparison,
     copies: Sequence[CopyLink],
     path: str | os.PathLike[str],
+    *,
+    home: str = "",
 ) -> Path:
-    """Write the story's report to ``path`` (one self-contained HTML file) and return the path."""
+    """Write the story's report to ``path`` (one self-contained HTML file) and return the path;
+    ``home``: the story list's address, relative to it (:func:`write_story_reports`: ``index.html``)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_html_report(story, articles, comparison, copies), encoding="utf-8")
+    target.write_text(render_html_report(story, articles, comparison, copies, home=home), encoding="utf-8")
     return target
 
 
@@ -126,7 +136,7 @@ def write_story_reports(
             store, story, embedder=embedder, tagger=tagger, settings=settings, max_versions=max_versions
         )
         name = story_filename(story.id) + ".html"
-        write_html_report(story, articles, comparison, copies, target / name)
+        write_html_report(story, articles, comparison, copies, target / name, home="index.html")
         written[story.id] = {"file": name, "versions": len(articles), "conflicts": len(comparison.conflicts)}
         if on_progress is not None:
             on_progress(len(written), len(stories))

@@ -69,6 +69,8 @@ def index_context(store: Store, written: dict[str, dict[str, Any]]) -> dict[str,
         "stories": rows,
         "threads": [],
         "n_reports": len(written),
+        # pages served by `storyline serve` (compared when opened), not files written beforehand
+        "live": False,
         "script": INDEX_SCRIPT,
         "script_hash": f"sha256-{digest}",
     }

@@ -1,7 +1,7 @@
 """The shapes storyline shows its records in: plain JSON values, one function per view.
 
 ``storyline … --json`` prints these, the HTML report renders :func:`report_context`, and the
-coming web API is to return the same: a shape changes here, once. Every function takes
+web API (``storyline serve``, :mod:`storyline.server`) returns the same: a shape changes here, once. Every function takes
 records (and a store where it must look something up) and returns dicts and lists of
 strings, numbers, booleans and None.
 
@@ -50,6 +50,59 @@ def story_row(story: Story) -> dict[str, Any]:
         "merged_from": list(story.merged_from),
         "doubted_dates": list(story.doubted_dates),
     }
+
+
+def filter_stories(
+    found: list[Story],
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    lang: str | None = None,
+    source: str | None = None,
+    min_size: int = 1,
+) -> list[Story]:
+    """The stories of ``found`` that pass the filters (``storyline stories`` and the web API's): a time span that meets [since, until] (undated stories
+    fail a date filter), a member in language ``lang``, one from outlet ``source``, at least
+    ``min_size`` members."""
+
+    def keep(story: Story) -> bool:
+        if len(story.article_ids) < min_size:
+            return False
+        if (since or until) and not story.first_published:
+            return False
+        if since and (story.last_published or "") < since:
+            return False
+        if until and (story.first_published or "") > until:
+            return False
+        if lang and lang.lower() not in {x.lower() for x in story.languages}:
+            return False
+        return not source or source.lower() in {x.lower() for x in story.sources}
+
+    return [s for s in found if keep(s)]
+
+
+def story_rows(store: Store, **filters: Any) -> list[dict[str, Any]]:
+    """The stories as ``storyline stories --json`` lists them (largest first, :func:`story_row`
+    with its ``thread``), those that pass :func:`filter_stories`'s ``filters``."""
+    from ..stories.threads import stored_threads
+
+    found = store.list_stories()
+    threads = stored_threads(found, store.thread_memberships(), store.merged_threads())
+    thread_of = {s: t.id for t in threads for s in t.stories}
+    return [story_row(s) | {"thread": thread_of.get(s.id)} for s in filter_stories(found, **filters)]
+
+
+def thread_rows(store: Store, *, min_size: int = 1) -> list[dict[str, Any]]:
+    """The threads as ``storyline threads --json`` lists them: each with its stories and the
+    evidence of every link (``links``), those of at least ``min_size`` stories."""
+    from ..stories.threads import stored_threads
+
+    rows = store.thread_memberships()
+    return [
+        t.to_dict() | {"links": [{"story": s, **(rows[s][2] if s in rows else {})} for s in t.stories]}
+        for t in stored_threads(store.list_stories(), rows, store.merged_threads())
+        if len(t.stories) >= min_size
+    ]
 
 
 def copy_link_row(link: CopyLink) -> dict[str, Any]:

@@ -1,0 +1,65 @@
+"""``storyline serve``: a local web app and JSON API over one store (the ``serve`` extra: FastAPI
+and uvicorn).
+
+:func:`create_app` builds the app (:mod:`.app`); :func:`serve` runs it, on loopback unless a
+token guards it (:func:`check_binding`). Imported on first use: ``import storyline`` stays light.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ConfigError, require_extra
+from ..settings import DEFAULT_SETTINGS, Settings
+from .app import MAX_BODY, create_app
+
+if TYPE_CHECKING:
+    from ..types import Embedder
+
+#: where the server listens unless told otherwise: this machine only
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_binding(host: str, token: str | None) -> None:
+    """Refuse to listen beyond this machine without a token: the store's articles and the POST
+    route would be open to anyone who can reach the port."""
+    if not is_loopback(host) and not token:
+        raise ConfigError(
+            f"the server would listen on {host!r}, beyond this machine, with no token: give --token "
+            "(or $STORYLINE_TOKEN) so that only clients that know it are served, or listen on 127.0.0.1"
+        )
+    if token is not None and len(token) < 16:
+        raise ConfigError("the token is too short to guard a server: use 16 characters or more")
+
+
+def serve(
+    db: str | Path,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    token: str | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    embedder: Embedder | None = None,
+    read_only: bool = False,
+) -> None:
+    """Serve the store at ``db`` until interrupted (see :func:`create_app`)."""
+    check_binding(host, token)
+    uvicorn = require_extra("uvicorn", "serve")
+    app = create_app(db, settings=settings, token=token, embedder=embedder, read_only=read_only)
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+
+
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "MAX_BODY", "check_binding", "create_app", "is_loopback", "serve"]

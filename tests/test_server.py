@@ -1,0 +1,157 @@
+"""The web app and JSON API (`storyline serve`): the same shapes as --json, articles posted in,
+bad input named, untrusted text escaped, a token that guards every route, loopback by default."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from storyline import views
+from storyline.cli.app import sample_corpus
+from storyline.errors import ConfigError
+from storyline.pipeline import run
+from storyline.server import check_binding, create_app, is_loopback
+from storyline.store import open_store
+from storyline.testing import FakeEmbedder
+
+TOKEN = "a-secret-of-24-characters"
+HOSTILE = {
+    "title": '<script>alert("t")</script> Ferry <b>strike</b> ends',
+    "text": "The ferry workers of Sallow Bay ended their strike on Friday after a pay deal, "
+    "the union said. Sailings resume on Monday <img src=x onerror=alert(1)>.",
+    "url": "javascript:alert(2)",
+    "published": "2024-05-10",
+    "source": "bay-news.example",
+}
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample corpus grouped into one store (a fake embedder: these tests are about the doors)."""
+    path = tmp_path_factory.mktemp("serve") / "s.db"
+    with open_store(path) as store:
+        run([sample_corpus()], store=store, embedder=FakeEmbedder())
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(db: Path) -> TestClient:
+    return TestClient(create_app(db, embedder=FakeEmbedder()))
+
+
+def test_the_api_returns_what_the_command_line_prints(client: TestClient, db: Path) -> None:
+    with open_store(db, read_only=True) as store:
+        stories = views.story_rows(store)
+        threads = views.thread_rows(store)
+        biggest = views.show_story(store, stories[0]["id"])
+    assert client.get("/api/stories").json() == json.loads(json.dumps(stories))
+    assert client.get("/api/threads").json() == json.loads(json.dumps(threads))
+    assert client.get(f"/api/stories/{stories[0]['id']}").json() == json.loads(json.dumps(biggest))
+    assert [s["id"] for s in client.get("/api/stories?limit=2&offset=1").json()] == [
+        s["id"] for s in stories[1:3]
+    ]
+    health = client.get("/api/health").json()
+    assert health["status"] == "ok" and health["articles"] == 52
+
+
+def test_a_missing_story_or_article_is_a_404_that_names_it(client: TestClient) -> None:
+    for path in ("/api/stories/st-nope", "/api/articles/nope"):
+        answer = client.get(path)
+        assert answer.status_code == 404 and "nope" in answer.json()["error"]
+    page = client.get("/stories/st-<b>nope")
+    assert page.status_code == 404 and "&lt;b&gt;nope" in page.text and "<b>nope" not in page.text
+
+
+def test_posted_articles_are_stored_grouped_and_bad_ones_named(tmp_path: Path) -> None:
+    client = TestClient(create_app(tmp_path / "p.db", embedder=FakeEmbedder()))
+    good = {k: v for k, v in HOSTILE.items() if k != "url"}
+    answer = client.post("/api/articles", json=[good, {"title": "no text at all"}, good])
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["read"], body["stored"], body["quarantined"], body["duplicates"]) == (3, 1, 1, 1)
+    first, bad, again = body["articles"]
+    assert first["stored"] and first["story"] and not first["duplicate"]
+    assert bad["position"] == "item 1" and "no article text" in bad["refused"]
+    assert again["id"] == first["id"] and again["duplicate"]
+    stored = client.get(f"/api/articles/{first['id']}").json()
+    assert stored["story"] == first["story"] and stored["source"] == "bay-news.example"
+    # a body that is no JSON is refused whole, with the reason, and nothing stored is touched
+    broken = client.post(
+        "/api/articles", content=b'{"title": "x", "text": ', headers={"content-type": "application/json"}
+    )
+    assert broken.status_code == 400 and "malformed JSON" in broken.json()["error"]
+    empty = client.post("/api/articles", content=b"  ")
+    assert empty.status_code == 400
+    assert client.get("/api/health").json()["articles"] == 1
+
+
+def test_a_body_too_large_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storyline.server.app as server_app
+
+    monkeypatch.setattr(server_app, "MAX_BODY", 100)
+    client = TestClient(create_app(tmp_path / "big.db", embedder=FakeEmbedder()))
+    answer = client.post("/api/articles", json=[HOSTILE] * 5)
+    assert answer.status_code == 413 and "at most 100" in answer.json()["error"]
+    assert client.get("/api/health").json()["articles"] == 0
+
+
+def test_a_read_only_server_refuses_to_store(db: Path) -> None:
+    client = TestClient(create_app(db, embedder=FakeEmbedder(), read_only=True))
+    answer = client.post("/api/articles", json=HOSTILE)
+    assert answer.status_code == 403 and "read-only" in answer.json()["error"]
+
+
+def test_pages_show_untrusted_text_as_text(tmp_path: Path) -> None:
+    client = TestClient(create_app(tmp_path / "h.db", embedder=FakeEmbedder()))
+    client.post(
+        "/api/articles", json=[HOSTILE, HOSTILE | {"source": "other.example", "title": "Ferry strike ends"}]
+    )
+    index = client.get("/")
+    assert index.status_code == 200
+    assert (
+        "<script>alert" not in index.text and "&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt;" in index.text
+    )
+    assert index.headers["x-frame-options"] == "DENY"
+    (story,) = [s for s in client.get("/api/stories").json() if s["size"] == 2]
+    assert f'href="stories/{story["id"]}"' in index.text
+    page = client.get(f"/stories/{story['id']}")
+    assert page.status_code == 200
+    assert "onerror=alert(1)>" not in page.text and 'href="javascript:' not in page.text
+    assert '<a href="../">← all stories</a>' in page.text
+
+
+def test_a_token_guards_every_route(db: Path) -> None:
+    client = TestClient(create_app(db, embedder=FakeEmbedder(), token=TOKEN))
+    for path in ("/", "/api/health", "/api/stories", "/api/docs"):
+        answer = client.get(path)
+        assert answer.status_code == 401 and "token" in answer.json()["error"]
+    assert client.get("/api/health", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/api/health", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+    # a browser opens one page with ?token= and keeps it in a cookie for the next ones
+    assert client.get(f"/?token={TOKEN}").status_code == 200
+    assert client.get("/api/stories").status_code == 200
+
+
+def test_the_server_listens_beyond_this_machine_only_with_a_token() -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4")
+    check_binding("127.0.0.1", None)
+    check_binding("0.0.0.0", TOKEN)
+    with pytest.raises(ConfigError, match="--token"):
+        check_binding("0.0.0.0", None)
+    with pytest.raises(ConfigError, match="too short"):
+        check_binding("0.0.0.0", "short")
+
+
+def test_serve_refuses_an_open_host_without_a_token(db: Path) -> None:
+    from typer.testing import CliRunner
+
+    from storyline.cli.app import app
+
+    result = CliRunner().invoke(app, ["serve", "--db", str(db), "--host", "0.0.0.0"])
+    assert isinstance(result.exception, ConfigError) and "--token" in str(result.exception)
