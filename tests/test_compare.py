@@ -302,3 +302,10 @@ def test_real_models_align_paraphrases_and_translations(versions: tuple[Article,
         in texts(result.only_in("repost"))
     )
     assert ("2024-03-11", "de") in {(t.date, t.sentence.article_id) for t in result.timeline}
+
+
+def test_the_words_a_pair_differs_in_are_shown_as_written_not_as_stems() -> None:
+    from storyline.compare.align import _as_written
+
+    sentence = unit("Rescuers searched the collapsed houses, killing time")
+    assert _as_written(sentence, {"hous", "search", "kill"}) == ["houses", "killing", "searched"]

@@ -252,7 +252,8 @@ class _RunProgress(RunListener):
             _print_threads(found_threads, limit=20)
             console.print(
                 Text(
-                    f"{_count(len(found), 'story', 'stories')} in {_count(len(found_threads), 'thread')}; "
+                    f"{_count(len(found), 'story', 'stories')} in {_count(len(found_threads), 'thread')} "
+                    f"({sum(len(t.stories) > 1 for t in found_threads)} of two or more stories); "
                     f"{_count(n_links, 'copy link')} "
                     f"({len(so_far.copy_links)} new): `storyline show STORY --db {self.db}`, "
                     f"`storyline threads --db {self.db}`"

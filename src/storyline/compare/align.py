@@ -32,7 +32,7 @@ import numpy.typing as npt
 from .. import lang
 from ..models import AlignedPair, Conflict, Passage
 from ..settings import DEFAULT_SETTINGS, Settings
-from ..text.quantities import _is_toll, specific_unit
+from ..text.quantities import STOPWORDS, _is_toll, _stem, specific_unit
 from .facts import (
     STORY_FEATURES,
     SentenceProfile,
@@ -358,7 +358,7 @@ def decide_alignment(
             "threshold": round(tau_story, 3),
             "mutual_best": bool(c.features[STORY_FEATURES.index("mutual_best")]),
             "core": core,
-            "shared_words": sorted(ua.content & ub.content)[:12],
+            "shared_words": _as_written(ua, ua.content & ub.content)[:12],
         }
         if conflicts:
             evidence["numbers"] = [{"unit": u, "a": x, "b": y} for u, x, y in conflicts]
@@ -366,7 +366,10 @@ def decide_alignment(
             evidence["dates"] = {"a": clash[0], "b": clash[1]}
         relation = "conflict" if conflicts or clash else "same"
         if relation == "same" and not cross:
-            only_a, only_b = sorted(ua.content - ub.content), sorted(ub.content - ua.content)
+            only_a, only_b = (
+                _as_written(ua, ua.content - ub.content),
+                _as_written(ub, ub.content - ua.content),
+            )
             shared = len(ua.content & ub.content)
             if not core or min(shared / max(1, len(ua.content)), shared / max(1, len(ub.content))) < 0.5:
                 relation = "partial"
@@ -400,3 +403,9 @@ def word_diff(a: str, b: str) -> tuple[tuple[str, str, str], ...]:
     wa, wb = a.split(), b.split()
     ops = difflib.SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes()
     return tuple((op, " ".join(wa[i1:i2]), " ".join(wb[j1:j2])) for op, i1, i2, j1, j2 in ops)
+
+
+def _as_written(unit: SentenceProfile, stems: set[str]) -> list[str]:
+    """The words of ``unit`` whose stems are ``stems``, as the sentence writes them (lower case, each
+    once, sorted): what a reader sees, not "hous" and "kill" for "houses" and "killing"."""
+    return sorted({w for w in unit.words if w not in STOPWORDS and _stem(w) in stems})
