@@ -18,6 +18,8 @@ from storyline.store import open_store
 from storyline.testing import FakeEmbedder
 
 TOKEN = "a-secret-of-24-characters"
+#: what a browser on this machine sends as Host (TestClient's own "testserver" is no loopback name)
+BASE = "http://127.0.0.1:8765"
 HOSTILE = {
     "title": '<script>alert("t")</script> Ferry <b>strike</b> ends',
     "text": "The ferry workers of Sallow Bay ended their strike on Friday after a pay deal, "
@@ -39,7 +41,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(db: Path) -> TestClient:
-    return TestClient(create_app(db, embedder=FakeEmbedder()))
+    return TestClient(base_url=BASE, app=create_app(db, embedder=FakeEmbedder()))
 
 
 def test_the_api_returns_what_the_command_line_prints(client: TestClient, db: Path) -> None:
@@ -66,7 +68,7 @@ def test_a_missing_story_or_article_is_a_404_that_names_it(client: TestClient) -
 
 
 def test_posted_articles_are_stored_grouped_and_bad_ones_named(tmp_path: Path) -> None:
-    client = TestClient(create_app(tmp_path / "p.db", embedder=FakeEmbedder()))
+    client = TestClient(base_url=BASE, app=create_app(tmp_path / "p.db", embedder=FakeEmbedder()))
     good = {k: v for k, v in HOSTILE.items() if k != "url"}
     answer = client.post("/api/articles", json=[good, {"title": "no text at all"}, good])
     assert answer.status_code == 200
@@ -83,7 +85,7 @@ def test_posted_articles_are_stored_grouped_and_bad_ones_named(tmp_path: Path) -
         "/api/articles", content=b'{"title": "x", "text": ', headers={"content-type": "application/json"}
     )
     assert broken.status_code == 400 and "malformed JSON" in broken.json()["error"]
-    empty = client.post("/api/articles", content=b"  ")
+    empty = client.post("/api/articles", content=b"  ", headers={"Content-Type": "application/json"})
     assert empty.status_code == 400
     assert client.get("/api/health").json()["articles"] == 1
 
@@ -94,20 +96,20 @@ def test_a_body_too_large_is_refused_before_it_is_read(
     import storyline.server.app as server_app
 
     monkeypatch.setattr(server_app, "MAX_BODY", 100)
-    client = TestClient(create_app(tmp_path / "big.db", embedder=FakeEmbedder()))
+    client = TestClient(base_url=BASE, app=create_app(tmp_path / "big.db", embedder=FakeEmbedder()))
     answer = client.post("/api/articles", json=[HOSTILE] * 5)
     assert answer.status_code == 413 and "at most 100" in answer.json()["error"]
     assert client.get("/api/health").json()["articles"] == 0
 
 
 def test_a_read_only_server_refuses_to_store(db: Path) -> None:
-    client = TestClient(create_app(db, embedder=FakeEmbedder(), read_only=True))
+    client = TestClient(base_url=BASE, app=create_app(db, embedder=FakeEmbedder(), read_only=True))
     answer = client.post("/api/articles", json=HOSTILE)
     assert answer.status_code == 403 and "read-only" in answer.json()["error"]
 
 
 def test_pages_show_untrusted_text_as_text(tmp_path: Path) -> None:
-    client = TestClient(create_app(tmp_path / "h.db", embedder=FakeEmbedder()))
+    client = TestClient(base_url=BASE, app=create_app(tmp_path / "h.db", embedder=FakeEmbedder()))
     client.post(
         "/api/articles", json=[HOSTILE, HOSTILE | {"source": "other.example", "title": "Ferry strike ends"}]
     )
@@ -126,8 +128,8 @@ def test_pages_show_untrusted_text_as_text(tmp_path: Path) -> None:
 
 
 def test_a_token_guards_every_route(db: Path) -> None:
-    client = TestClient(create_app(db, embedder=FakeEmbedder(), token=TOKEN))
-    for path in ("/", "/api/health", "/api/stories", "/api/docs"):
+    client = TestClient(base_url=BASE, app=create_app(db, embedder=FakeEmbedder(), token=TOKEN))
+    for path in ("/", "/api/health", "/api/stories", "/api/openapi.json"):
         answer = client.get(path)
         assert answer.status_code == 401 and "token" in answer.json()["error"]
     assert client.get("/api/health", headers={"Authorization": "Bearer wrong"}).status_code == 401
@@ -155,3 +157,47 @@ def test_serve_refuses_an_open_host_without_a_token(db: Path) -> None:
 
     result = CliRunner().invoke(app, ["serve", "--db", str(db), "--host", "0.0.0.0"])
     assert isinstance(result.exception, ConfigError) and "--token" in str(result.exception)
+    with pytest.raises(ConfigError, match="ASCII"):
+        create_app(db, token="ünïcödé-token-of-enough-length")
+
+
+def test_pages_elsewhere_can_neither_read_nor_write_a_server_without_a_token(client: TestClient) -> None:
+    # DNS rebinding: a foreign name pointed at 127.0.0.1
+    rebound = client.get("/api/articles", headers={"Host": "attacker.example:8765"})
+    assert rebound.status_code == 421 and "attacker.example" in rebound.json()["error"]
+    # a cross-site form posts text/plain, or comes from another origin
+    form = client.post("/api/articles", content=json.dumps(HOSTILE), headers={"Content-Type": "text/plain"})
+    assert form.status_code == 415
+    foreign = client.post("/api/articles", json=HOSTILE, headers={"Origin": "http://evil.example"})
+    assert foreign.status_code == 403 and "evil.example" in foreign.json()["error"]
+    assert client.get("/api/health").json()["articles"] == 52
+
+
+def test_a_chunked_body_is_cut_off_at_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import storyline.server.app as server_app
+
+    monkeypatch.setattr(server_app, "MAX_BODY", 1000)
+    client = TestClient(create_app(tmp_path / "c.db", embedder=FakeEmbedder()), base_url=BASE)
+
+    def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(100):
+            yield b" " * 100
+
+    answer = client.post("/api/articles", content=chunks(), headers={"Content-Type": "application/json"})
+    assert answer.status_code == 413 and "more than 1000" in answer.json()["error"]
+
+
+def test_bad_query_values_are_named_as_the_command_line_names_them(client: TestClient) -> None:
+    for query in ("since=2024-5-1", "offset=-1", "limit=-5", f"offset={2**63}", "min_size=0"):
+        answer = client.get(f"/api/stories?{query}")
+        assert answer.status_code == 422, query
+        assert query.split("=")[0] in answer.json()["error"]
+    assert client.get("/api/articles?since=2024-02-30").status_code == 400
+    unknown = client.get("/api/nothing")
+    assert unknown.status_code == 404 and unknown.json() == {"error": "no such route: GET /api/nothing"}
+
+
+def test_an_article_asked_for_by_a_prefix_names_its_story(client: TestClient) -> None:
+    whole = client.get("/api/articles?limit=1").json()[0]
+    by_prefix = client.get(f"/api/articles/{whole['id'][:7]}").json()
+    assert by_prefix["id"] == whole["id"] and by_prefix["story"] is not None

@@ -11,7 +11,7 @@ import itertools
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -131,17 +131,64 @@ def ingest_records(
     """:func:`ingest` of records already read (an :class:`~storyline.models.Article` or a
     :class:`~storyline.models.Quarantined` each, as the readers yield them: the web API's
     posted articles): cleaned, analyzed and stored the same way."""
+    return store_prepared(_prepared_batches(records, settings), store, settings=settings, on_record=on_record)
+
+
+#: one batch of prepared records: where each came from (its file), and what preparing made of it
+#: (:func:`_prepare_chunk`: the article or its quarantine row, and its boilerplate sentence keys)
+PreparedBatch = tuple[Sequence[str], Sequence[tuple[Article | Quarantined, PackedUnits | None]]]
+
+
+def _prepared_batches(records: Iterable[Record], settings: Settings) -> Iterator[PreparedBatch]:
+    """``records`` prepared ``settings.batch_size`` at a time, in order; with worker processes,
+    the next batch is prepared while the caller stores the previous one."""
+    workers = _workers(settings)
+    pool = None
+    pending: tuple[tuple[Record, ...], Any] | None = None
+    try:
+        for batch in _batched(records, settings.batch_size):
+            if workers > 1 and len(batch) >= 4 * workers and pool is None:
+                pool = multiprocessing.get_context(_start_method()).Pool(workers)
+            if pool is not None:
+                size = -(-len(batch) // (workers * 4))
+                chunks = [(list(batch[i : i + size]), settings) for i in range(0, len(batch), size)]
+                result = pool.map_async(_prepare_chunk, chunks)
+                if pending is not None:
+                    yield [r.origin for r in pending[0]], [item for part in pending[1].get() for item in part]
+                pending = (batch, result)
+            else:
+                if pending is not None:
+                    yield [r.origin for r in pending[0]], [item for part in pending[1].get() for item in part]
+                    pending = None
+                yield [r.origin for r in batch], _prepare_chunk((list(batch), settings))
+        if pending is not None:
+            yield [r.origin for r in pending[0]], [item for part in pending[1].get() for item in part]
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+
+
+def store_prepared(
+    batches: Iterable[PreparedBatch],
+    store: Store,
+    *,
+    settings: Settings = DEFAULT_SETTINGS,
+    on_record: ProgressCallback | None = None,
+) -> tuple[IngestStats, list[str]]:
+    """Learn boilerplate from, clean and store batches of prepared records, in order (what every
+    runner shares: the local one prepares them in worker processes, the Spark job on its
+    executors). Returns the counts and the ids of the newly stored articles."""
     stats = IngestStats()
     new_ids: list[str] = []
     seen_origins: set[str] = set()
-    workers = _workers(settings)
-    pool = None
     learner = _learner(store, settings)
-
-    def finish(
-        batch: tuple[Record, ...], done: list[tuple[Article | Quarantined, PackedUnits | None]]
-    ) -> None:
-        """Learn from, clean and store one prepared batch."""
+    for origins, done in batches:
+        for origin in origins:
+            if origin not in seen_origins:
+                seen_origins.add(origin)
+                stats.files += 1
+        stats.read += len(done)
         prepared = [p for p, _ in done]
         units = {p.id: u for p, u in done if isinstance(p, Article) and u is not None}
         articles = [p for p in prepared if isinstance(p, Article)]
@@ -165,41 +212,10 @@ def ingest_records(
         stats.stored += len(new)
         stats.duplicates += len(articles) - len(new)
         stats.quarantined += len(quarantined)
-        if on_record is not None:
-            on_record(stats, batch[-1].origin)
-
-    # With worker processes, the next batch is prepared while this process learns from and
-    # stores the previous one (batches are still stored in order).
-    pending: tuple[tuple[Record, ...], Any] | None = None
-    try:
-        for batch in _batched(records, settings.batch_size):
-            for record in batch:
-                if record.origin not in seen_origins:
-                    seen_origins.add(record.origin)
-                    stats.files += 1
-            stats.read += len(batch)
-            if workers > 1 and len(batch) >= 4 * workers and pool is None:
-                pool = multiprocessing.get_context(_start_method()).Pool(workers)
-            if pool is not None:
-                size = -(-len(batch) // (workers * 4))
-                chunks = [(list(batch[i : i + size]), settings) for i in range(0, len(batch), size)]
-                result = pool.map_async(_prepare_chunk, chunks)
-                if pending is not None:
-                    finish(pending[0], [item for part in pending[1].get() for item in part])
-                pending = (batch, result)
-            else:
-                if pending is not None:
-                    finish(pending[0], [item for part in pending[1].get() for item in part])
-                    pending = None
-                finish(batch, _prepare_chunk((list(batch), settings)))
-        if pending is not None:
-            finish(pending[0], [item for part in pending[1].get() for item in part])
-        if learner is not None:
-            learner.flush()
-    finally:
-        if pool is not None:
-            pool.close()
-            pool.join()
+        if on_record is not None and origins:
+            on_record(stats, origins[-1])
+    if learner is not None:
+        learner.flush()
     return stats, new_ids
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, require_extra
 from ..settings import DEFAULT_SETTINGS, Settings
-from .app import MAX_BODY, create_app
+from .app import MAX_BODY, check_token, create_app
 
 if TYPE_CHECKING:
     from ..types import Embedder
@@ -41,8 +41,8 @@ def check_binding(host: str, token: str | None) -> None:
             f"the server would listen on {host!r}, beyond this machine, with no token: give --token "
             "(or $STORYLINE_TOKEN) so that only clients that know it are served, or listen on 127.0.0.1"
         )
-    if token is not None and len(token) < 16:
-        raise ConfigError("the token is too short to guard a server: use 16 characters or more")
+    if token is not None:
+        check_token(token)
 
 
 def serve(
@@ -62,4 +62,13 @@ def serve(
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
 
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "MAX_BODY", "check_binding", "create_app", "is_loopback", "serve"]
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "MAX_BODY",
+    "check_binding",
+    "check_token",
+    "create_app",
+    "is_loopback",
+    "serve",
+]

@@ -10,6 +10,7 @@ pool, and the SQLite store gives each thread its own connection and serialises t
 # No ``from __future__ import annotations`` here: FastAPI reads the routes' annotations (Request)
 # at run time, and they are names local to create_app (FastAPI is imported when it runs).
 import hmac
+import ipaddress
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -17,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .. import views
-from ..errors import InputError, NotFoundError, StorylineError, require_extra
+from ..errors import ConfigError, InputError, NotFoundError, StorylineError, require_extra
 from ..models import Article, Quarantined
+from ..readers.records import valid_date
 from ..settings import DEFAULT_SETTINGS, Settings
 from ..store import open_store
 
@@ -80,16 +82,27 @@ def create_app(
     ``?token=TOKEN`` once (a browser: the page sets a cookie for the next ones). ``embedder``
     (default: the multilingual USE model) serves the story stage of posted articles and the
     story pages. Needs the ``serve`` extra (FastAPI)."""
+    if token is not None:
+        check_token(token)
     require_extra("fastapi", "serve")
-    from fastapi import FastAPI, Request
+    from fastapi import FastAPI, Query, Request
+    from fastapi.exceptions import RequestValidationError
     from fastapi.responses import HTMLResponse, JSONResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    #: the query parameters of the list routes, checked as the command line checks its options
+    Day = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD, inclusive")
+    Limit = Query(None, ge=0, le=MAX_PAGE, description=f"rows; 0 or none: a full page ({MAX_PAGE})")
+    Offset = Query(0, ge=0, le=2**62, description="rows to skip")
 
     store = open_store(db, read_only=read_only)
     reports = _Reports()
     app = FastAPI(
         title="storyline",
         summary="Stories, threads and copies of a news store",
-        docs_url="/api/docs",
+        # the interactive docs page loads its script from a CDN: off (offline, and no foreign
+        # script on this origin); the description itself is served
+        docs_url=None,
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
@@ -101,6 +114,14 @@ def create_app(
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Any]) -> Any:
         given = None
+        host = request.headers.get("host", "")
+        if token is None and not _loopback_host(host):
+            # a page elsewhere that points its own name at 127.0.0.1 (DNS rebinding) reads nothing
+            return problem(421, f"this server answers only requests to this machine, not to {host!r}")
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            origin = request.headers.get("origin")
+            if origin is not None and origin.split("://", 1)[-1] != host:
+                return problem(403, f"a request from another site ({origin!r}) may not change this store")
         if token is not None:
             header = request.headers.get("authorization", "")
             given = (
@@ -108,7 +129,8 @@ def create_app(
                 if header.lower().startswith("bearer ")
                 else request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE)
             )
-            if not given or not hmac.compare_digest(given.encode(), token.encode()):
+            # headers arrive decoded as latin-1; tokens are printable ASCII (check_binding)
+            if not given or not hmac.compare_digest(given.encode("latin-1", "replace"), token.encode()):
                 return problem(
                     401,
                     "this server needs its token: send 'Authorization: Bearer TOKEN', "
@@ -123,17 +145,38 @@ def create_app(
             response.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="strict")
         return response
 
+    def told(exc: Exception) -> str:
+        """An error's message without the store's place on disk (the file name is enough)."""
+        return str(exc).replace(str(db), Path(db).name)
+
     @app.exception_handler(NotFoundError)
     def not_found(request: Request, exc: NotFoundError) -> Any:
-        return problem(404, str(exc))
+        return problem(404, told(exc))
 
     @app.exception_handler(StorylineError)
     def failed(request: Request, exc: StorylineError) -> Any:
-        return problem(400 if isinstance(exc, InputError) else 500, str(exc))
+        return problem(400 if isinstance(exc, InputError) else 500, told(exc))
+
+    @app.exception_handler(RequestValidationError)
+    def invalid(request: Request, exc: RequestValidationError) -> Any:
+        where = [
+            f"{'.'.join(str(x) for x in e.get('loc', ())[1:]) or 'request'}: {e.get('msg', 'not valid')}"
+            for e in exc.errors()
+        ]
+        return problem(422, "; ".join(where) or "the request is not valid")
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException) -> Any:
+        message = "no such route" if exc.status_code == 404 else str(exc.detail)
+        return problem(exc.status_code, f"{message}: {request.method} {request.url.path}")
 
     def page_of(rows: list[Any], limit: int | None, offset: int) -> list[Any]:
-        size = MAX_PAGE if limit is None else max(0, min(limit, MAX_PAGE))
-        return rows[max(0, offset) : max(0, offset) + size]
+        return rows[offset : offset + (limit or MAX_PAGE)]
+
+    def day(value: str | None, name: str) -> str | None:
+        if value is not None and valid_date(value) is None:
+            raise InputError(f"{name}={value!r} is not a day (YYYY-MM-DD)", origin=name)
+        return value
 
     # ------------------------------------------------------------------ the JSON API
 
@@ -149,16 +192,23 @@ def create_app(
 
     @app.get("/api/stories")
     def stories(
-        limit: int | None = None,
-        offset: int = 0,
-        since: str | None = None,
-        until: str | None = None,
+        limit: int | None = Limit,
+        offset: int = Offset,
+        since: str | None = Day,
+        until: str | None = Day,
         lang: str | None = None,
         source: str | None = None,
-        min_size: int = 1,
+        min_size: int = Query(1, ge=1),
     ) -> list[dict[str, Any]]:
         """The stories, largest first, as ``storyline stories --json`` lists them."""
-        rows = views.story_rows(store, since=since, until=until, lang=lang, source=source, min_size=min_size)
+        rows = views.story_rows(
+            store,
+            since=day(since, "since"),
+            until=day(until, "until"),
+            lang=lang,
+            source=source,
+            min_size=min_size,
+        )
         return page_of(rows, limit, offset)
 
     @app.get("/api/stories/{story_id}")
@@ -177,29 +227,30 @@ def create_app(
         return views.comparison(result, articles)
 
     @app.get("/api/threads")
-    def threads(min_size: int = 1) -> list[dict[str, Any]]:
+    def threads(min_size: int = Query(1, ge=1)) -> list[dict[str, Any]]:
         """The threads, as ``storyline threads --json`` lists them, with the evidence of each link."""
         return views.thread_rows(store, min_size=min_size)
 
     @app.get("/api/articles")
     def articles(
-        limit: int | None = None,
-        offset: int = 0,
-        since: str | None = None,
-        until: str | None = None,
+        limit: int | None = Limit,
+        offset: int = Offset,
+        since: str | None = Day,
+        until: str | None = Day,
         lang: str | None = None,
         source: str | None = None,
     ) -> list[dict[str, Any]]:
         """Stored articles in storing order, as ``storyline articles --json`` lists them."""
-        size = MAX_PAGE if limit is None else max(0, min(limit, MAX_PAGE))
-        found = store.iter_found(since, until, lang, source, limit=size, offset=max(0, offset))
+        found = store.iter_found(
+            day(since, "since"), day(until, "until"), lang, source, limit=limit or MAX_PAGE, offset=offset
+        )
         return [views.article_row(a) for a in found]
 
     @app.get("/api/articles/{article_id}")
     def article(article_id: str) -> dict[str, Any]:
         """One stored article, every field, with the story it is in."""
-        row = views.article_row(store.get_article(article_id))
-        row["story"] = store.story_ids_of([article_id]).get(article_id)
+        row = views.article_row(store.get_article(article_id))  # an id, a prefix, the record's own id
+        row["story"] = store.story_ids_of([row["id"]]).get(row["id"])
         return row
 
     @app.post("/api/articles", status_code=200)
@@ -211,9 +262,19 @@ def create_app(
         each article's position, its id and story, or why it was refused."""
         if read_only:
             return problem(403, "this server was started read-only (--read-only): it stores nothing")
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return problem(413, f"the request body holds {len(body)} bytes; at most {MAX_BODY} are read")
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            # JSON only: a page elsewhere cannot send it without asking first (a CORS preflight)
+            return problem(415, f"post JSON with 'Content-Type: application/json', not {kind or 'no type'!r}")
+        parts, size = [], 0
+        async for chunk in request.stream():  # read up to the limit, however the body is sent
+            size += len(chunk)
+            if size > MAX_BODY:
+                return problem(
+                    413, f"the request body holds more than {MAX_BODY} bytes; at most {MAX_BODY} are read"
+                )
+            parts.append(chunk)
+        body = b"".join(parts)
         if not body.strip():
             return problem(400, "the request body is empty: post a JSON object or a list of them")
         from starlette.concurrency import run_in_threadpool
@@ -256,6 +317,14 @@ def create_app(
         return HTMLResponse(reports.get(found.id, found.article_ids, make))
 
     return app
+
+
+def check_token(token: str) -> None:
+    """A token must be hard to guess and travel in an HTTP header: 16 printable ASCII characters or more."""
+    if len(token) < 16:
+        raise ConfigError("the token is too short to guard a server: use 16 characters or more")
+    if not (token.isascii() and token.isprintable() and " " not in token):
+        raise ConfigError("the token must be printable ASCII without spaces (it travels in an HTTP header)")
 
 
 def _store_posted(
@@ -319,3 +388,20 @@ def _message_page(title: str, text: str) -> str:
         f'<title>{escape(title)}</title></head><body style="font: 15px system-ui, sans-serif; margin: 24px">'
         f'<h1>{escape(title)}</h1><p>{escape(text)}</p><p><a href="/">All stories</a></p></body></html>'
     )
+
+
+def _loopback_host(host: str) -> bool:
+    """Whether a request's Host names this machine (``127.0.0.1:8765``, ``localhost``, ``[::1]:80``)."""
+    host = host.strip().lower()
+    if host.startswith("["):  # an IPv6 address, with or without a port
+        name = host[1 : host.find("]")] if "]" in host else host[1:]
+    elif host.count(":") == 1:  # a name or an IPv4 address with a port
+        name = host.split(":", 1)[0]
+    else:
+        name = host
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
