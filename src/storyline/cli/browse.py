@@ -425,7 +425,7 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     console.print(
         Text(
-            f"storyline serves {db} at http://{shown}:{port}/ (the API at /api, its docs at /api/docs)"
+            f"storyline serves {db} at http://{shown}:{port}/ (the API at /api, described at /api/openapi.json)"
             + ("; every request needs the token" if token else "")
             + "; Ctrl-C stops it"
         ),
