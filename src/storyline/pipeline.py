@@ -106,6 +106,7 @@ def ingest(
     settings: Settings = DEFAULT_SETTINGS,
     on_record: ProgressCallback | None = None,
     exclude: Iterable[str | os.PathLike[str]] = (),
+    prepare: Preparer | None = None,
 ) -> tuple[IngestStats, list[str]]:
     """Read, clean, analyze and store every article of ``paths``.
 
@@ -114,8 +115,12 @@ def ingest(
     Records are taken ``settings.batch_size`` at a time (memory stays flat),
     prepared in ``settings.workers`` processes, and each batch is written in
     one transaction. Files and folders in ``exclude`` are never read (the store's own
-    files, the report folder).
+    files, the report folder). ``prepare`` reads and prepares the sources elsewhere (the Spark
+    job: :class:`storyline.spark.SparkPreparer`); it yields the batches :func:`store_prepared` stores.
     """
+    if prepare is not None:
+        batches = prepare(list(paths), settings, list(exclude))
+        return store_prepared(batches, store, settings=settings, on_record=on_record)
     return ingest_records(
         read_paths(paths, settings=settings, exclude=exclude), store, settings=settings, on_record=on_record
     )
@@ -137,6 +142,21 @@ def ingest_records(
 #: one batch of prepared records: where each came from (its file), and what preparing made of it
 #: (:func:`_prepare_chunk`: the article or its quarantine row, and its boilerplate sentence keys)
 PreparedBatch = tuple[Sequence[str], Sequence[tuple[Article | Quarantined, PackedUnits | None]]]
+#: reads and prepares sources (paths, settings, paths never to read) into batches of
+#: ``settings.batch_size`` records in reading order, as :func:`_prepared_batches` does locally
+Preparer = Callable[
+    [Sequence["str | os.PathLike[str]"], Settings, Sequence["str | os.PathLike[str]"]],
+    Iterable[PreparedBatch],
+]
+
+
+def prepare_sources(
+    paths: Sequence[str | os.PathLike[str]],
+    settings: Settings,
+    exclude: Sequence[str | os.PathLike[str]] = (),
+) -> Iterator[PreparedBatch]:
+    """The local :data:`Preparer`: sources read in this process, prepared in worker processes."""
+    return _prepared_batches(read_paths(paths, settings=settings, exclude=exclude), settings)
 
 
 def _prepared_batches(records: Iterable[Record], settings: Settings) -> Iterator[PreparedBatch]:
@@ -502,6 +522,7 @@ def run(
     max_reports: int | None = 100,
     exclude: Iterable[str | os.PathLike[str]] = (),
     listener: RunListener | None = None,
+    prepare: Preparer | None = None,
 ) -> RunResult:
     """The main job: ingest ``paths`` (files, folders, globs, ``-``; one or several; none: work on
     what the store holds), put every article
@@ -511,7 +532,8 @@ def run(
 
     ``embedder`` (default: the multilingual USE model) turns texts into vectors for the story,
     copy and report stages (each text once: the vectors are cached for the run); any dimension works. The store's own files and the report folder are
-    never read as articles, nor anything in ``exclude``. Bad records go to the store's quarantine
+    never read as articles, nor anything in ``exclude``. ``prepare``: where sources are read and
+    prepared (default: here, in worker processes; the Spark job passes its executors). Bad records go to the store's quarantine
     and the run goes on; a report folder that cannot be written raises
     :class:`~storyline.errors.StorylineError` naming it. Returns what it did.
     """
@@ -537,6 +559,7 @@ def run(
             settings=settings,
             exclude=skip,
             on_record=lambda s, origin: hear.advanced("ingest", s.read, None, origin),
+            prepare=prepare,
         )
         result = replace(result, stats=replace(stats), new_articles=tuple(new_ids))
         hear.finished("ingest", result)

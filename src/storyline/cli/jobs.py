@@ -156,6 +156,22 @@ def run(
     max_reports: Annotated[
         int, typer.Option("--max-reports", min=1, help="Reports for at most this many stories, the largest.")
     ] = 100,
+    spark: Annotated[
+        str | None,
+        typer.Option(
+            "--spark",
+            metavar="MASTER",
+            help="Read, clean and analyse the PATHs on Apache Spark (the spark extra; a Java runtime), "
+            "e.g. local[*] or spark://host:7077; the rest of the job runs here, with the same results.",
+            show_default=False,
+        ),
+    ] = None,
+    spark_partitions: Annotated[
+        int | None,
+        typer.Option(
+            "--spark-partitions", min=1, help="Spark tasks the files are dealt into.", show_default=False
+        ),
+    ] = None,
 ) -> None:
     """The main job: read PATHs, group into stories and threads, find copies, write reports.
 
@@ -180,15 +196,26 @@ def run(
         console.print(
             Text(f"no PATH given: grouping the {held} article(s) stored in {db} ({pending} in no story yet)")
         )
-    with _open(db) as store, _RunProgress(store, db, max_reports) as listener:
-        result = run_job(
-            sources,
-            store=store,
-            settings=settings,
-            reports=None if no_reports else reports,
-            max_reports=max_reports,
-            listener=listener,
-        )
+    session = None
+    if spark is not None and sources:
+        from ..spark import SparkPreparer, spark_session
+
+        with console.status(f"[bold]spark[/] starting Spark ({spark})"):
+            session = spark_session(spark)
+    try:
+        with _open(db) as store, _RunProgress(store, db, max_reports) as listener:
+            result = run_job(
+                sources,
+                store=store,
+                settings=settings,
+                reports=None if no_reports else reports,
+                max_reports=max_reports,
+                listener=listener,
+                prepare=None if session is None else SparkPreparer(session, spark_partitions),
+            )
+    finally:
+        if session is not None:
+            session.stop()
     if result.reports is not None:
         console.print(Text(f"reports of {listener.which}: {result.reports}"), soft_wrap=True)
     raise typer.Exit(EXIT_QUARANTINED if result.quarantined else EXIT_OK)

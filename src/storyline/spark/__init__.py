@@ -1,0 +1,118 @@
+"""The main job with Apache Spark reading the sources (the ``spark`` extra): ``storyline run --spark``.
+
+What the local runner does in its worker processes, Spark's executors do here, with the same
+function (:func:`storyline.pipeline._prepare_chunk`): read each file (one task per file; any
+format the readers take, Parquet and WARC included), clean it and analyse its articles
+(language, sentences, names, dates, numbers, boilerplate sentence keys). The prepared articles
+stream back to the driver in reading order (a partition at a time, so the driver holds one
+partition, not the corpus) and go through the rest of :func:`storyline.pipeline.run` unchanged:
+boilerplate learning, the store, stories, threads, copies, reports. The results are therefore
+the local runner's, article for article; ``tests/test_spark.py`` holds the two together.
+
+What is not distributed: the story, thread and copy stages run on the driver. They are
+incremental (each article is placed against the stories before it), so cutting them across
+executors would change what they decide. Reading, cleaning and analysing is the part that grows
+with a crawl's raw size (HTML and WARC extraction above all), and it is the part that moves.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import StorylineError, require_extra
+from ..models import Article, Quarantined
+from ..pipeline import PreparedBatch, _batched, _prepare_chunk
+from ..readers.paths import iter_sources
+from ..readers.sources import read_source
+from ..settings import Settings
+
+if TYPE_CHECKING:
+    from ..clean.keys import PackedUnits
+
+#: the driver's logging: errors only (Spark's default prints its start-up notes on stderr)
+_LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
+#: what ``--spark`` means when it names no master: Spark in this process, one executor thread a core
+DEFAULT_MASTER = "local[*]"
+
+
+def spark_session(master: str = DEFAULT_MASTER, app_name: str = "storyline") -> Any:
+    """A Spark session for the job: bound to 127.0.0.1 when local, no web UI, executors running
+    this Python (the one storyline is installed in), quiet logs. Needs a Java runtime."""
+    require_extra("pyspark", "spark")
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    if master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    try:
+        session = (
+            SparkSession.builder.master(master)
+            .appName(app_name)
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_LOG_CONFIG.as_uri()}")
+            .getOrCreate()
+        )
+    except Exception as exc:  # no Java, a master that does not answer: say so in one line
+        raise StorylineError(
+            f"cannot start Spark ({master}): {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            " (Spark needs a Java runtime: java on PATH or JAVA_HOME)"
+        ) from exc
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _prepare_partition(
+    settings: Settings, items: Iterable[tuple[int, str | Quarantined]]
+) -> Iterator[tuple[str, tuple[Article | Quarantined, PackedUnits | None]]]:
+    """On an executor: the files of one partition read and prepared, each record with its origin."""
+    for _, source in items:
+        records = [source] if isinstance(source, Quarantined) else read_source(source, settings=settings)
+        for batch in _batched(records, settings.batch_size):
+            for record, done in zip(batch, _prepare_chunk((list(batch), settings)), strict=True):
+                yield record.origin, done
+
+
+class SparkPreparer:
+    """A :data:`storyline.pipeline.Preparer` that reads and prepares the sources on Spark.
+
+    ``session``: a Spark session (:func:`spark_session`); ``partitions``: how many tasks the
+    files are dealt into (default: four per executor core, at most one per file)."""
+
+    def __init__(self, session: Any, partitions: int | None = None) -> None:
+        self.session, self.partitions = session, partitions
+
+    def __call__(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        settings: Settings,
+        exclude: Sequence[str | os.PathLike[str]] = (),
+    ) -> Iterator[PreparedBatch]:
+        # the files are listed here, in the order the local runner reads them; a path that cannot
+        # be read is a quarantine row in its place
+        sources = list(enumerate(iter_sources(paths, exclude=exclude)))
+        if any(source == "-" for _, source in sources):
+            raise StorylineError(
+                "with Spark, storyline reads files, not standard input ('-'): name the files"
+            )
+        if not sources:
+            return
+        context = self.session.sparkContext
+        slices = self.partitions or min(len(sources), 4 * context.defaultParallelism)
+        rdd = context.parallelize(sources, max(1, slices)).mapPartitions(
+            functools.partial(_prepare_partition, settings)
+        )
+        # partitions come back in order, records in their order: the local runner's stream
+        stream = iter(rdd.toLocalIterator(prefetchPartitions=True))
+        while chunk := list(itertools.islice(stream, settings.batch_size)):
+            yield [origin for origin, _ in chunk], [done for _, done in chunk]
+
+
+__all__ = ["DEFAULT_MASTER", "SparkPreparer", "spark_session"]
