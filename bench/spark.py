@@ -1,0 +1,71 @@
+"""The ingest stage with Spark reading (``storyline run --spark``) beside the local runner, on one
+machine: time, and whether the two stores hold the same articles and quarantine.
+
+Generates synthetic HTML pages (``bench/ingest.py``'s, extraction being the costly part Spark
+takes over) in a temporary folder, then ingests them twice in this process, once with the local
+runner (``settings.workers`` processes) and once with Spark (``--master``, default ``local[2]``;
+the session's start is timed apart). On one 2-core machine Spark cannot be quicker than the
+local pool; the figure to read is its overhead, and that the results are the same.
+
+    .venv/bin/python bench/spark.py                  # 2,000 pages
+    .venv/bin/python bench/spark.py --pages 500 --master 'local[2]'
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from ingest import fake_article, html_page
+
+from storyline.pipeline import ingest
+from storyline.spark import SparkPreparer, spark_session
+from storyline.store import open_store
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--partitions", type=int, default=None)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "html"
+        folder.mkdir()
+        rng = random.Random(7)
+        for i in range(args.pages):
+            (folder / f"{i:05d}.html").write_text(html_page(fake_article(rng, i)))
+        seen = {}
+        start = time.perf_counter()
+        with open_store(Path(tmp) / "local.db") as store:
+            stats, _ = ingest([folder], store)
+            seen["local"] = ([a.id for a in store.iter_articles()], sorted(map(str, store.iter_quarantine())))
+        local = time.perf_counter() - start
+        start = time.perf_counter()
+        session = spark_session(args.master)
+        started = time.perf_counter() - start
+        start = time.perf_counter()
+        with open_store(Path(tmp) / "spark.db") as store:
+            ingest([folder], store, prepare=SparkPreparer(session, args.partitions))
+            seen["spark"] = ([a.id for a in store.iter_articles()], sorted(map(str, store.iter_quarantine())))
+        spark = time.perf_counter() - start
+        session.stop()
+    n = stats.read
+    print(f"{n} HTML pages, {stats.stored} stored")
+    print(f"local runner:  {local:6.1f} s  {n / local:7.1f} pages/s")
+    print(
+        f"spark {args.master}: {spark:6.1f} s  {n / spark:7.1f} pages/s (session start {started:.1f} s apart)"
+    )
+    print(f"same articles and quarantine: {seen['local'] == seen['spark']}")
+
+
+if __name__ == "__main__":
+    main()
