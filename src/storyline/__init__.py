@@ -1,7 +1,8 @@
 """storyline: turn a pile or a stream of news articles into stories.
 
 Importing the package is light: models, settings and errors only. The library's
-front door (:func:`open_store`, :func:`run`) and the stage functions (:func:`ingest`,
+front door (:func:`open_store`, :func:`run`; :func:`create_app`, the web app, and
+:class:`SparkPreparer`, Spark reading for :func:`run`) and the stage functions (:func:`ingest`,
 :func:`assign_stories`, :func:`assign_threads`, :func:`find_story_copies`, :func:`find_copies`,
 :func:`compare_story`, :func:`compare_articles`, :func:`score_pair`, :func:`evaluate`)
 are imported on first use, and each imports its heavy libraries when first called.
@@ -52,7 +53,9 @@ if typing.TYPE_CHECKING:  # what the lazy names below are, for type checkers
         run,
     )
     from .report.html import compare_story
+    from .server import create_app
     from .similarity.model import score_pair
+    from .spark import SparkPreparer
     from .store import open_store
     from .store.base import Store
     from .types import Embedder
@@ -62,11 +65,13 @@ _LAZY = {
     "Embedder": "types",
     "RunListener": "pipeline",
     "RunResult": "pipeline",
+    "SparkPreparer": "spark",
     "Store": "store.base",
     "assign_stories": "pipeline",
     "assign_threads": "pipeline",
     "compare_articles": "compare.versions",
     "compare_story": "report.html",
+    "create_app": "server",
     "evaluate": "evaluation",
     "evaluate_similarity": "evaluation",
     "evaluate_stories": "evaluation",
@@ -117,6 +122,7 @@ __all__ = [
     "RunListener",
     "RunResult",
     "Settings",
+    "SparkPreparer",
     "Store",
     "StoreError",
     "Story",
@@ -126,6 +132,7 @@ __all__ = [
     "assign_threads",
     "compare_articles",
     "compare_story",
+    "create_app",
     "evaluate",
     "evaluate_similarity",
     "evaluate_stories",
