@@ -422,6 +422,13 @@ def serve(
     check_binding(host, token)
     if read_only and not db.exists():
         raise StorylineError(f"the store {str(db)!r} does not exist: give --db, or run `storyline run` first")
+    if not db.exists():
+        console.print(
+            Text(
+                f"the store {str(db)!r} does not exist yet: serving a new, empty one (POST /api/articles fills it)"
+            ),
+            soft_wrap=True,
+        )
     shown = f"[{host}]" if ":" in host else host
     console.print(
         Text(

@@ -4,8 +4,8 @@ What the local runner does in its worker processes, Spark's executors do here, w
 function (:func:`storyline.pipeline._prepare_chunk`): read each file (one task per file; any
 format the readers take, Parquet and WARC included), clean it and analyse its articles
 (language, sentences, names, dates, numbers, boilerplate sentence keys). The prepared articles
-stream back to the driver in reading order (a partition at a time, so the driver holds one
-partition, not the corpus) and go through the rest of :func:`storyline.pipeline.run` unchanged:
+stream back to the driver in reading order (a partition at a time and one read ahead, so the
+driver holds two partitions, not the corpus) and go through the rest of :func:`storyline.pipeline.run` unchanged:
 boilerplate learning, the store, stories, threads, copies, reports. The results are therefore
 the local runner's, article for article; ``tests/test_spark.py`` holds the two together.
 
