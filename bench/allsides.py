@@ -15,7 +15,10 @@ thread level judged on its own) and over storyline's own stories (end to end). S
 named in the thread gold count as threads of their own.
 
     .venv/bin/python bench/allsides.py ../shared/bench/allsides/dev.jsonl \
-        --threads bench/allsides_threads.jsonl
+        --threads bench/allsides_threads.jsonl [--runs day week month]
+
+``--runs`` also feeds the file as a stream, a day (week, month) at a time, one ``storyline.run``
+each into one store, and scores the stored stories: what a daily job over a news feed gets.
 """
 
 from __future__ import annotations
@@ -75,6 +78,39 @@ def line(name: str, s: dict[str, float]) -> str:
     )
 
 
+def incremental(rows: list[dict[str, str]], unit: str) -> tuple[int, float, dict[str, float]]:
+    """The file fed as a stream: its articles a ``unit`` (day, week, month) at a time, each
+    period one :func:`storyline.run` into the same store (the online pass and consolidation over
+    what is stored, as a daily job would run it); the stored stories scored against the gold.
+    Returns the number of runs, the seconds taken and the scores."""
+    import tempfile
+
+    import storyline
+
+    def period(r: dict[str, str]) -> str:
+        d = (r.get("date") or "")[:10]
+        if not d or unit == "day":
+            return d
+        if unit == "month":
+            return d[:7]
+        year, week, _ = date.fromisoformat(d).isocalendar()
+        return f"{year}-W{week:02d}"
+
+    runs: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for r in rows:
+        runs[period(r)].append(r)
+    gold = {r["doc_id"]: r["story"] for r in rows}
+    t = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp, storyline.open_store(Path(tmp) / "s.db") as store:
+        for key in sorted(runs):
+            path = Path(tmp) / f"{key or 'undated'}.jsonl"
+            path.write_text("".join(json.dumps(r) + "\n" for r in runs[key]), encoding="utf-8")
+            storyline.run([path], store=store)
+        doc = {a.id: a.external_id for a in store.iter_articles()}
+        predicted = {doc[a]: s.id for s in store.list_stories() for a in s.article_ids}
+    return len(runs), time.perf_counter() - t, scores(predicted, gold, sorted(gold))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -82,6 +118,13 @@ def main() -> None:
     parser.add_argument("gold")
     parser.add_argument("--threads", help="thread gold: JSON lines {thread, stories: [story ids]}")
     parser.add_argument("--errors", type=int, default=0, help="print the N largest wrong merges")
+    parser.add_argument(
+        "--runs",
+        nargs="+",
+        choices=("day", "week", "month"),
+        default=(),
+        help="also feed the file a day / week / month at a time, one storyline.run each, into one store",
+    )
     args = parser.parse_args()
 
     from storyline.evaluation import read_gold
@@ -202,6 +245,9 @@ def main() -> None:
             f"threads over storyline's stories: {len(ours_threads)} threads, BCubed P {e['p']:.3f} "
             f"R {e['r']:.3f} F1 {e['f1']:.3f} (articles, against the same thread gold)"
         )
+    for unit in args.runs:
+        n, seconds, s = incremental(rows, unit)
+        print(line(f"storyline a {unit} at a time ({n} runs, {seconds:.0f} s)", s))
     sys.stdout.flush()
 
 
