@@ -9,6 +9,7 @@ local pool; the figure to read is its overhead, and that the results are the sam
 
     .venv/bin/python bench/spark.py                  # 2,000 pages
     .venv/bin/python bench/spark.py --pages 500 --master 'local[2]'
+    .venv/bin/python bench/spark.py --run 4000       # the whole job: the executors embed the leads too
 """
 
 from __future__ import annotations
@@ -36,7 +37,18 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--partitions", type=int, default=None)
+    parser.add_argument(
+        "--run",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: the whole main job (storyline.run: stories, threads, copies; no reports) on N "
+        "synthetic JSONL articles in 8 files, local vs Spark (the executors embed the leads)",
+    )
     args = parser.parse_args()
+    if args.run:
+        whole_job(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "html"
         folder.mkdir()
@@ -65,6 +77,47 @@ def main() -> None:
         f"spark {args.master}: {spark:6.1f} s  {n / spark:7.1f} pages/s (session start {started:.1f} s apart)"
     )
     print(f"same articles and quarantine: {seen['local'] == seen['spark']}")
+
+
+def whole_job(args: argparse.Namespace) -> None:
+    import json
+
+    from storyline.pipeline import run
+    from storyline.views import story_rows
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "jsonl"
+        folder.mkdir()
+        rng = random.Random(7)
+        files = [(folder / f"part-{k}.jsonl").open("w") for k in range(8)]
+        for i in range(args.run):
+            files[i * 8 // args.run].write(json.dumps(fake_article(rng, i)) + "\n")
+        for f in files:
+            f.close()
+        seen, took = {}, {}
+        start = time.perf_counter()
+        with open_store(Path(tmp) / "local.db") as store:
+            run([folder], store=store)
+            seen["local"] = story_rows(store)
+        took["local"] = time.perf_counter() - start
+        start = time.perf_counter()
+        session = spark_session(args.master)
+        started = time.perf_counter() - start
+        start = time.perf_counter()
+        preparer = SparkPreparer(session, args.partitions)
+        with open_store(Path(tmp) / "spark.db") as store:
+            run([folder], store=store, prepare=preparer, embedder=preparer.embedder)
+            seen["spark"] = story_rows(store)
+        took["spark"] = time.perf_counter() - start
+        session.stop()
+    n = args.run
+    print(f"{n} JSONL articles in 8 files, the whole job (no reports)")
+    print(f"local runner:  {took['local']:6.1f} s  {n / took['local']:7.1f} articles/s")
+    print(
+        f"spark {args.master}: {took['spark']:6.1f} s  {n / took['spark']:7.1f} articles/s "
+        f"(session start {started:.1f} s apart)"
+    )
+    print(f"same stories: {seen['local'] == seen['spark']} ({len(seen['local'])} stories)")
 
 
 if __name__ == "__main__":

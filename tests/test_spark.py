@@ -51,9 +51,11 @@ def test_spark_reads_and_the_job_gives_what_the_local_runner_gives(spark: Any, t
     (tmp_path / "in" / "d.txt").write_text("date 2024-02-13\nFerry back.\n", encoding="utf-8")
     sources = [str(tmp_path / "in"), str(tmp_path / "missing.jsonl")]
     seen = {}
-    for name, prepare in (("local", None), ("spark", SparkPreparer(spark, partitions=3))):
+    preparer = SparkPreparer(spark, partitions=3, embedder=FakeEmbedder())
+    for name, prepare in (("local", None), ("spark", preparer)):
         with open_store(tmp_path / f"{name}.db") as store:
-            result = run(sources, store=store, embedder=FakeEmbedder(), prepare=prepare)
+            embedder = FakeEmbedder() if prepare is None else preparer.embedder
+            result = run(sources, store=store, embedder=embedder, prepare=prepare)
             seen[name] = (result.stats, everything(store))
     assert seen["spark"] == seen["local"]
     stats, found = seen["spark"]
@@ -67,3 +69,17 @@ def test_spark_does_not_read_standard_input(spark: Any, tmp_path: Path) -> None:
 
     with open_store(tmp_path / "s.db") as store, pytest.raises(StorylineError, match="standard input"):
         run(["-"], store=store, embedder=FakeEmbedder(), prepare=SparkPreparer(spark))
+
+
+def test_the_executors_embed_the_leads_the_story_stage_reads(spark: Any, tmp_path: Path) -> None:
+    from storyline.pipeline import ingest
+    from storyline.stories.features import lead_text
+
+    preparer = SparkPreparer(spark, embedder=FakeEmbedder())
+    with open_store(tmp_path / "e.db") as store:
+        ingest([sample_corpus()], store, prepare=preparer)
+        stored = list(store.iter_articles())
+        made = preparer.embedder.misses
+        vectors = preparer.embedder.encode([lead_text(a) for a in stored])
+    assert len(stored) == 52 and made == 0 and preparer.embedder.misses == 0  # none encoded here
+    assert (vectors == FakeEmbedder().encode([lead_text(a) for a in stored])).all()

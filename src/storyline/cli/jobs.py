@@ -196,12 +196,13 @@ def run(
         console.print(
             Text(f"no PATH given: grouping the {held} article(s) stored in {db} ({pending} in no story yet)")
         )
-    session = None
+    session = preparer = None
     if spark is not None and sources:
         from ..spark import SparkPreparer, spark_session
 
         with console.status(f"[bold]spark[/] starting Spark ({spark})"):
             session = spark_session(spark)
+            preparer = SparkPreparer(session, spark_partitions)
     try:
         with _open(db) as store, _RunProgress(store, db, max_reports) as listener:
             result = run_job(
@@ -211,7 +212,9 @@ def run(
                 reports=None if no_reports else reports,
                 max_reports=max_reports,
                 listener=listener,
-                prepare=None if session is None else SparkPreparer(session, spark_partitions),
+                prepare=preparer,
+                # the executors embedded the leads: the story stage takes their vectors
+                embedder=None if preparer is None else preparer.embedder,
             )
     finally:
         if session is not None:

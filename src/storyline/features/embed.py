@@ -114,6 +114,17 @@ class CachedEmbedder:
         self._vectors: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def remember(self, texts: Sequence[str], vectors: npt.ArrayLike) -> None:
+        """Keep vectors encoded elsewhere (by the same model: the Spark job's executors) as if
+        this embedder had encoded them."""
+        matrix = np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+        with self._lock:
+            for text, row in zip(texts, matrix, strict=True):
+                self._vectors[text] = row.copy()
+                self._vectors.move_to_end(text)
+            while len(self._vectors) > self.max_texts:
+                self._vectors.popitem(last=False)
+
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Vectors of ``texts``, shape ``(len(texts), dim)``: remembered ones and new ones."""
         with self._lock:

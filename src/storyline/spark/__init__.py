@@ -34,6 +34,7 @@ from ..settings import Settings
 
 if TYPE_CHECKING:
     from ..clean.keys import PackedUnits
+    from ..types import Embedder
 
 #: the driver's logging: errors only (Spark's default prints its start-up notes on stderr)
 _LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
@@ -70,24 +71,45 @@ def spark_session(master: str = DEFAULT_MASTER, app_name: str = "storyline") -> 
 
 
 def _prepare_partition(
-    settings: Settings, items: Iterable[tuple[int, str | Quarantined]]
-) -> Iterator[tuple[str, tuple[Article | Quarantined, PackedUnits | None]]]:
-    """On an executor: the files of one partition read and prepared, each record with its origin."""
+    settings: Settings, embedder: Embedder | None, items: Iterable[tuple[int, str | Quarantined]]
+) -> Iterator[tuple[str, tuple[Article | Quarantined, PackedUnits | None], Any]]:
+    """On an executor: the files of one partition read and prepared, each record with its origin
+    and, for an article, the vector of its lead (what the story stage embeds; ``embedder``, or
+    the default model loaded once per executor process)."""
+    from ..features.embed import default_embedder
+    from ..stories.features import lead_text
+
+    model = embedder or default_embedder()
     for _, source in items:
         records = [source] if isinstance(source, Quarantined) else read_source(source, settings=settings)
         for batch in _batched(records, settings.batch_size):
-            for record, done in zip(batch, _prepare_chunk((list(batch), settings)), strict=True):
-                yield record.origin, done
+            done = _prepare_chunk((list(batch), settings))
+            leads = [lead_text(p) for p, _ in done if isinstance(p, Article)]
+            vectors = iter(model.encode(leads)) if leads else iter(())
+            for record, item in zip(batch, done, strict=True):
+                yield record.origin, item, next(vectors) if isinstance(item[0], Article) else None
 
 
 class SparkPreparer:
     """A :data:`storyline.pipeline.Preparer` that reads and prepares the sources on Spark.
 
     ``session``: a Spark session (:func:`spark_session`); ``partitions``: how many tasks the
-    files are dealt into (default: four per executor core, at most one per file)."""
+    files are dealt into (default: four per executor core, at most one per file); ``embedder``:
+    the model the executors embed the articles' leads with (default: the multilingual USE
+    model), sent to them.
 
-    def __init__(self, session: Any, partitions: int | None = None) -> None:
-        self.session, self.partitions = session, partitions
+    The leads' vectors come back with the articles and are kept in :attr:`embedder`, which the
+    job then embeds with (pass it to :func:`~storyline.pipeline.run`): the story stage finds its
+    vectors made, and encodes only the leads that changed since (boilerplate learned on the way
+    cut them). They are kept until the story stage, 2 KB an article with the default model."""
+
+    def __init__(self, session: Any, partitions: int | None = None, embedder: Embedder | None = None) -> None:
+        from ..features.embed import CachedEmbedder, default_embedder
+
+        self.session, self.partitions, self.shipped = session, partitions, embedder
+        base = embedder if embedder is not None else getattr(default_embedder(), "inner", default_embedder())
+        #: the driver's embedder: the executors' lead vectors, and the model for what they did not embed
+        self.embedder = CachedEmbedder(base, max_texts=sys.maxsize)
 
     def __call__(
         self,
@@ -107,12 +129,17 @@ class SparkPreparer:
         context = self.session.sparkContext
         slices = self.partitions or min(len(sources), 4 * context.defaultParallelism)
         rdd = context.parallelize(sources, max(1, slices)).mapPartitions(
-            functools.partial(_prepare_partition, settings)
+            functools.partial(_prepare_partition, settings, self.shipped)
         )
+        from ..stories.features import lead_text
+
         # partitions come back in order, records in their order: the local runner's stream
         stream = iter(rdd.toLocalIterator(prefetchPartitions=True))
         while chunk := list(itertools.islice(stream, settings.batch_size)):
-            yield [origin for origin, _ in chunk], [done for _, done in chunk]
+            made = [(item[0], vector) for _, item, vector in chunk if vector is not None]
+            if made:
+                self.embedder.remember([lead_text(a) for a, _ in made], [v for _, v in made])
+            yield [origin for origin, _, _ in chunk], [item for _, item, _ in chunk]
 
 
 __all__ = ["DEFAULT_MASTER", "SparkPreparer", "spark_session"]
