@@ -48,24 +48,31 @@ POST_ORIGIN = "POST /api/articles"
 
 class _Reports:
     """Story pages, compared once and kept until the story changes (its members): comparing
-    costs about a second a story, and the models load on the first one."""
+    costs about a second a story, and the models load on the first one. The number of conflicts
+    each comparison found is kept for the index."""
 
     def __init__(self, limit: int = 64) -> None:
         self.limit = limit
-        self.pages: dict[str, tuple[tuple[str, ...], str]] = {}
+        self.pages: dict[str, tuple[tuple[str, ...], str, int]] = {}
         self.lock = threading.Lock()
 
-    def get(self, story_id: str, members: tuple[str, ...], make: Callable[[], str]) -> str:
+    def get(self, story_id: str, members: tuple[str, ...], make: Callable[[], tuple[str, int]]) -> str:
         with self.lock:
             hit = self.pages.get(story_id)
         if hit is not None and hit[0] == members:
             return hit[1]
-        page = make()
+        page, conflicts = make()
         with self.lock:
             if len(self.pages) >= self.limit:
                 self.pages.pop(next(iter(self.pages)))
-            self.pages[story_id] = (members, page)
+            self.pages[story_id] = (members, page, conflicts)
         return page
+
+    def conflicts(self, story_id: str, members: tuple[str, ...]) -> int | None:
+        """The conflicts of the story's comparison, if it was opened since it last changed."""
+        with self.lock:
+            hit = self.pages.get(story_id)
+        return hit[2] if hit is not None and hit[0] == members else None
 
 
 def create_app(
@@ -292,7 +299,7 @@ def create_app(
         links = {s.id: f"stories/{quote(s.id, safe='')}" for s in found if len(s.article_ids) >= 2}
         written = {
             s.id: {"file": links[s.id], "versions": min(len(s.article_ids), settings.report_max_versions)}
-            | {"conflicts": None}
+            | {"conflicts": reports.conflicts(s.id, s.article_ids)}
             for s in found
             if s.id in links
         }
@@ -308,11 +315,11 @@ def create_app(
         try:
             found = store.get_story(story_id)
         except NotFoundError as exc:
-            return HTMLResponse(_message_page("No such story", str(exc)), status_code=404)
+            return HTMLResponse(_message_page("No such story", told(exc)), status_code=404)
 
-        def make() -> str:
+        def make() -> tuple[str, int]:
             articles, copies, result = compare_story(store, found, embedder=embedder, settings=settings)
-            return render_html_report(found, articles, result, copies, home="../")
+            return render_html_report(found, articles, result, copies, home="../"), len(result.conflicts)
 
         return HTMLResponse(reports.get(found.id, found.article_ids, make))
 
