@@ -83,3 +83,15 @@ def test_the_executors_embed_the_leads_the_story_stage_reads(spark: Any, tmp_pat
         vectors = preparer.embedder.encode([lead_text(a) for a in stored])
     assert len(stored) == 52 and made == 0 and preparer.embedder.misses == 0  # none encoded here
     assert (vectors == FakeEmbedder().encode([lead_text(a) for a in stored])).all()
+
+
+def test_a_failed_spark_job_is_one_line_and_keeps_nothing_half_done(spark: Any, tmp_path: Path) -> None:
+    from storyline.errors import StorylineError
+    from storyline.pipeline import ingest
+
+    broken = SparkPreparer(spark, embedder=FakeEmbedder())
+    broken.shipped = object()  # type: ignore[assignment]  # no encode(): every task fails
+    with open_store(tmp_path / "f.db") as store:
+        with pytest.raises(StorylineError, match=r"^the Spark job failed: .*AttributeError") as failed:
+            ingest([sample_corpus()], store, prepare=broken)
+        assert "\n" not in str(failed.value) and store.count_articles() == 0

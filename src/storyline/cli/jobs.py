@@ -197,6 +197,8 @@ def run(
             Text(f"no PATH given: grouping the {held} article(s) stored in {db} ({pending} in no story yet)")
         )
     session = preparer = None
+    if spark is not None and not sources:
+        console.print(Text("--spark reads the PATHs given; with none, the job runs here"))
     if spark is not None and sources:
         from ..spark import SparkPreparer, spark_session
 

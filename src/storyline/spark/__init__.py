@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -90,6 +91,23 @@ def _prepare_partition(
                 yield record.origin, item, next(vectors) if isinstance(item[0], Article) else None
 
 
+def _next_chunk(stream: Iterator[Any], size: int) -> list[Any]:
+    """The next ``size`` items of the executors' stream; a failed Spark job (a worker that died, a
+    master that went away) as one line naming the cause, not a Java stack trace. What was stored
+    before stays stored: each batch is its own transaction."""
+    try:
+        return list(itertools.islice(stream, size))
+    except StorylineError:
+        raise
+    except Exception as exc:
+        lines = [x.strip() for x in str(exc).splitlines() if x.strip()]
+        cause = next((x for x in reversed(lines) if re.match(r"^[\w.]+(Error|Exception)\b", x)), "")
+        raise StorylineError(
+            f"the Spark job failed: {type(exc).__name__}: {(cause or (lines[0] if lines else ''))[:300]}"
+            " (the batches stored before it stay stored; run again to read the rest)"
+        ) from exc
+
+
 class SparkPreparer:
     """A :data:`storyline.pipeline.Preparer` that reads and prepares the sources on Spark.
 
@@ -135,7 +153,7 @@ class SparkPreparer:
 
         # partitions come back in order, records in their order: the local runner's stream
         stream = iter(rdd.toLocalIterator(prefetchPartitions=True))
-        while chunk := list(itertools.islice(stream, settings.batch_size)):
+        while chunk := _next_chunk(stream, settings.batch_size):
             made = [(item[0], vector) for _, item, vector in chunk if vector is not None]
             if made:
                 self.embedder.remember([lead_text(a) for a, _ in made], [v for _, v in made])
