@@ -112,14 +112,19 @@ class CachedEmbedder:
         self.hits = 0
         self.misses = 0
         self._vectors: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._kept: dict[str, npt.NDArray[np.float32]] = {}  # see remember(keep=True)
         self._lock = threading.Lock()
 
-    def remember(self, texts: Sequence[str], vectors: npt.ArrayLike) -> None:
+    def remember(self, texts: Sequence[str], vectors: npt.ArrayLike, *, keep: bool = False) -> None:
         """Keep vectors encoded elsewhere (by the same model: the Spark job's executors) as if
-        this embedder had encoded them."""
+        this embedder had encoded them; with ``keep``, outside the bounded cache, never evicted
+        (the leads the story stage will ask for, however many)."""
         matrix = np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
         with self._lock:
             for text, row in zip(texts, matrix, strict=True):
+                if keep:
+                    self._kept[text] = row.copy()
+                    continue
                 self._vectors[text] = row.copy()
                 self._vectors.move_to_end(text)
             while len(self._vectors) > self.max_texts:
@@ -128,7 +133,7 @@ class CachedEmbedder:
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Vectors of ``texts``, shape ``(len(texts), dim)``: remembered ones and new ones."""
         with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors and t not in self._kept]
         fresh: dict[str, npt.NDArray[np.float32]] = {}
         if missing:
             matrix = np.asarray(self.inner.encode(missing), dtype=np.float32)
@@ -137,7 +142,10 @@ class CachedEmbedder:
         with self._lock:
             for text in texts:
                 vector = fresh.get(text)
-                if vector is None:
+                if vector is None and text in self._kept:
+                    vector = self._kept[text]
+                    self.hits += 1
+                elif vector is None:
                     vector = self._vectors.get(text)
                     if vector is not None:
                         self._vectors.move_to_end(text)
