@@ -118,12 +118,8 @@ def ingest(
     files, the report folder). ``prepare`` reads and prepares the sources elsewhere (the Spark
     job: :class:`storyline.spark.SparkPreparer`); it yields the batches :func:`store_prepared` stores.
     """
-    if prepare is not None:
-        batches = prepare(list(paths), settings, list(exclude))
-        return store_prepared(batches, store, settings=settings, on_record=on_record)
-    return ingest_records(
-        read_paths(paths, settings=settings, exclude=exclude), store, settings=settings, on_record=on_record
-    )
+    batches = (prepare or prepare_sources)(list(paths), settings, list(exclude))
+    return store_prepared(batches, store, settings=settings, on_record=on_record)
 
 
 def ingest_records(
@@ -165,24 +161,27 @@ def _prepared_batches(records: Iterable[Record], settings: Settings) -> Iterator
     workers = _workers(settings)
     pool = None
     pending: tuple[tuple[Record, ...], Any] | None = None
+
+    def ready(batch: tuple[Record, ...], result: Any) -> PreparedBatch:
+        """A batch sent to the pool, once its chunks are prepared."""
+        return [r.origin for r in batch], [item for part in result.get() for item in part]
+
     try:
         for batch in _batched(records, settings.batch_size):
             if workers > 1 and len(batch) >= 4 * workers and pool is None:
                 pool = multiprocessing.get_context(_start_method()).Pool(workers)
-            if pool is not None:
+            submitted = None
+            if pool is not None:  # sent before the previous batch is handed over: both work at once
                 size = -(-len(batch) // (workers * 4))
                 chunks = [(list(batch[i : i + size]), settings) for i in range(0, len(batch), size)]
-                result = pool.map_async(_prepare_chunk, chunks)
-                if pending is not None:
-                    yield [r.origin for r in pending[0]], [item for part in pending[1].get() for item in part]
-                pending = (batch, result)
-            else:
-                if pending is not None:
-                    yield [r.origin for r in pending[0]], [item for part in pending[1].get() for item in part]
-                    pending = None
+                submitted = (batch, pool.map_async(_prepare_chunk, chunks))
+            if pending is not None:
+                yield ready(*pending)
+            pending = submitted
+            if submitted is None:
                 yield [r.origin for r in batch], _prepare_chunk((list(batch), settings))
         if pending is not None:
-            yield [r.origin for r in pending[0]], [item for part in pending[1].get() for item in part]
+            yield ready(*pending)
     finally:
         if pool is not None:
             pool.close()

@@ -7,13 +7,12 @@ token guards it (:func:`check_binding`). Imported on first use: ``import storyli
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, require_extra
 from ..settings import DEFAULT_SETTINGS, Settings
-from .app import MAX_BODY, check_token, create_app
+from .app import MAX_BODY, check_token, create_app, is_loopback
 
 if TYPE_CHECKING:
     from ..types import Embedder
@@ -21,16 +20,6 @@ if TYPE_CHECKING:
 #: where the server listens unless told otherwise: this machine only
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine only (``localhost``, 127.0.0.0/8, ``::1``)."""
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_binding(host: str, token: str | None) -> None:

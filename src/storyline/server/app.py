@@ -397,18 +397,21 @@ def _message_page(title: str, text: str) -> str:
     )
 
 
-def _loopback_host(host: str) -> bool:
-    """Whether a request's Host names this machine (``127.0.0.1:8765``, ``localhost``, ``[::1]:80``)."""
-    host = host.strip().lower()
-    if host.startswith("["):  # an IPv6 address, with or without a port
-        name = host[1 : host.find("]")] if "]" in host else host[1:]
-    elif host.count(":") == 1:  # a name or an IPv4 address with a port
-        name = host.split(":", 1)[0]
-    else:
-        name = host
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (``localhost``, 127.0.0.0/8, ``::1``)."""
+    name = host.strip().strip("[]").lower()
     if name == "localhost":
         return True
     try:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
+
+
+def _loopback_host(host: str) -> bool:
+    """Whether a request's Host names this machine (``127.0.0.1:8765``, ``localhost``, ``[::1]:80``)."""
+    host = host.strip()
+    if host.startswith("["):  # an IPv6 address, with or without a port
+        return is_loopback(host[1 : host.find("]")] if "]" in host else host[1:])
+    # a name or an IPv4 address, with a port; else a bare name or IPv6 address
+    return is_loopback(host.split(":", 1)[0] if host.count(":") == 1 else host)
