@@ -142,6 +142,22 @@ def test_another_languages_spelling_is_not_flagged() -> None:
     assert same_language.flagged == ("Finnland",)
 
 
+def test_an_inflected_or_derived_form_joins_the_name_unflagged() -> None:
+    mentions = [
+        mention("Brückenfeld", "a", "PLACE"),
+        mention("Brückenfeld", "b", "PLACE"),
+        mention("Brückenfelder", "c", "PLACE"),  # "das Brückenfelder Werk": the town's adjective
+        mention("Harlowe", "a", "ORG"),
+        mention("Harlowe", "b", "ORG"),
+        mention("Harlawe", "c", "ORG"),  # a misspelling is still flagged
+    ]
+    entities = merge_mentions(mentions, languages={"a": "de", "b": "de", "c": "de"})
+    town = by_name(entities, "Brückenfeld")
+    assert set(town.variants) == {"Brückenfeld", "Brückenfelder"} and town.flagged == ()
+    assert town.evidence["variants"]["Brückenfelder"] == "inflected or derived form"
+    assert by_name(entities, "Harlowe").flagged == ("Harlawe",)
+
+
 def test_capitalised_phrases_skip_sentence_openers_and_german_nouns() -> None:
     text = "Der Minister Jonas Keller traf die Bewohner von Brückenfeld. Gestern kam Keller."
     found = {text[s:e] for s, e, _ in capitalized_spans(text, "de")}

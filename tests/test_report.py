@@ -266,3 +266,44 @@ def test_every_badge_link_has_its_target_titles_too() -> None:
     titles = set(re.findall(r'<h3 id="([^"]+)"', page))
     assert titles and titles <= targets  # the headlines are cited ...
     assert targets <= set(re.findall(r'id="([^"]+)"', page))  # ... and every link lands
+
+
+def test_badge_colours_hold_white_letters_at_wcag_aa_contrast() -> None:
+    from storyline.views.report import PALETTE
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[k : k + 2], 16) / 255 for k in (1, 3, 5)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    assert len(set(PALETTE)) == len(PALETTE) == 10
+    assert all(1.05 / (luminance(c) + 0.05) >= 4.5 for c in PALETTE), PALETTE
+
+
+def test_the_entity_count_is_the_number_of_entities_listed(comparison: Comparison, html: str) -> None:
+    context = report_context(None, [HOSTILE, PLAIN], comparison)
+    assert context["counts"]["entities"] == len(context["entities"])
+    assert context["counts"]["entities"] + context["counts"]["entities_once"] == len(comparison.entities)
+
+
+def test_loose_fact_matches_are_listed_after_the_close_renderings() -> None:
+    from storyline.views.report import CLOSE_COSINE, _close
+
+    assert _close({"decided_by": "paraphrase model", "similarity": 0.3})
+    assert _close({"decided_by": "fact model", "similarity": CLOSE_COSINE})
+    assert not _close({"decided_by": "fact model", "similarity": CLOSE_COSINE - 0.01})
+
+
+def test_how_the_original_was_told_reads_as_words() -> None:
+    from storyline.views.report import _original_by
+
+    label = {"art-1": "A", "art-10": "B"}
+    assert _original_by({"original_by": "earlier-date"}, label) == "the original was published first"
+    told = _original_by(
+        {
+            "original_by": "evidence",
+            "original_reasons": ["same publication date", "art-10 carries scraper markers"],
+        },
+        label,
+    )
+    assert told == "the original by its signs: B carries scraper markers"  # art-10 is not A + "0"

@@ -99,6 +99,17 @@ def is_close_spelling(a: str, b: str) -> bool:
     )
 
 
+#: endings that make a word of a name without misspelling it: German "Brückenfelder" (of
+#: Brückenfeld), "Berlins", "Müllers"; English "Chicagoan"; the same name, never flagged
+_INFLECTIONS = ("er", "ern", "ers", "es", "en", "n", "s", "e", "an", "ans")
+
+
+def _inflected(a: str, b: str) -> bool:
+    """Whether one single-word name is the other plus an inflection or derivation ending."""
+    short, long = sorted((fold(a), fold(b)), key=len)
+    return long.startswith(short) and long[len(short) :] in _INFLECTIONS
+
+
 # --------------------------------------------------------------------------- merging
 
 
@@ -210,7 +221,8 @@ def merge_mentions(
                 and _compatible(a.label(), b.label())
                 and is_close_spelling(word_a, word_b)
             ):
-                clusters.union(b.key, a.key, "close spelling")
+                why = "inflected or derived form" if _inflected(word_a, word_b) else "close spelling"
+                clusters.union(b.key, a.key, why)
     weights = weights or {}
     entities = [
         _entity([forms[k] for k in keys], clusters.why, weights, languages or {})
@@ -362,8 +374,10 @@ def _entity(
 
 def _why_flag(variant: str, consensus: str, support: float, consensus_support: float) -> str:
     distance, _similarity, phonetic = spelling_distance(variant, consensus)
-    sound = ", sounds alike" if phonetic else ""
+    letters = "one letter" if distance == 1 else f"{distance} letters"
+    sound = " and sounds alike" if phonetic else ""
     return (
-        f"{variant!r} is {distance} edit(s) from the consensus {consensus!r}{sound}; support "
-        f"{support:.2f} against {consensus_support:.2f}: likely a misspelling or transliteration error"
+        f"{variant!r} differs from the spelling most versions use, {consensus!r}, by {letters}{sound}; "
+        f"it has {support:.1f} of weight against {consensus_support:.1f} (each version counts once, "
+        f"a copy less): likely a misspelling or a bad transliteration"
     )

@@ -296,19 +296,23 @@ def _compare(
     verbatim = float(np.mean([o >= 0.95 for o in overlaps])) if pairs else 0.0
     if lex.near_identical:
         kind, score = CopyType.WIRE, max(lex.containment)
-        rule = f"shingle containment {score:.2f} >= {th.wire_containment}, Jaccard {lex.jaccard:.2f}"
+        rule = (
+            f"near-identical text: {score:.0%} of one text's word runs are in the other (a wire copy from "
+            f"{th.wire_containment:.0%}), {lex.jaccard:.0%} of both texts' together"
+        )
     elif cov < th.coverage or len(pairs) < th.min_aligned:
         return None
     elif cross and mean_sim >= th.translated_similarity:
         kind, score = CopyType.TRANSLATED, cov * mean_sim
-        rule = f"{cov:.2f} of sentences aligned in order, mean cosine {mean_sim:.2f}"
+        rule = f"a translation: {cov:.0%} of the sentences match in order, alike in meaning at {mean_sim:.2f} (of 1)"
     elif not cross and verbatim >= VERBATIM_SHARE:
         kind, score = CopyType.WIRE, cov
-        rule = f"edited reprint: {cov:.2f} of sentences aligned in order, {verbatim:.2f} of them verbatim"
+        rule = f"an edited reprint: {cov:.0%} of the sentences match in order, {verbatim:.0%} of them word for word"
     elif not cross and mean_sim >= th.spun_similarity and lexical >= th.spun_lexical:
         kind, score = CopyType.SPUN, cov * mean_sim
         rule = (
-            f"{cov:.2f} of sentences aligned in order, mean cosine {mean_sim:.2f}, word overlap {lexical:.2f}"
+            f"a reworded copy: {cov:.0%} of the sentences match in order, alike in meaning at {mean_sim:.2f} "
+            f"(of 1), sharing {lexical:.0%} of their words"
         )
     else:
         return None

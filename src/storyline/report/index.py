@@ -17,17 +17,24 @@ if TYPE_CHECKING:
 #: the index's one script: the filter box hides the rows that do not contain what is typed; the
 #: page's Content-Security-Policy allows this exact script (by its hash) and nothing else
 INDEX_SCRIPT = """
+// each word typed must begin a word of the row (a title, an outlet, a language code): "es"
+// finds Spanish stories and Esteban, not "homes"
+var WORD = /[\\p{L}\\p{N}]+/gu;
+var rows = Array.prototype.slice.call(document.querySelectorAll("#stories tbody tr"));
+var words = rows.map(function (row) { return row.textContent.toLowerCase().match(WORD) || []; });
 document.getElementById("filter").addEventListener("input", function (event) {
-  var words = event.target.value.toLowerCase().split(/\\s+/).filter(Boolean);
-  var rows = document.querySelectorAll("#stories tbody tr");
+  var typed = event.target.value.toLowerCase().match(WORD) || [];
   var shown = 0;
-  rows.forEach(function (row) {
-    var text = row.textContent.toLowerCase();
-    var hit = words.every(function (w) { return text.indexOf(w) >= 0; });
+  rows.forEach(function (row, k) {
+    var hit = typed.every(function (t) {
+      return words[k].some(function (w) { return w.lastIndexOf(t, 0) === 0; });
+    });
     row.hidden = !hit;
     if (hit) { shown += 1; }
   });
-  document.getElementById("shown").textContent = shown + " of " + rows.length + " stories shown";
+  document.getElementById("shown").textContent = shown
+    ? shown + " of " + rows.length + " stories shown"
+    : "No story matches: every word typed must begin a word of a title, an outlet or a language.";
 });
 """
 

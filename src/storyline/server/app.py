@@ -94,7 +94,7 @@ def create_app(
     require_extra("fastapi", "serve")
     from fastapi import FastAPI, Query, Request
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import HTMLResponse, JSONResponse
+    from fastapi.responses import HTMLResponse, JSONResponse, Response
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     #: the query parameters of the list routes, checked as the command line checks its options
@@ -289,6 +289,11 @@ def create_app(
         return await run_in_threadpool(_store_posted, store, body, settings, embedder)
 
     # ------------------------------------------------------------------ the pages
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        """No icon (browsers ask for one on every page; a 404 is logged as an error)."""
+        return Response(status_code=204)
 
     @app.get("/", response_class=HTMLResponse)
     def index() -> Any:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ..models import Article, Comparison, CopyLink, Passage, Story
+from ..models import Article, Comparison, CopyLink, Entity, Passage, Story
 from ..text.dates import date_sort_key
 from ..text.normalize import fold
 from .versions import facts_to_json
@@ -19,10 +19,11 @@ from .versions import facts_to_json
 PICK_ABOVE = 4
 SHOWN_VERSIONS = 3
 
-#: one colour per version, cycling after ten
+#: one colour per version, cycling after ten; each holds white 12 px badge letters at a contrast of
+#: at least 4.5:1 (WCAG AA): 6.6, 5.6, 5.1, 7.6, 4.8, 5.6, 5.9, 7.0, 5.5, 5.6
 PALETTE = (
-    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
-    "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+    "#1f5f9e", "#c62828", "#2e7d32", "#6a3d9a", "#b35900",
+    "#00737a", "#8c564b", "#ad1457", "#5f6b76", "#6b6b00",
 )  # fmt: skip
 
 
@@ -154,6 +155,8 @@ def report_context(
                 "diff": [{"op": op, "a": x, "b": y} for op, x, y in pair.diff],
             }
         )
+    for ps in pair_groups.values():  # the close renderings first; the loose fact matches after them
+        ps.sort(key=lambda q: not _close(q))
     links = [*comparison.copies, *(c for c in copies if c not in comparison.copies)]
     many = len(versions) > PICK_ABOVE
     for k, v in enumerate(versions):
@@ -161,6 +164,7 @@ def report_context(
     by_key = {(p.article_id, p.index): p for p in comparison.passages}
     return {
         "many_versions": many,
+        "close_cosine": CLOSE_COSINE,
         "title": (story.title if story else "") or (versions[0]["title"] if versions else "Comparison"),
         "story_id": story.id if story else "",
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -173,7 +177,9 @@ def report_context(
             "pairs": len(comparison.pairs),
             "unique": len(comparison.unique),
             "conflicts": len(comparison.conflicts),
-            "entities": len(comparison.entities),
+            # the entities the table lists: named more than once, or spelled in a flagged way
+            "entities": sum(1 for e in comparison.entities if _listed(e)),
+            "entities_once": sum(1 for e in comparison.entities if not _listed(e)),
         },
         "conflicts": [
             _with_sayings(
@@ -208,12 +214,21 @@ def report_context(
                 "versions": sorted({label[m.article_id] for m in e.mentions if m.article_id in label}),
             }
             for e in comparison.entities
-            if len(e.mentions) > 1 or e.flagged
+            if _listed(e)
         ],
         "timeline": [
             {"date": d, "entries": _same_rows(timeline[d])} for d in sorted(timeline, key=date_sort_key)
         ],
-        "pair_groups": [{"a": a, "b": b, "pairs": ps} for (a, b), ps in pair_groups.items()],
+        "pair_groups": [
+            {
+                "a": a,
+                "b": b,
+                "pairs": ps,
+                "close": [q for q in ps if _close(q)],
+                "loose": [q for q in ps if not _close(q)],
+            }
+            for (a, b), ps in pair_groups.items()
+        ],
         "facts": [_fact_view(f, label, by_key, ref) for f in facts_to_json(comparison)],
         "copies": [
             {
@@ -222,11 +237,40 @@ def report_context(
                 "type": str(c.type),
                 "score": c.score,
                 "rule": str(c.evidence.get("rule", "")),
-                "original_by": str(c.evidence.get("original_by", "")),
+                "original_by": _original_by(c.evidence, label),
             }
             for c in links
         ],
     }
+
+
+#: an aligned pair the paraphrase model did not align is shown among the close renderings only from
+#: this cosine; below it, the fact model matched two sentences of one fact in other words (a
+#: headline and the sentence that tells it in full), which a word-by-word diff mostly strikes out
+CLOSE_COSINE = 0.6
+
+
+def _close(pair: dict[str, Any]) -> bool:
+    """Whether an aligned pair is one sentence rendered twice (its word diff reads well)."""
+    return bool(pair["decided_by"] != "fact model" or pair["similarity"] >= CLOSE_COSINE)
+
+
+def _original_by(evidence: dict[str, Any], label: dict[str, str]) -> str:
+    """How a copy link's original was told from its copy, in words, versions by their labels."""
+    how = evidence.get("original_by", "")
+    if how == "earlier-date":
+        return "the original was published first"
+    if how == "undecided":
+        return "which came first is unknown (same day, no other sign)"
+    reasons = [str(r) for r in evidence.get("original_reasons", ()) if "publication date" not in str(r)]
+    for article_id, name in sorted(label.items(), key=lambda kv: -len(kv[0])):
+        reasons = [r.replace(article_id, name) for r in reasons]
+    return "the original by its signs: " + "; ".join(reasons) if reasons else str(how)
+
+
+def _listed(entity: Entity) -> bool:
+    """Whether the report's Entities table lists an entity: named more than once, or flagged."""
+    return len(entity.mentions) > 1 or bool(entity.flagged)
 
 
 def _label_key(label: str) -> tuple[int, str]:
