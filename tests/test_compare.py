@@ -309,3 +309,59 @@ def test_the_words_a_pair_differs_in_are_shown_as_written_not_as_stems() -> None
 
     sentence = unit("Rescuers searched the collapsed houses, killing time")
     assert _as_written(sentence, {"hous", "search", "kill"}) == ["houses", "killing", "searched"]
+
+
+def test_a_number_conflict_lists_every_version_that_sides_with_a_value() -> None:
+    from storyline.compare.conflicts import complete_number_conflicts
+    from storyline.models import AlignedPair, Conflict
+
+    said = {
+        "a": "Harlow agreed to buy Van Rijswijk for 3.2 billion euros.",
+        "b": "Harlow agreed to buy Van Rijswijk for 3.2 billion euros in cash.",
+        "c": "Harlow will pay 3.2 billion euros for its Dutch rival.",
+        "d": "Harlow agreed to buy Van Rijswijk for 2.3 billion euros.",
+        "e": "Harlow will pay 3.2 billion euros and 40 million euros in fees.",  # two figures: no side
+    }
+    p = {k: Passage(k, 0, text) for k, text in said.items()}
+    profile_of = {q: profile_sentence(q, "en", None) for q in p.values()}
+
+    def pair(x: str, y: str) -> AlignedPair:
+        return AlignedPair(p[x], p[y], "same", 0.9, 0.9)
+
+    conflict = Conflict("number", "euro", ("3.2 billion", "2.3 billion"), (p["a"], p["d"]))
+    # b is aligned to a, c only to b (a chain of copies), e to a
+    (done,) = complete_number_conflicts(
+        [conflict], [pair("a", "b"), pair("c", "b"), pair("a", "e")], profile_of
+    )
+    assert dict(zip((q.article_id for q in done.sentences), done.values, strict=True)) == {
+        "a": "3.2 billion",
+        "d": "2.3 billion",
+        "b": "3.2 billion",
+        "c": "3.2 billion",
+    }
+    other = Conflict("date", "date of the reported event", ("2024-09-16", "2024-09-17"), (p["a"], p["d"]))
+    assert complete_number_conflicts([other], [pair("a", "b")], profile_of) == [other]
+
+
+def test_a_name_conflict_lists_every_sentence_of_either_spelling() -> None:
+    def version(i: str, surname: str) -> Article:
+        return Article(
+            id=i, title="Quake kills 12 in Chile", url="", source=f"{i}.example", published="2024-03-05",
+            language="en", text="",
+            sentences=(
+                f"Most of the victims were asleep when their homes fell, said Mayor Ignacio {surname}.",
+                f"Families were asked by {surname} not to return to damaged houses.",
+            ),
+        )  # fmt: skip
+
+    found = compare_articles(
+        [version("a", "Reveco"), version("b", "Reveco"), version("c", "Rebeco")],
+        embedder=FakeEmbedder(),
+        tagger=heuristic_tagger,
+    )
+    (name,) = [c for c in found.conflicts if c.kind == "name"]
+    by_version: dict[str, set[str]] = {}
+    for sentence, value in zip(name.sentences, name.values, strict=True):
+        by_version.setdefault(sentence.article_id, set()).add(value)
+    assert by_version == {"a": {"Ignacio Reveco"}, "b": {"Ignacio Reveco"}, "c": {"Ignacio Rebeco", "Rebeco"}}
+    assert sum(s.article_id == "c" for s in name.sentences) == 2  # both of c's sentences

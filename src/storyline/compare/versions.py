@@ -52,7 +52,14 @@ from .align import (
     story_vectors,
     story_weights,
 )
-from .conflicts import _WORD, _name_conflicts, _quote_conflicts, _value_conflicts, merge_conflicts
+from .conflicts import (
+    _WORD,
+    _name_conflicts,
+    _quote_conflicts,
+    _value_conflicts,
+    complete_number_conflicts,
+    merge_conflicts,
+)
 from .entities import merge_mentions
 from .facts import SentenceProfile, fact_models, profile_sentence, same_fact_threshold, story_threshold
 
@@ -215,6 +222,8 @@ def compare_articles(
         *_name_conflicts(entities, pairs, passages),
     ]
     conflicts = merge_conflicts(conflicts)
+    profile_of = {p: u for i in ids for p, u in zip(passages[i], units[i], strict=True)}
+    conflicts = complete_number_conflicts(conflicts, pairs, profile_of)
     return Comparison(
         article_ids=tuple(ids),
         passages=tuple(everything),

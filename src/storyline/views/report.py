@@ -189,8 +189,8 @@ def report_context(
                     "rule": str(c.evidence.get("rule", "")),
                     "sentences": sorted(
                         (
-                            {**ref(p), "value": v, "consensus": c.kind == "name" and k == 0}
-                            for k, (p, v) in enumerate(zip(c.sentences, c.values, strict=True))
+                            {**ref(p), "value": v, "consensus": c.kind == "name" and v == c.values[0]}
+                            for p, v in zip(c.sentences, c.values, strict=True)
                         ),
                         key=lambda r: (not r["consensus"], len(r["label"]), r["label"]),
                     ),
