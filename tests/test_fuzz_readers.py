@@ -203,6 +203,24 @@ def test_warc_wrong_content_length_loses_only_that_record(k: int, delta: int, gz
     assert q.position.startswith(f"record {k}")
 
 
+@pytest.mark.parametrize("gz", [False, True])
+@pytest.mark.parametrize("k", [0, 2])
+def test_a_content_length_past_the_size_limit_that_lies_loses_only_that_record(k: int, gz: bool) -> None:
+    from storyline.settings import Settings
+
+    length = int(re.search(rb"Content-Length: (\d+)", WARC[k]).group(1))  # type: ignore[union-attr]
+    bad = WARC[k].replace(b"Content-Length: %d" % length, b"Content-Length: 25000000", 1)
+    data = b"".join([*WARC[:k], bad, *WARC[k + 1 :]])
+    if gz:
+        data = gzip.compress(data)
+    got = list(
+        read_stream(io.BytesIO(data), origin="x.warc", settings=Settings(max_document_bytes=1_000_000))
+    )
+    assert _urls(got) == [f"https://n{i}.example/" for i in range(5) if i != k]
+    [q] = [r for r in got if isinstance(r, Quarantined)]
+    assert q.position.startswith(f"record {k}") and "runs past the next record" in q.reason
+
+
 @MANY
 @given(
     st.integers(0, sum(map(len, WARC))), st.binary(max_size=16), st.sampled_from(["cut", "insert", "replace"])

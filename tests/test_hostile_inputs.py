@@ -618,6 +618,23 @@ def test_a_jsonl_line_longer_than_the_limit_is_never_held_whole(tmp_path: Path) 
 # --------------------------------------------------------------------------- HTML
 
 
+@pytest.mark.parametrize(
+    "junk",
+    ["&#27;[2J", "&#x1B;[31m", "\x1b[31m", "&#x1b;]0;owned&#7;", "&#1;", "&#0;", "&#150;"],
+)
+def test_a_control_character_or_terminal_escape_in_a_page_costs_nothing_of_it(junk: str) -> None:
+    from storyline.readers.html import HtmlDocument, extract_html
+
+    page = (
+        f"<html><head><title>Port {junk}strike</title></head><body><article><h1>Port strike</h1>"
+        f"<p>{junk}Dockworkers at Marbeiro walked out on Monday over pay, halting container traffic.</p>"
+        "<p>The union said 4,000 members would stay out until Friday.</p></article></body></html>"
+    )
+    article = extract_html(HtmlDocument(page, origin="esc.html"))
+    assert "Dockworkers at Marbeiro walked out" in article.text and "Friday" in article.text
+    assert not any(ch in article.text + article.title for ch in "\x1b\x00\x01\x07[]")
+
+
 @pytest.mark.parametrize("depth", [300, 10_000])
 def test_a_page_nested_past_the_parsers_depth_says_so(tmp_path: Path, depth: int) -> None:
     from storyline.errors import InputError

@@ -50,6 +50,39 @@ def _first(tree: Any, paths: tuple[str, ...]) -> str:
     return ""
 
 
+#: a character reference to a control character ("&#27;", "&#x1b;", "&#150;"): libxml2's HTML
+#: parser gives up on the whole page at one; the same character written raw it keeps (and the
+#: cleaning removes it, recorded as ``control-character``)
+_CONTROL_REFERENCE = re.compile(r"&#(?:[xX]0*([0-9a-fA-F]{1,2})|0*([0-9]{1,3}));?")
+#: a terminal escape sequence, its ESC raw or a reference: the parser drops a lone ESC and would
+#: leave the rest ("[2J", "[31m") in the text
+_TERMINAL_ESCAPE = re.compile(
+    r"(?:\x1b|&#(?:[xX]0*1[bB]|0*27);?)"
+    r"(?:\[[0-?]{0,32}[ -/]{0,8}[@-~]|\][^\x07\x1b<&]{0,200}(?:\x07|\x1b\\|&#(?:[xX]0*7|0*7);?))?"
+)
+
+
+def _control_reference(match: re.Match[str]) -> str:
+    """A control character's reference as HTML5 reads it: C1 codes as Windows-1252 (``&#150;``
+    is an en dash), other C0 codes as themselves; NUL as nothing."""
+    code = int(match.group(1), 16) if match.group(1) is not None else int(match.group(2))
+    if code in (9, 10, 13) or 32 <= code < 127 or code > 159:
+        return match.group(0)
+    if code == 0:
+        return ""
+    if code >= 128:
+        return bytes([code]).decode("cp1252", errors="ignore") or " "
+    return chr(code)
+
+
+def _markup(html: str) -> str:
+    """The page as the parser should read it: terminal escape sequences out, control characters'
+    references written as the characters (see :data:`_CONTROL_REFERENCE`)."""
+    if "\x1b" in html or "&#" in html:
+        html = _TERMINAL_ESCAPE.sub("", html)
+    return _CONTROL_REFERENCE.sub(_control_reference, html) if "&#" in html else html
+
+
 def extract_html(doc: HtmlDocument, *, settings: Settings = DEFAULT_SETTINGS) -> Article:
     """Main text, title, date, canonical url and site of a page; raises :class:`InputError`
     for a page with no article text or markup trafilatura cannot parse.
@@ -63,7 +96,7 @@ def extract_html(doc: HtmlDocument, *, settings: Settings = DEFAULT_SETTINGS) ->
     from trafilatura.utils import load_html
 
     try:
-        tree = load_html(doc.html)
+        tree = load_html(_markup(doc.html))
         if tree is None:
             raise InputError("HTML page with no article text", origin=doc.origin, position=doc.position)
         title = _first(tree, _META_TITLE)

@@ -320,15 +320,23 @@ def split_warc(
             body_start = header_end + 4
             end = body_start + length
             if length > limit:
-                # too large to hold: stream past it, then check that a record follows
-                yield Quarantined(origin, where, f"record too large: {length:,} bytes")
-                remaining = end  # bytes from the record's start to its announced end
-                while remaining > len(buf) and not eof:
-                    remaining -= len(buf)
-                    drop(len(buf))
-                    fill(_CHUNK)
-                drop(min(remaining, len(buf)))
-                if not resync(0):
+                # too large to hold: stream on to the next record header. A record that is large
+                # indeed ends where it says; a Content-Length that lies runs past the records after
+                # it, which would be lost if the announced length were skipped
+                found = resync(body_start)
+                early = found and base < offset + end
+                yield Quarantined(
+                    origin,
+                    where,
+                    f"record too large: {length:,} bytes"
+                    + (
+                        f", a Content-Length that runs past the next record (at offset {base}): "
+                        "skipped to that record"
+                        if early
+                        else ""
+                    ),
+                )
+                if not found:
                     break
                 continue
             fill(end + 4 + 64)
