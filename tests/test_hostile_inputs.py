@@ -962,3 +962,39 @@ def test_readable_fields_and_an_unset_timestamp_say_nothing() -> None:
     [article] = list(read_stream(io.BytesIO(_jsonl([record]).encode()), origin="a.jsonl"))
     assert isinstance(article, Article) and article.removed == ()
     assert (article.title, article.external_id, article.published) == ("Budget", "42", None)
+
+
+def test_numbers_for_a_title_url_or_outlet_are_left_out_and_said_so() -> None:
+    from storyline.readers.jsonl import record_to_article
+
+    article = record_to_article(
+        {
+            "text": LEAD,
+            "title": 12345,
+            "url": float("nan"),
+            "source": float("inf"),
+            "id": 42,
+            "published": -5,
+        },
+        origin="n.jsonl",
+        position="line 1",
+    )
+    assert (article.title, article.url, article.source, article.external_id) == ("", "", "", "42")
+    assert [r.text for r in article.removed if r.reason == "unread-field"] == [
+        "title: 12345 is a number, not a title",
+        "url: NaN is a number, not a URL",
+        "source: Infinity is a number, not an outlet",
+        "published: -5 is not a date",
+    ]
+    endless = record_to_article({"text": LEAD, "id": float("-inf")}, origin="n.jsonl", position="line 2")
+    assert endless.external_id == "" and "a number, not an id" in endless.removed[0].text
+
+
+def test_an_endless_title_is_cut_and_said_so() -> None:
+    from storyline.readers.records import MAX_FIELD_CHARS, make_article
+
+    article = make_article(
+        text=LEAD, title="Ferry " * 400_000, origin="t.jsonl", url="https://x.example/" + "a" * 9000
+    )
+    assert len(article.title) == MAX_FIELD_CHARS["title"] and len(article.url) == MAX_FIELD_CHARS["url"]
+    assert [r.text.split(":")[0] for r in article.removed if r.reason == "truncated"] == ["title", "url"]

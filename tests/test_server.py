@@ -206,3 +206,54 @@ def test_an_article_asked_for_by_a_prefix_names_its_story(client: TestClient) ->
     whole = client.get("/api/articles?limit=1").json()[0]
     by_prefix = client.get(f"/api/articles/{whole['id'][:7]}").json()
     assert by_prefix["id"] == whole["id"] and by_prefix["story"] is not None
+
+
+def test_a_refused_post_says_why_and_a_post_of_too_many_is_refused_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storyline.server.app as server_app
+
+    client = TestClient(base_url=BASE, app=create_app(tmp_path / "r.db", embedder=FakeEmbedder()))
+    (short,) = client.post("/api/articles", json={"text": "short"}).json()["articles"]
+    assert short["refused"].startswith("no article text: 5 characters after cleaning")
+    monkeypatch.setattr(server_app, "MAX_POSTED", 3)
+    answer = client.post("/api/articles", json=[{}] * 4)
+    assert answer.status_code == 413 and "at most 3 are taken" in answer.json()["error"]
+    assert client.get("/api/health").json()["articles"] == 0
+
+
+def test_a_store_that_fails_is_one_json_line_and_a_damaged_one_is_refused_at_start(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    from storyline.errors import StoreError
+    from storyline.server import check_store
+    from storyline.store.sqlite import SQLiteStore
+
+    def damaged(self: SQLiteStore, *args: object, **kwargs: object) -> None:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    app = create_app(db, embedder=FakeEmbedder(), read_only=True)
+    monkeypatch.setattr(SQLiteStore, "list_stories", damaged)
+    for path in ("/", "/api/health", "/api/stories"):
+        answer = TestClient(base_url=BASE, app=app).get(path)
+        assert answer.status_code == 500, path
+        assert "cannot be read: database disk image is malformed" in answer.json()["error"]
+        assert str(db.parent) not in answer.text  # the file's name, not where it lies
+    assert "Traceback" not in capsys.readouterr().err
+    with pytest.raises(StoreError, match=r"'s\.db' cannot be read: .* \.recover"):
+        check_store(db, read_only=True)
+
+
+def test_serve_says_at_once_when_its_port_is_taken(db: Path) -> None:
+    import socket
+
+    from storyline.server import check_port
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        with pytest.raises(ConfigError, match=rf"cannot listen at 127\.0\.0\.1:{port}: .*another --port"):
+            check_port("127.0.0.1", port)

@@ -416,10 +416,11 @@ def serve(
 ) -> None:
     """The local web app and JSON API over a store: stories by thread, each story's versions
     side by side, and /api (POST /api/articles adds articles)."""
-    from ..server import check_binding
+    from ..server import check_binding, check_port, check_store
     from ..server import serve as run_server
 
     check_binding(host, token)
+    check_port(host, port)
     if read_only and not db.exists():
         raise StorylineError(f"the store {str(db)!r} does not exist: give --db, or run `storyline run` first")
     if not db.exists():
@@ -429,6 +430,8 @@ def serve(
             ),
             soft_wrap=True,
         )
+    else:
+        check_store(db, read_only=read_only)
     shown = f"[{host}]" if ":" in host else host
     console.print(
         Text(

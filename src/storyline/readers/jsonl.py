@@ -6,6 +6,7 @@ its position; the rest of the file is read."""
 from __future__ import annotations
 
 import json
+import math
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
@@ -96,13 +97,19 @@ def record_to_article(record: Any, *, origin: str, position: str) -> Article:
     fields: dict[str, str] = {}
     for name in ("title", "url", "source", "language", "external_id"):
         key, value = _field(record, name)
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        # a record id may be a number (12345), if a finite one; a title, url, outlet or language not
+        if number and (name != "external_id" or not math.isfinite(value)):
+            fields[name] = ""
+            unread.append(_unread(key, value, f"a number, not {_FIELD_MEANING[name]}"))
+            continue
         fields[name] = _as_text(value)
         if value is not None and not fields[name]:
             kind = "a boolean" if isinstance(value, bool) else _EMPTY_KINDS.get(type(value), "no text")
             unread.append(_unread(key, value, f"{kind}, not {_FIELD_MEANING[name]}"))
     key, value = _field(record, "published")
     published = normalize_date(value)
-    unset = isinstance(value, (int, float)) and not isinstance(value, bool) and not value > 0
+    unset = isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0  # the epoch: unset
     if value is not None and published is None and not unset:
         unread.append(_unread(key, value, "not a date"))
     article = make_article(text=text, published=published, origin=origin, position=position, **fields)

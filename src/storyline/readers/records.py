@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, BinaryIO, Union
 
 from ..errors import InputError
-from ..models import Article, Quarantined
+from ..models import Article, Quarantined, RemovedSpan
 from ..text.normalize import split_url
 
 if TYPE_CHECKING:
@@ -193,6 +193,11 @@ MIN_YEAR = 1000
 PLACEHOLDER_DAYS = frozenset({"1970-01-01", "1900-01-01", "1899-12-30", "1899-12-31"})
 
 
+#: the longest title, url, outlet and record id kept (characters); what is past it is cut and
+#: said so in ``removed`` (a title of two million characters would fill every table it is shown in)
+MAX_FIELD_CHARS = {"title": 1000, "url": 4096, "source": 255, "external_id": 512}
+
+
 def make_article(
     *,
     text: str,
@@ -214,6 +219,19 @@ def make_article(
     )
     title = " ".join(title.split())
     url = url.strip()
+    cut: list[RemovedSpan] = []
+    fields = {"title": title, "url": url, "source": source, "external_id": external_id}
+    for name, value in fields.items():
+        if len(value) > MAX_FIELD_CHARS[name]:
+            keep = MAX_FIELD_CHARS[name]
+            fields[name] = value[:keep]
+            cut.append(
+                RemovedSpan(
+                    "truncated",
+                    f"{name}: {len(value):,} characters, cut to the first {keep:,}: {value[keep : keep + 40]}…",
+                )
+            )
+    title, url, source, external_id = fields["title"], fields["url"], fields["source"], fields["external_id"]
     if published and (
         (published[:4].isdigit() and int(published[:4]) < MIN_YEAR) or published[:10] in PLACEHOLDER_DAYS
     ):
@@ -232,6 +250,7 @@ def make_article(
         origin=origin,
         position=position,
         external_id=external_id,
+        removed=tuple(cut),
     )
 
 

@@ -7,12 +7,13 @@ token guards it (:func:`check_binding`). Imported on first use: ``import storyli
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, require_extra
 from ..settings import DEFAULT_SETTINGS, Settings
-from .app import MAX_BODY, check_token, create_app, is_loopback
+from .app import MAX_BODY, check_store, check_token, create_app, is_loopback
 
 if TYPE_CHECKING:
     from ..types import Embedder
@@ -20,6 +21,28 @@ if TYPE_CHECKING:
 #: where the server listens unless told otherwise: this machine only
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse at once when nothing can listen at ``host``:``port`` (another server holds it, or the
+    address is not this machine's), instead of announcing the server and failing after."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen at {host!r}: {exc.strerror or exc}") from exc
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            taken = exc.errno in (errno.EADDRINUSE, errno.EACCES)
+            raise ConfigError(
+                f"cannot listen at {host}:{port}: {exc.strerror or exc}"
+                + ("; give another --port (or stop what holds this one)" if taken else "")
+            ) from exc
 
 
 def check_binding(host: str, token: str | None) -> None:
@@ -46,6 +69,7 @@ def serve(
 ) -> None:
     """Serve the store at ``db`` until interrupted (see :func:`create_app`)."""
     check_binding(host, token)
+    check_port(host, port)
     uvicorn = require_extra("uvicorn", "serve")
     app = create_app(db, settings=settings, token=token, embedder=embedder, read_only=read_only)
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
@@ -56,6 +80,8 @@ __all__ = [
     "DEFAULT_PORT",
     "MAX_BODY",
     "check_binding",
+    "check_port",
+    "check_store",
     "check_token",
     "create_app",
     "is_loopback",

@@ -11,6 +11,7 @@ pool, and the SQLite store gives each thread its own connection and serialises t
 # at run time, and they are names local to create_app (FastAPI is imported when it runs).
 import hmac
 import ipaddress
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .. import views
-from ..errors import ConfigError, InputError, NotFoundError, StorylineError, require_extra
+from ..errors import ConfigError, InputError, NotFoundError, StoreError, StorylineError, require_extra
 from ..models import Article, Quarantined
 from ..readers.records import valid_date
 from ..settings import DEFAULT_SETTINGS, Settings
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 MAX_BODY = 16 * 1024 * 1024
 #: the most rows one list request returns (``?limit=`` asks for fewer)
 MAX_PAGE = 1000
+#: the most articles one POST may hold: a larger batch is refused whole (413), before any is
+#: stored, so one small request of a million empty objects cannot fill the quarantine
+MAX_POSTED = 10_000
 #: the cookie a browser keeps the token in, once it opened a page with ``?token=``
 TOKEN_COOKIE = "storyline_token"
 #: the security headers of every response: nothing is loaded from elsewhere, no page frames ours
@@ -146,7 +150,17 @@ def create_app(
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > MAX_BODY:
             return problem(413, f"the request body holds {int(length)} bytes; at most {MAX_BODY} are read")
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception as exc:  # a failure no route turned into an error: one line, no traceback
+            import sqlite3
+
+            if isinstance(exc, sqlite3.Error):
+                message = store_failure(exc, db)
+            else:
+                message = f"the server failed on {request.method} {request.url.path}: {type(exc).__name__}"
+            print(f"storyline serve: {message}", file=sys.stderr, flush=True)
+            return problem(500, message)
         response.headers.update(PAGE_HEADERS)
         if token is not None and request.query_params.get("token") == given and given:
             response.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="strict")
@@ -162,7 +176,8 @@ def create_app(
 
     @app.exception_handler(StorylineError)
     def failed(request: Request, exc: StorylineError) -> Any:
-        return problem(400 if isinstance(exc, InputError) else 500, told(exc))
+        status = 413 if isinstance(exc, TooMany) else 400 if isinstance(exc, InputError) else 500
+        return problem(status, told(exc))
 
     @app.exception_handler(RequestValidationError)
     def invalid(request: Request, exc: RequestValidationError) -> Any:
@@ -331,6 +346,30 @@ def create_app(
     return app
 
 
+def store_failure(exc: Exception, db: str | Path) -> str:
+    """What a failed store read means, in one line naming the store's file (not its folder)."""
+    reason = str(exc)
+    if "malformed" in reason or "not a database" in reason:
+        reason += f" (the file is damaged: `sqlite3 {Path(db).name} .recover` may save what is left)"
+    return f"the store {Path(db).name!r} cannot be read: {reason}"
+
+
+def check_store(db: str | Path, *, read_only: bool = False) -> None:
+    """Open the store and read what every page reads, so that a damaged file is refused before
+    the server starts, with one line, as the other commands refuse it."""
+    import sqlite3
+
+    try:
+        store = open_store(db, read_only=read_only)
+        try:
+            store.count_articles()
+            store.list_stories()
+        finally:
+            store.close()
+    except sqlite3.Error as exc:
+        raise StoreError(store_failure(exc, db)) from exc
+
+
 def check_token(token: str) -> None:
     """A token must be hard to guess and travel in an HTTP header: 16 printable ASCII characters or more."""
     if len(token) < 16:
@@ -344,10 +383,15 @@ def _store_posted(
 ) -> dict[str, Any]:
     """The posted articles stored and placed (the main job's stages, under the store's grouping
     lock as in ``storyline run``); what became of each."""
-    from ..pipeline import assign_stories, assign_threads, find_story_copies, ingest_records
+    from ..pipeline import assign_stories, assign_threads, find_story_copies, ingest_records, prepare_article
     from ..readers.jsonl import read_json
 
     records = list(read_json(body, POST_ORIGIN))  # a body that is no JSON raises InputError: 400
+    if len(records) > MAX_POSTED:
+        raise TooMany(
+            f"the request holds {len(records):,} articles; at most {MAX_POSTED:,} are taken at once: "
+            "post the rest in further requests"
+        )
     stats, new_ids = ingest_records(records, store, settings=settings)
     with store.grouping():
         assign_stories(store, embedder=embedder, settings=settings)
@@ -366,8 +410,10 @@ def _store_posted(
         elif not isinstance(record, Article):
             items.append({"index": n, "refused": "not an article"})
         elif record.id not in new and not store.has_article(record.id):
-            # cleaned to nothing but boilerplate or markers: quarantined by the ingest itself
-            items.append({"index": n, "id": record.id, "refused": "nothing but boilerplate after cleaning"})
+            # quarantined by the ingest itself (cleaned to too little text): its reason, once more
+            again = prepare_article(record, settings=settings)
+            reason = again.reason if isinstance(again, Quarantined) else "refused by the ingest"
+            items.append({"index": n, "id": record.id, "refused": reason})
         else:
             stored = record.id in new and record.id not in told  # a repeat in one post is a duplicate
             told.add(record.id)
@@ -388,6 +434,10 @@ def _store_posted(
         "copy_links": [views.copy_link_row(c) for c in links if c.copy in new or c.original in new],
         "articles": items,
     }
+
+
+class TooMany(InputError):
+    """A POST of more articles than :data:`MAX_POSTED` (answered 413)."""
 
 
 def _message_page(title: str, text: str) -> str:
