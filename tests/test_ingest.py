@@ -257,6 +257,28 @@ def test_stream_sniffs_format_without_suffix() -> None:
     assert detect_format("x", b"<!DOCTYPE html><html>") == "html"
     assert detect_format("x", b'[{"a": 1}]') == "json"
     assert detect_format("page.htm.gz", b"\x1f\x8b") == "html"
+    assert detect_format("x", b'{\n  "text": "a"}') == "json" and detect_format("x", b"[\n  1]") == "json"
+    assert detect_format("x", b"PAR1\x15\x04") == "parquet"
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "[UPDATE] Mayor resigns",
+        "{Exclusive} Mayor resigns",
+        "WARC/ is the name of a band",
+        "PAR1 of a series",
+    ],
+)
+def test_plain_text_that_opens_like_another_format_is_read_as_text(opening: str) -> None:
+    body = f"{opening}\n\nThe mayor of Quellburg resigned on Monday after a long row over the budget."
+    assert detect_format("article1", body.encode()) == "text"
+    (article,) = read_stream(io.BytesIO(body.encode()), origin="article1")
+    assert (
+        isinstance(article, Article)
+        and opening in article.title + article.text
+        and "Quellburg" in article.text
+    )
 
 
 def test_legacy_encoding_is_detected_and_stored(tmp_path: Path) -> None:
@@ -322,3 +344,13 @@ def test_normalize_date(value: object, expected: str | None) -> None:
 )
 def test_the_surrogate_check_agrees_with_the_pattern(text: str) -> None:
     assert _has_surrogate(text) == (_SURROGATE.search(text) is not None)
+
+
+def test_utf16_cut_by_a_byte_keeps_its_text_and_damage_inside_names_its_byte() -> None:
+    body = "Odd title\n\nOfficials said on Monday that the bridge over the Vantar river would reopen."
+    data = body.encode("utf-16")
+    (article,) = read_stream(io.BytesIO(data[:-1]), origin="odd16.txt")  # cut inside its last character
+    assert isinstance(article, Article) and "Vantar river would reopen" in article.text
+    damaged = data[:60] + b"\x00\xd8\x41\x00" + data[64:]  # a lone surrogate at byte 60
+    (refused,) = read_stream(io.BytesIO(damaged), origin="mid16.txt")
+    assert isinstance(refused, Quarantined) and "UTF-16-LE at byte 60" in refused.reason

@@ -167,3 +167,25 @@ def test_killed_ingest_leaves_a_consistent_store(tmp_path: Path) -> None:
     assert stats["stored"] == 20_000 - partial and stats["duplicates"] == partial
     with SQLiteStore(db) as store:
         assert store.count_articles() == 20_000
+
+
+def test_a_store_in_a_folder_that_cannot_be_written_is_still_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "ro" / "news.db"
+    with open_store(path) as store:
+        store.write_batch([Article(id="b" * 16, text="kept")])
+    real_access = os.access
+
+    def no_writes(
+        where: object, mode: int, **kwargs: object
+    ) -> bool:  # a read-only mount, as access() sees it
+        return False if mode & os.W_OK else real_access(where, mode)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "access", no_writes)
+    with open_store(path, read_only=True) as store:
+        assert [a.text for a in store.iter_articles()] == ["kept"]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["news.db"]  # no -wal or -shm made
+    (path.parent / "news.db-wal").write_bytes(b"x" * 100)  # changes not yet in the file
+    with pytest.raises(StoreError, match=r"write-ahead log .* holds changes"):
+        open_store(path, read_only=True)

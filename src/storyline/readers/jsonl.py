@@ -79,7 +79,9 @@ def record_to_article(record: Any, *, origin: str, position: str) -> Article:
     ``removed`` (reason ``unread-field``), so nothing a record held vanishes without a word."""
     if not isinstance(record, Mapping):
         raise InputError(
-            f"expected a JSON object, got {type(record).__name__}", origin=origin, position=position
+            f"expected a JSON object, got {_JSON_KINDS.get(type(record), 'another value')}",
+            origin=origin,
+            position=position,
         )
     key, value = _field(record, "text")
     if isinstance(value, (bool, int, float)):
@@ -116,6 +118,15 @@ def record_to_article(record: Any, *, origin: str, position: str) -> Article:
     return replace(article, removed=article.removed + tuple(unread)) if unread else article
 
 
+#: what a JSON value that is not an object is, as a message names it
+_JSON_KINDS: dict[type, str] = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
 _EMPTY_KINDS: dict[type, str] = {dict: "an object with no name, text or url", list: "an array with no text"}
 _FIELD_MEANING = {
     "title": "a title",
@@ -219,7 +230,9 @@ def read_jsonl(stream: BinaryIO, origin: str, settings: Settings) -> Iterator[Re
                     continue
                 yield record_to_article(record, origin=origin, position=position)
             except json.JSONDecodeError as exc:
-                yield Quarantined(origin, position, f"malformed JSON: {exc.msg} at column {exc.colno}")
+                # json's own message may end "starting at": the column finishes it
+                where = "" if exc.msg.endswith(" at") else " at"
+                yield Quarantined(origin, position, f"malformed JSON: {exc.msg}{where} column {exc.colno}")
             except InputError as exc:
                 yield Quarantined(origin, exc.position, exc.reason)
             except RecursionError:

@@ -86,6 +86,8 @@ def decode_text(data: bytes, *, origin: str = "", position: str = "") -> str:
     except UnicodeDecodeError as exc:
         bad_at = exc.start
     if encoding := utf16_encoding(data[:512]):
+        unit = 4 if "32" in encoding else 2
+        data = data[: len(data) - len(data) % unit]  # a file cut short inside its last character
         try:
             return data.decode(encoding).removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
@@ -123,8 +125,9 @@ def decode_text(data: bytes, *, origin: str = "", position: str = "") -> str:
 
 class Utf8Reader(io.RawIOBase):
     """A binary stream of UTF-16/32 text, read as UTF-8 bytes (decoding as it goes: streams stay
-    streams). Damaged text, a cut-off last character included, raises
-    :class:`UnicodeDecodeError` (a ``ValueError``) when reached."""
+    streams). Damaged text raises :class:`UnicodeDecodeError` (a ``ValueError``) when reached,
+    naming its byte in the whole stream; a last character cut off (a download cut short by a byte)
+    is dropped, the text before it kept."""
 
     def __init__(self, raw: BinaryIO, encoding: str) -> None:
         super().__init__()
@@ -133,6 +136,7 @@ class Utf8Reader(io.RawIOBase):
         self._pending = b""
         self._done = False
         self._first = True
+        self._offset = 0  # bytes of the stream decoded before the current chunk
 
     def readable(self) -> bool:
         return True
@@ -141,7 +145,14 @@ class Utf8Reader(io.RawIOBase):
         while not self._pending and not self._done:
             chunk = self._raw.read(65536)
             self._done = not chunk
-            text = self._decoder.decode(chunk, final=self._done)
+            try:
+                # at the end, the bytes of a cut-off last character stay in the decoder, unread
+                text = self._decoder.decode(chunk, final=False)
+            except UnicodeDecodeError as exc:
+                pending = len(self._decoder.getstate()[0])
+                start = self._offset - pending + exc.start
+                raise UnicodeDecodeError(exc.encoding, exc.object, start, start + 1, exc.reason) from None
+            self._offset += len(chunk)
             if self._first and text:
                 text, self._first = text.removeprefix("\ufeff"), False
             self._pending = text.encode("utf-8", "surrogatepass")

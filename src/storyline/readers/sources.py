@@ -23,6 +23,7 @@ from __future__ import annotations
 import gzip
 import logging as _logging_for_log
 import os
+import re
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
@@ -101,6 +102,11 @@ def _strip_gz(name: str) -> str:
     return name[:-3] if name.lower().endswith(".gz") else name
 
 
+_WARC_START = re.compile(rb"WARC/\d+\.\d+\r?\n")
+_JSON_OBJECT = re.compile(rb"\{\s*(?:\"|\}|$)")
+_JSON_ARRAY = re.compile(rb"\[\s*(?:[\[{\"\]\d-]|true\b|false\b|null\b|$)")
+
+
 def detect_format(name: str, head: bytes) -> str:
     """The format of a source: ``text``, ``json``, ``jsonl``, ``html``, ``warc`` or ``parquet``.
 
@@ -108,9 +114,10 @@ def detect_format(name: str, head: bytes) -> str:
     first bytes do.
     """
     suffix = Path(_strip_gz(name)).suffix.lower()
-    if suffix in WARC_SUFFIXES or head.startswith(b"WARC/"):
+    if suffix in WARC_SUFFIXES or _WARC_START.match(head):
         return "warc"
-    if suffix in PARQUET_SUFFIXES or head.startswith(b"PAR1"):
+    # Parquet's magic is followed by binary page headers, never by text ("PAR1 of the series")
+    if suffix in PARQUET_SUFFIXES or (head.startswith(b"PAR1") and head[4:5] and not 32 <= head[4] < 127):
         return "parquet"
     if suffix in JSONL_SUFFIXES:
         return "jsonl"
@@ -121,13 +128,15 @@ def detect_format(name: str, head: bytes) -> str:
     if suffix in TEXT_SUFFIXES:
         return "text"
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
-    if start.startswith(b"{"):
+    # JSON opens an object with a quoted key (or closes it), an array with a value: "[UPDATE] Mayor
+    # resigns" and "{Exclusive} ..." are text
+    if start.startswith(b"{") and _JSON_OBJECT.match(start):
         # one object per line, unless the first line is an object's opening only (pretty-printed
         # JSON); a first line longer than the head (an article per line) is JSONL, which also
         # reads a document that is one object on one line
         first_line, newline, _ = head.lstrip(b"\xef\xbb\xbf \t\r\n").partition(b"\n")
         return "jsonl" if first_line.strip().endswith(b"}") or not newline else "json"
-    if start.startswith(b"["):
+    if start.startswith(b"[") and _JSON_ARRAY.match(start):
         return "json"
     if start.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<article")):
         return "html"

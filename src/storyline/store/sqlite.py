@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -63,6 +64,17 @@ class SQLiteStore(CountTables, GroupTables, Store):
                 if memory
                 else f"cannot open the store {self.path!r} read-only: no such file"
             )
+        if read_only and not os.access(Path(self.path).resolve().parent, os.W_OK):
+            # a store in a folder this process cannot write (a read-only mount, a shared archive):
+            # SQLite cannot make the files a WAL reader needs, so the file is read as unchanging
+            wal = Path(self.path + "-wal")
+            if wal.is_file() and wal.stat().st_size:
+                raise StoreError(
+                    f"cannot open the store {self.path!r} read-only: its folder cannot be written and "
+                    f"its write-ahead log ({wal.name}) holds changes not yet in the file; copy the store "
+                    "and its -wal file to a folder that can be written, and open it there"
+                )
+            self._uri = f"{Path(self.path).resolve().as_uri()}?mode=ro&immutable=1"
         try:
             if not memory and not read_only:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -75,7 +87,10 @@ class SQLiteStore(CountTables, GroupTables, Store):
             raise
         except sqlite3.Error as exc:
             self.close()
-            raise StoreError(f"cannot open the store {self.path!r}: {_describe(exc)}") from exc
+            why = _describe(exc)
+            if not memory and not read_only and not os.access(Path(self.path).resolve().parent, os.W_OK):
+                why += " (its folder cannot be written: a read-only file system, or no permission)"
+            raise StoreError(f"cannot open the store {self.path!r}: {why}") from exc
         except OSError as exc:
             self.close()
             raise StoreError(f"cannot open the store {self.path!r}: {exc.strerror or exc}") from exc
@@ -143,7 +158,7 @@ class SQLiteStore(CountTables, GroupTables, Store):
     def _check_ours(self) -> None:
         """Refuse an SQLite file that is not a storyline store (another program's database given as
         --db by mistake): migrating it would add a dozen tables to it and switch it to WAL."""
-        if self._uri is not None:
+        if self.path == ":memory:":
             return
         tables = [
             str(r[0])
