@@ -21,7 +21,13 @@ INDEX_SCRIPT = """
 // finds Spanish stories and Esteban, not "homes"
 var WORD = /[\\p{L}\\p{N}]+/gu;
 var rows = Array.prototype.slice.call(document.querySelectorAll("#stories tbody tr"));
-var words = rows.map(function (row) { return row.textContent.toLowerCase().match(WORD) || []; });
+// the row's text nodes apart: two tags side by side ("en", "es") are two words, not "enes"
+function textOf(row) {
+  var walker = document.createTreeWalker(row, NodeFilter.SHOW_TEXT), parts = [];
+  while (walker.nextNode()) { parts.push(walker.currentNode.nodeValue); }
+  return parts.join(" ");
+}
+var words = rows.map(function (row) { return textOf(row).toLowerCase().match(WORD) || []; });
 document.getElementById("filter").addEventListener("input", function (event) {
   var typed = event.target.value.toLowerCase().match(WORD) || [];
   var shown = 0;
