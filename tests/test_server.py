@@ -257,3 +257,32 @@ def test_serve_says_at_once_when_its_port_is_taken(db: Path) -> None:
         port = holder.getsockname()[1]
         with pytest.raises(ConfigError, match=rf"cannot listen at 127\.0\.0\.1:{port}: .*another --port"):
             check_port("127.0.0.1", port)
+
+
+def test_a_story_page_names_its_thread_and_links_its_neighbours(
+    client: TestClient, db: Path, tmp_path: Path
+) -> None:
+    from urllib.parse import quote
+
+    from storyline.features.mentions import heuristic_tagger
+    from storyline.report.html import story_filename, write_story_reports
+
+    with open_store(db, read_only=True) as store:
+        (thread, *_) = [t for t in views.thread_rows(store) if len(t["stories"]) >= 2]
+        first, second = thread["stories"][:2]
+        page = client.get(f"/stories/{first}").text
+        assert '<nav class="thread">' in page and f'href="{quote(second, safe="")}"' in page
+        assert f'href="../#thread-{thread["id"]}"' in page  # the thread's timeline on the index
+        # the written reports link a neighbour's report when it was written, else say there is none
+        index = write_story_reports(
+            store, tmp_path / "r", embedder=FakeEmbedder(), tagger=heuristic_tagger, min_versions=1
+        )
+        written = (index.parent / (story_filename(first) + ".html")).read_text(encoding="utf-8")
+        assert f'href="{story_filename(second)}.html"' in written
+        alone = [
+            s
+            for s in views.story_rows(store)
+            if s["thread"] not in {t["id"] for t in views.thread_rows(store, min_size=2)}
+        ]
+        lone = (index.parent / (story_filename(alone[0]["id"]) + ".html")).read_text(encoding="utf-8")
+        assert '<nav class="thread">' not in lone

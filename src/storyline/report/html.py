@@ -43,9 +43,11 @@ def render_html_report(
     copies: Sequence[CopyLink] = (),
     *,
     home: str = "",
+    thread: dict[str, Any] | None = None,
 ) -> str:
     """The report page as a string; ``home``: the address of the story list it links back to
-    (none when empty: a report written alone)."""
+    (none when empty: a report written alone); ``thread``: the story's place in its thread
+    (:func:`thread_bar`), shown under the title when the thread holds more than this story."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(
@@ -57,7 +59,25 @@ def render_html_report(
         finalize=show_bidi_controls,  # nor may it reorder what the page shows
     )
     context = report_context(story, articles, comparison, copies)
-    return env.get_template("report.html.j2").render(**context, home=home)
+    return env.get_template("report.html.j2").render(**context, home=home, thread=thread)
+
+
+def thread_bar(
+    store: Store, story: Story, link: Callable[[str], str | None], home: str = ""
+) -> dict[str, Any] | None:
+    """A story's thread for its report: title, size, the stories just before and after it (each
+    with ``href``, ``link(story id)``, or None when that story has no page), and the address of
+    the thread's timeline on the story list (``home``). None when the thread holds this story only."""
+    from ..views import thread_place
+
+    place = thread_place(store, story)
+    if place is None or place["stories"] < 2:
+        return None
+    for side in ("previous", "next"):
+        if place[side] is not None:
+            place[side] = place[side] | {"href": link(place[side]["id"])}
+    anchor = "thread-" + re.sub(r"[^A-Za-z0-9_-]", "-", place["id"])
+    return place | {"timeline": f"{home}#{anchor}" if home else ""}
 
 
 def write_html_report(
@@ -68,12 +88,16 @@ def write_html_report(
     path: str | os.PathLike[str],
     *,
     home: str = "",
+    thread: dict[str, Any] | None = None,
 ) -> Path:
     """Write the story's report to ``path`` (one self-contained HTML file) and return the path;
-    ``home``: the story list's address, relative to it (:func:`write_story_reports`: ``index.html``)."""
+    ``home``: the story list's address, relative to it (:func:`write_story_reports`: ``index.html``);
+    ``thread``: as :func:`render_html_report` takes it."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_html_report(story, articles, comparison, copies, home=home), encoding="utf-8")
+    target.write_text(
+        render_html_report(story, articles, comparison, copies, home=home, thread=thread), encoding="utf-8"
+    )
     return target
 
 
@@ -131,12 +155,18 @@ def write_story_reports(
     written: dict[str, dict[str, Any]] = {}
     if on_progress is not None:
         on_progress(0, len(stories))
+    reported = {s.id for s in stories}
+
+    def link(story_id: str) -> str | None:
+        return story_filename(story_id) + ".html" if story_id in reported else None
+
     for story in stories:
         articles, copies, comparison = compare_story(
             store, story, embedder=embedder, tagger=tagger, settings=settings, max_versions=max_versions
         )
         name = story_filename(story.id) + ".html"
-        write_html_report(story, articles, comparison, copies, target / name, home="index.html")
+        bar = thread_bar(store, story, link, home="index.html")
+        write_html_report(story, articles, comparison, copies, target / name, home="index.html", thread=bar)
         written[story.id] = {"file": name, "versions": len(articles), "conflicts": len(comparison.conflicts)}
         if on_progress is not None:
             on_progress(len(written), len(stories))

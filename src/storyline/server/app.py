@@ -51,16 +51,17 @@ POST_ORIGIN = "POST /api/articles"
 
 
 class _Reports:
-    """Story pages, compared once and kept until the story changes (its members): comparing
-    costs about a second a story, and the models load on the first one. The number of conflicts
-    each comparison found is kept for the index."""
+    """Stories' comparisons, made once and kept until the story changes (its members): comparing
+    costs about a second a story, and the models load on the first one; the page around one is
+    rendered on each request (its thread may change while its members do not). The number of
+    conflicts each comparison found is kept for the index."""
 
     def __init__(self, limit: int = 64) -> None:
         self.limit = limit
-        self.pages: dict[str, tuple[tuple[str, ...], str, int]] = {}
+        self.pages: dict[str, tuple[tuple[str, ...], Any, int]] = {}
         self.lock = threading.Lock()
 
-    def get(self, story_id: str, members: tuple[str, ...], make: Callable[[], tuple[str, int]]) -> str:
+    def get(self, story_id: str, members: tuple[str, ...], make: Callable[[], tuple[Any, int]]) -> Any:
         with self.lock:
             hit = self.pages.get(story_id)
         if hit is not None and hit[0] == members:
@@ -330,18 +331,20 @@ def create_app(
     @app.get("/stories/{story_id}", response_class=HTMLResponse)
     def story_page(story_id: str) -> Any:
         """A story's versions side by side: the HTML report, compared when first opened."""
-        from ..report.html import compare_story, render_html_report
+        from ..report.html import compare_story, render_html_report, thread_bar
 
         try:
             found = store.get_story(story_id)
         except NotFoundError as exc:
             return HTMLResponse(_message_page("No such story", told(exc)), status_code=404)
 
-        def make() -> tuple[str, int]:
-            articles, copies, result = compare_story(store, found, embedder=embedder, settings=settings)
-            return render_html_report(found, articles, result, copies, home="../"), len(result.conflicts)
+        def make() -> tuple[Any, int]:
+            made = compare_story(store, found, embedder=embedder, settings=settings)
+            return made, len(made[2].conflicts)
 
-        return HTMLResponse(reports.get(found.id, found.article_ids, make))
+        articles, copies, result = reports.get(found.id, found.article_ids, make)
+        bar = thread_bar(store, found, lambda sid: quote(sid, safe=""), home="../")
+        return HTMLResponse(render_html_report(found, articles, result, copies, home="../", thread=bar))
 
     return app
 
