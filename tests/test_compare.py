@@ -365,3 +365,22 @@ def test_a_name_conflict_lists_every_sentence_of_either_spelling() -> None:
         by_version.setdefault(sentence.article_id, set()).add(value)
     assert by_version == {"a": {"Ignacio Reveco"}, "b": {"Ignacio Reveco"}, "c": {"Ignacio Rebeco", "Rebeco"}}
     assert sum(s.article_id == "c" for s in name.sentences) == 2  # both of c's sentences
+
+
+def test_a_fact_does_not_grow_by_a_chain_of_single_pairs_across_languages() -> None:
+    from storyline.compare.versions import _groups
+    from storyline.models import AlignedPair
+
+    p = {k: Passage(k, 0, f"sentence of {k}") for k in "abcde"}
+    languages = {"a": "en", "b": "en", "c": "es", "d": "en", "e": "en"}
+
+    def pair(x: str, y: str, score: float) -> AlignedPair:
+        return AlignedPair(p[x], p[y], "same", score, score)
+
+    # a, b tell one fact; c (a translation) aligns to a; d aligns only to c: the mayor's other quote
+    pairs = [pair("a", "b", 0.9), pair("a", "c", 0.8), pair("c", "d", 0.7)]
+    assert [sorted(q.article_id for q in g) for g in _groups(pairs, languages)] == [["a", "b", "c"]]
+    # the same chain within one language stays (ECB+ links a story's sentences that loosely)
+    assert [sorted(q.article_id for q in g) for g in _groups(pairs, dict.fromkeys("abcde", "en"))] == [
+        ["a", "b", "c", "d"]
+    ]
