@@ -25,7 +25,7 @@ from ..features.mentions import Tagger
 from ..models import Article, Comparison, CopyLink, Story
 from ..settings import DEFAULT_SETTINGS, Settings
 from ..types import Embedder
-from ..views import copies_between
+from ..views import copies_between, thread_places
 from ..views.report import report_context
 from .index import index_context, mark_threads, render_index, show_bidi_controls, thread_timelines
 
@@ -63,14 +63,21 @@ def render_html_report(
 
 
 def thread_bar(
-    store: Store, story: Story, link: Callable[[str], str | None], home: str = ""
+    store: Store,
+    story: Story,
+    link: Callable[[str], str | None],
+    home: str = "",
+    places: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
     """A story's thread for its report: title, size, the stories just before and after it (each
     with ``href``, ``link(story id)``, or None when that story has no page), and the address of
-    the thread's timeline on the story list (``home``). None when the thread holds this story only."""
+    the thread's timeline on the story list (``home``). None when the thread holds this story only.
+    ``places``: :func:`storyline.views.thread_places`, when the caller read them once for many."""
     from ..views import thread_place
 
-    place = thread_place(store, story)
+    place = dict(places[story.id]) if places and story.id in places else None
+    if places is None:
+        place = thread_place(store, story)
     if place is None or place["stories"] < 2:
         return None
     for side in ("previous", "next"):
@@ -156,6 +163,7 @@ def write_story_reports(
     if on_progress is not None:
         on_progress(0, len(stories))
     reported = {s.id for s in stories}
+    places = thread_places(store)
 
     def link(story_id: str) -> str | None:
         return story_filename(story_id) + ".html" if story_id in reported else None
@@ -165,7 +173,7 @@ def write_story_reports(
             store, story, embedder=embedder, tagger=tagger, settings=settings, max_versions=max_versions
         )
         name = story_filename(story.id) + ".html"
-        bar = thread_bar(store, story, link, home="index.html")
+        bar = thread_bar(store, story, link, home="index.html", places=places)
         write_html_report(story, articles, comparison, copies, target / name, home="index.html", thread=bar)
         written[story.id] = {"file": name, "versions": len(articles), "conflicts": len(comparison.conflicts)}
         if on_progress is not None:

@@ -149,36 +149,33 @@ def story_detail(
 def thread_place(store: Store, story: Story) -> dict[str, Any] | None:
     """The thread a story belongs to, for ``show``: its id, title, size, and the stories just
     before and after this one in it (None at an end); None when the story is in no thread yet."""
+    return thread_places(store, only=story.id).get(story.id)
+
+
+def thread_places(store: Store, *, only: str | None = None) -> dict[str, dict[str, Any]]:
+    """:func:`thread_place` of every story in a thread (of the story ``only``, if given), the
+    threads read once: a report of every story asks for all of them."""
     from ..stories.threads import stored_threads
 
     found = store.list_stories()
-    thread = next(
-        (
-            t
-            for t in stored_threads(found, store.thread_memberships(), store.merged_threads())
-            if story.id in t.stories
-        ),
-        None,
-    )
-    if thread is None:
-        return None
-    titles = {s.id: s.title for s in found if s.id in thread.stories}
-    at = thread.stories.index(story.id)
+    titles = {s.id: s.title for s in found}
+    out: dict[str, dict[str, Any]] = {}
+    for thread in stored_threads(found, store.thread_memberships(), store.merged_threads()):
+        if only is not None and only not in thread.stories:
+            continue
 
-    def neighbour(k: int) -> dict[str, str] | None:
-        return (
-            {"id": thread.stories[k], "title": titles.get(thread.stories[k], "")}
-            if 0 <= k < len(thread.stories)
-            else None
-        )
+        def neighbour(k: int, stories: list[str] = thread.stories) -> dict[str, str] | None:
+            return {"id": stories[k], "title": titles.get(stories[k], "")} if 0 <= k < len(stories) else None
 
-    return {
-        "id": thread.id,
-        "title": thread.title,
-        "stories": len(thread.stories),
-        "previous": neighbour(at - 1),
-        "next": neighbour(at + 1),
-    }
+        for at, sid in enumerate(thread.stories):
+            out[sid] = {
+                "id": thread.id,
+                "title": thread.title,
+                "stories": len(thread.stories),
+                "previous": neighbour(at - 1),
+                "next": neighbour(at + 1),
+            }
+    return out
 
 
 def show_story(store: Store, story_id: str) -> dict[str, Any]:
