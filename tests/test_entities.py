@@ -156,6 +156,12 @@ def test_an_inflected_or_derived_form_joins_the_name_unflagged() -> None:
     assert set(town.variants) == {"Brückenfeld", "Brückenfelder"} and town.flagged == ()
     assert town.evidence["variants"]["Brückenfelder"] == "inflected or derived form"
     assert by_name(entities, "Harlowe").flagged == ("Harlawe",)
+    # one letter more or less is as often a slip: still flagged
+    slip = merge_mentions(
+        [mention("Ukraine", k, "PLACE") for k in "ab"] + [mention("Ukrain", "c", "PLACE")],
+        languages=dict.fromkeys("abc", "en"),
+    )
+    assert by_name(slip, "Ukraine").flagged == ("Ukrain",)
 
 
 def test_capitalised_phrases_skip_sentence_openers_and_german_nouns() -> None:

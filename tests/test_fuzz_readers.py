@@ -221,6 +221,30 @@ def test_a_content_length_past_the_size_limit_that_lies_loses_only_that_record(k
     assert q.position.startswith(f"record {k}") and "runs past the next record" in q.reason
 
 
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_record_header_inside_a_large_honest_record_is_not_taken_for_a_record(gz: bool) -> None:
+    from storyline.settings import Settings
+
+    quoted = _record(99).replace(b"https://n99.example/", b"https://evil.example/fake")
+    page = b"<html><body><pre>" + quoted * 3 + b"x" * 5000 + b"</pre></body></html>"
+    http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + page
+    big = (
+        (
+            b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://big.example/\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(http)
+        )
+        + http
+        + b"\r\n\r\n"
+    )
+    data = b"".join([WARC[0], big, *WARC[1:]])
+    if gz:
+        data = gzip.compress(data)
+    got = list(read_stream(io.BytesIO(data), origin="x.warc", settings=Settings(max_document_bytes=2000)))
+    assert _urls(got) == [f"https://n{i}.example/" for i in range(5)]
+    [q] = [r for r in got if isinstance(r, Quarantined)]
+    assert q.position.startswith("record 1") and q.reason == f"record too large: {len(http):,} bytes"
+
+
 @MANY
 @given(
     st.integers(0, sum(map(len, WARC))), st.binary(max_size=16), st.sampled_from(["cut", "insert", "replace"])

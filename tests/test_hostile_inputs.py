@@ -635,6 +635,19 @@ def test_a_control_character_or_terminal_escape_in_a_page_costs_nothing_of_it(ju
     assert not any(ch in article.text + article.title for ch in "\x1b\x00\x01\x07[]")
 
 
+def test_references_to_letters_stay_letters_beside_the_control_ones() -> None:
+    from storyline.readers.html import HtmlDocument, extract_html
+
+    letters = "&#1488;&#1513;&#1512; &#x1F600; &#270;&#279; &#x8BF7; &#x1B3A;"
+    page = (
+        f"<html><head><title>Port strike {letters}</title></head><body><article><p>&#27;[2J{letters} "
+        "Dockworkers at Marbeiro walked out on Monday over pay, halting container traffic.</p></article></body></html>"
+    )
+    article = extract_html(HtmlDocument(page, origin="letters.html"))
+    assert "אשר 😀 Ďė 请 \u1b3a" in article.text and "אשר 😀 Ďė 请" in article.title
+    assert "[2J" not in article.text
+
+
 @pytest.mark.parametrize("depth", [300, 10_000])
 def test_a_page_nested_past_the_parsers_depth_says_so(tmp_path: Path, depth: int) -> None:
     from storyline.errors import InputError
@@ -988,6 +1001,8 @@ def test_numbers_for_a_title_url_or_outlet_are_left_out_and_said_so() -> None:
     ]
     endless = record_to_article({"text": LEAD, "id": float("-inf")}, origin="n.jsonl", position="line 2")
     assert endless.external_id == "" and "a number, not an id" in endless.removed[0].text
+    huge = record_to_article({"text": LEAD, "id": 10**400}, origin="n.jsonl", position="line 3")
+    assert huge.external_id == str(10**400)[:512]  # an integer id, however long, is an id
 
 
 def test_an_endless_title_is_cut_and_said_so() -> None:

@@ -268,17 +268,23 @@ def test_stream_sniffs_format_without_suffix() -> None:
         "{Exclusive} Mayor resigns",
         "WARC/ is the name of a band",
         "PAR1 of a series",
+        "[10:32] Live: mayor resigns",
+        "[1] Footnote on the mayor",
     ],
 )
 def test_plain_text_that_opens_like_another_format_is_read_as_text(opening: str) -> None:
     body = f"{opening}\n\nThe mayor of Quellburg resigned on Monday after a long row over the budget."
-    assert detect_format("article1", body.encode()) == "text"
     (article,) = read_stream(io.BytesIO(body.encode()), origin="article1")
     assert (
         isinstance(article, Article)
         and opening in article.title + article.text
         and "Quellburg" in article.text
     )
+    # JSON cut short stays JSON, and is refused as such
+    (cut,) = read_stream(
+        io.BytesIO(b'[{"text": "The mayor of Quellburg resigned on Monday after'), origin="cut"
+    )
+    assert isinstance(cut, Quarantined) and cut.reason.startswith("malformed JSON")
 
 
 def test_legacy_encoding_is_detected_and_stored(tmp_path: Path) -> None:

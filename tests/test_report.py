@@ -286,7 +286,7 @@ def test_the_entity_count_is_the_number_of_entities_listed(comparison: Compariso
     assert context["counts"]["entities"] + context["counts"]["entities_once"] == len(comparison.entities)
 
 
-def test_loose_fact_matches_are_listed_after_the_close_renderings() -> None:
+def test_a_pair_is_close_when_the_paraphrase_model_aligned_it_or_its_cosine_is_high() -> None:
     from storyline.views.report import CLOSE_COSINE, _close
 
     assert _close({"decided_by": "paraphrase model", "similarity": 0.3})

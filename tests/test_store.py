@@ -186,6 +186,11 @@ def test_a_store_in_a_folder_that_cannot_be_written_is_still_read(
     with open_store(path, read_only=True) as store:
         assert [a.text for a in store.iter_articles()] == ["kept"]
     assert sorted(p.name for p in path.parent.iterdir()) == ["news.db"]  # no -wal or -shm made
+    link = tmp_path / "link.db"
+    link.symlink_to(path)
+    with open_store(link, read_only=True) as store:
+        assert store.count_articles() == 1
     (path.parent / "news.db-wal").write_bytes(b"x" * 100)  # changes not yet in the file
-    with pytest.raises(StoreError, match=r"write-ahead log .* holds changes"):
-        open_store(path, read_only=True)
+    for where in (path, link):  # the log beside the file, also when a link to it is given
+        with pytest.raises(StoreError, match=r"write-ahead log .* holds changes"):
+            open_store(where, read_only=True)

@@ -96,7 +96,8 @@ def _one_of_unit(
     the sentence holds none or several."""
     if profile is None:
         return None
-    found = [q for q in profile.quantities if units <= q.unit]
+    # a conflict of bare numbers (no unit) takes bare numbers only; else the figures of its unit
+    found = [q for q in profile.quantities if (units <= q.unit if units else not q.unit)]
     if text is not None:
         found = [q for q in found if q.text == text] or found
     return found[0] if len(found) == 1 else None
@@ -235,7 +236,9 @@ def _name_conflicts(
                 (where[right[0]], where[using[0]]),
             )
             # an aligned pair of the two spellings first, then every other sentence writing either
-            said = {a: entity.name, b: variant}
+            # (one sentence writing both is listed with the variant: it is the one to mend)
+            said = {a: entity.name} if a != b else {}
+            said[b] = variant
             for m in right:
                 said.setdefault(where[m], entity.name)
             for m in using:

@@ -100,8 +100,10 @@ def is_close_spelling(a: str, b: str) -> bool:
 
 
 #: endings that make a word of a name without misspelling it: German "Brückenfelder" (of
-#: Brückenfeld), "Berlins", "Müllers"; English "Chicagoan"; the same name, never flagged
-_INFLECTIONS = ("er", "ern", "ers", "es", "en", "n", "s", "e", "an", "ans")
+#: Brückenfeld), "Müllers", "Berlines"; English "Chicagoan"; the same name, never flagged. Two
+#: letters at least: one letter more or less is as often a slip ("Ukrain" for Ukraine), which
+#: stays a close spelling and is flagged as one (a plural or possessive "s" has its own rule)
+_INFLECTIONS = ("er", "ern", "ers", "es", "en", "an", "ans")
 
 
 def _inflected(a: str, b: str) -> bool:

@@ -53,12 +53,13 @@ def _first(tree: Any, paths: tuple[str, ...]) -> str:
 #: a character reference to a control character ("&#27;", "&#x1b;", "&#150;"): libxml2's HTML
 #: parser gives up on the whole page at one; the same character written raw it keeps (and the
 #: cleaning removes it, recorded as ``control-character``)
-_CONTROL_REFERENCE = re.compile(r"&#(?:[xX]0*([0-9a-fA-F]{1,2})|0*([0-9]{1,3}));?")
+_CONTROL_REFERENCE = re.compile(r"&#(?:[xX]0*([0-9a-fA-F]{1,2})(?![0-9a-fA-F])|0*([0-9]{1,3})(?![0-9]));?")
 #: a terminal escape sequence, its ESC raw or a reference: the parser drops a lone ESC and would
 #: leave the rest ("[2J", "[31m") in the text
 _TERMINAL_ESCAPE = re.compile(
-    r"(?:\x1b|&#(?:[xX]0*1[bB]|0*27);?)"
-    r"(?:\[[0-?]{0,32}[ -/]{0,8}[@-~]|\][^\x07\x1b<&]{0,200}(?:\x07|\x1b\\|&#(?:[xX]0*7|0*7);?))?"
+    r"(?:\x1b|&#(?:[xX]0*1[bB](?![0-9a-fA-F])|0*27(?![0-9]));?)"
+    r"(?:\[[0-?]{0,32}[ -/]{0,8}[@-~]|\][^\x07\x1b<&]{0,200}"
+    r"(?:\x07|\x1b\\|&#(?:[xX]0*7(?![0-9a-fA-F])|0*7(?![0-9]));?))?"
 )
 
 

@@ -101,7 +101,7 @@ def record_to_article(record: Any, *, origin: str, position: str) -> Article:
         key, value = _field(record, name)
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         # a record id may be a number (12345), if a finite one; a title, url, outlet or language not
-        if number and (name != "external_id" or not math.isfinite(value)):
+        if number and (name != "external_id" or (isinstance(value, float) and not math.isfinite(value))):
             fields[name] = ""
             unread.append(_unread(key, value, f"a number, not {_FIELD_MEANING[name]}"))
             continue

@@ -86,10 +86,10 @@ def decode_text(data: bytes, *, origin: str = "", position: str = "") -> str:
     except UnicodeDecodeError as exc:
         bad_at = exc.start
     if encoding := utf16_encoding(data[:512]):
-        unit = 4 if "32" in encoding else 2
-        data = data[: len(data) - len(data) % unit]  # a file cut short inside its last character
         try:
-            return data.decode(encoding).removeprefix("\ufeff")
+            # not final: a file cut short inside its last character (half a unit, or half a
+            # surrogate pair) keeps the text before it, as a stream read does (Utf8Reader)
+            return codecs.getincrementaldecoder(encoding)("strict").decode(data).removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
             raise InputError(
                 f"invalid {encoding.upper()} at byte {exc.start} (damaged text)",

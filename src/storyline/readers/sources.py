@@ -59,6 +59,9 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson", ".jsonlines"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 WARC_SUFFIXES = {".warc", ".arc"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
+KNOWN_SUFFIXES = (
+    TEXT_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | WARC_SUFFIXES | PARQUET_SUFFIXES
+)
 
 #: The mark storyline's own HTML reports carry in their first bytes: reading a folder that holds
 #: them never turns a report into an article.
@@ -170,6 +173,7 @@ def read_stream(
     except (OSError, EOFError, zlib.error, ValueError) as exc:
         yield Quarantined(origin, "", f"cannot read: {describe_read_error(exc)}")
         return
+    sniffed = fmt is None and Path(_strip_gz(origin)).suffix.lower() not in KNOWN_SUFFIXES
     fmt = fmt or detect_format(origin, head)
     if fmt == "html" and REPORT_MARKER in head:
         log.info("skipped %s: a report storyline wrote", origin)
@@ -199,12 +203,39 @@ def read_stream(
             from .html import HtmlDocument
 
             yield HtmlDocument(decode_text(data, origin=origin), origin=origin)
+        elif fmt == "json" and sniffed:
+            # a file named nothing that only opens like JSON ("[1] Footnote", "[10:32] Live") is text:
+            # its JSON breaks within the first words (a JSON document cut short breaks further on)
+            try:
+                records = list(read_json(data, origin))
+            except InputError as exc:
+                text = decode_text(data, origin=origin)
+                if not (exc.reason.startswith("malformed JSON") and _opens_like_text(text)):
+                    raise
+                records = [text_article(text, origin)]
+            yield from records
         elif fmt == "json":
             yield from read_json(data, origin)
         else:
             yield text_article(decode_text(data, origin=origin), origin)
     except InputError as exc:
         yield Quarantined(exc.origin or origin, exc.position, exc.reason)
+
+
+def _opens_like_text(text: str) -> bool:
+    """Whether text that JSON could not read breaks in its first words and not where it ends:
+    "[1] Footnote" (a short value, then words), "[10:32] Live" (no JSON past the bracket). JSON
+    cut short (a download stopped in a string or after a comma) breaks at its end: JSON still."""
+    import json
+
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        cut_short = exc.msg.startswith("Unterminated") or exc.pos >= len(text.rstrip())
+        return not cut_short and exc.pos <= 40
+    except (ValueError, RecursionError):
+        return False
+    return False
 
 
 def _peek(stream: BinaryIO) -> bytes:

@@ -320,23 +320,58 @@ def split_warc(
             body_start = header_end + 4
             end = body_start + length
             if length > limit:
-                # too large to hold: stream on to the next record header. A record that is large
-                # indeed ends where it says; a Content-Length that lies runs past the records after
-                # it, which would be lost if the announced length were skipped
-                found = resync(body_start)
-                early = found and base < offset + end
-                yield Quarantined(
-                    origin,
-                    where,
-                    f"record too large: {length:,} bytes"
-                    + (
-                        f", a Content-Length that runs past the next record (at offset {base}): "
-                        "skipped to that record"
-                        if early
-                        else ""
-                    ),
+                # Too large to hold: stream to its announced end and go on from the record that
+                # follows there. A Content-Length that lies runs past the records after it, and the
+                # file ends first: then go on from the first record header met inside the body
+                # (kept from there, at most `limit` bytes). A header inside an honest record's body
+                # (an archived page quoting a WARC) is never taken for a record.
+                announced = offset + end  # where the record says it ends, in the stream
+                drop(body_start)
+                inside = -1  # where the first record header inside the body starts (-2: too far to keep)
+                kept = bytearray()
+                seen = 0  # bytes of buf already scanned for a header
+                while True:
+                    if inside == -1:
+                        match = _NEXT_RECORD.search(buf, max(0, seen - 64), max(0, announced - base))
+                        if match:
+                            inside, kept = base + match.start(), bytearray(buf[match.start() :])
+                    elif inside >= 0:
+                        kept.extend(buf[seen:])
+                        if len(kept) > limit:
+                            inside, kept = -2, bytearray()
+                    seen = len(buf)
+                    if base + len(buf) >= announced + 4 + _MAX_HEADER or eof:
+                        break
+                    if len(buf) > 4 * _CHUNK and base + len(buf) < announced:
+                        spent = len(buf) - 64  # the tail stays: a header may straddle two reads
+                        drop(spent)
+                        seen -= spent
+                    fill(len(buf) + _CHUNK)
+                at = announced - base
+                honest = (
+                    at >= 0
+                    and len(buf) >= at
+                    and (
+                        (buf[at : at + 4] == b"\r\n\r\n" and _next_follows(buf, at + 4, eof))
+                        or (eof and len(buf) == at)
+                    )
                 )
-                if not found:
+                if honest:
+                    yield Quarantined(origin, where, f"record too large: {length:,} bytes")
+                    drop(min(at + 4, len(buf)))
+                    continue
+                if inside >= 0:
+                    yield Quarantined(
+                        origin,
+                        where,
+                        f"record too large: {length:,} bytes, a Content-Length that runs past the next "
+                        f"record (at offset {inside}): read on from that record",
+                    )
+                    buf[:] = kept
+                    base = inside
+                    continue
+                yield Quarantined(origin, where, f"record too large: {length:,} bytes")
+                if not resync(min(max(at, 0), len(buf))):
                     break
                 continue
             fill(end + 4 + 64)

@@ -216,11 +216,11 @@ def print_comparison(console: Console, comparison: Comparison, articles: Sequenc
         line(Text("none found between the versions", style="dim"))
     for c in comparison.conflicts[: SHOWN["conflicts"]]:
         line(Text(c.kind, style="bold red"), " · ", c.subject)
-        said = list(enumerate(zip(c.sentences, c.values, strict=True)))
-        # a name conflict gives the consensus spelling first; otherwise the versions in order
-        said.sort(key=lambda x: (c.kind != "name" or x[0] > 0, order.get(x[1][0].article_id, 0)))
-        for k, (p, value) in said:
-            consensus = c.kind == "name" and k == 0
+        said = list(zip(c.sentences, c.values, strict=True))
+        # a name conflict gives the consensus spelling (its subject) first; then the versions in order
+        said.sort(key=lambda x: (c.kind != "name" or x[1] != c.subject, order.get(x[0].article_id, 0)))
+        for p, value in said:
+            consensus = c.kind == "name" and value == c.subject
             value_text = Text(clip(value, 40), style="bold green" if consensus else "bold")
             value_text.append(" (consensus)" if consensus else "", style="green")
             line(badge(p.article_id), " ", value_text, "  ", sentence(p, value), indent=4)

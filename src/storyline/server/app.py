@@ -14,6 +14,7 @@ import ipaddress
 import sys
 import threading
 from collections.abc import Callable
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -389,11 +390,12 @@ def _store_posted(
     from ..pipeline import assign_stories, assign_threads, find_story_copies, ingest_records, prepare_article
     from ..readers.jsonl import read_json
 
-    records = list(read_json(body, POST_ORIGIN))  # a body that is no JSON raises InputError: 400
+    # a body that is no JSON raises InputError (400); records are made only up to one past the limit
+    records = list(islice(read_json(body, POST_ORIGIN), MAX_POSTED + 1))
     if len(records) > MAX_POSTED:
         raise TooMany(
-            f"the request holds {len(records):,} articles; at most {MAX_POSTED:,} are taken at once: "
-            "post the rest in further requests"
+            f"the request holds more than {MAX_POSTED:,} articles; at most {MAX_POSTED:,} are taken at "
+            "once: post the rest in further requests"
         )
     stats, new_ids = ingest_records(records, store, settings=settings)
     with store.grouping():

@@ -64,17 +64,19 @@ class SQLiteStore(CountTables, GroupTables, Store):
                 if memory
                 else f"cannot open the store {self.path!r} read-only: no such file"
             )
-        if read_only and not os.access(Path(self.path).resolve().parent, os.W_OK):
+        real = Path(self.path).resolve() if not memory else Path(self.path)
+        if read_only and not memory and not os.access(real.parent, os.W_OK):
             # a store in a folder this process cannot write (a read-only mount, a shared archive):
             # SQLite cannot make the files a WAL reader needs, so the file is read as unchanging
-            wal = Path(self.path + "-wal")
+            # (the log is beside the file itself, not beside a link to it)
+            wal = real.with_name(real.name + "-wal")
             if wal.is_file() and wal.stat().st_size:
                 raise StoreError(
                     f"cannot open the store {self.path!r} read-only: its folder cannot be written and "
                     f"its write-ahead log ({wal.name}) holds changes not yet in the file; copy the store "
                     "and its -wal file to a folder that can be written, and open it there"
                 )
-            self._uri = f"{Path(self.path).resolve().as_uri()}?mode=ro&immutable=1"
+            self._uri = f"{real.as_uri()}?mode=ro&immutable=1"
         try:
             if not memory and not read_only:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)

@@ -189,7 +189,7 @@ def report_context(
                     "rule": str(c.evidence.get("rule", "")),
                     "sentences": sorted(
                         (
-                            {**ref(p), "value": v, "consensus": c.kind == "name" and v == c.values[0]}
+                            {**ref(p), "value": v, "consensus": c.kind == "name" and v == c.subject}
                             for p, v in zip(c.sentences, c.values, strict=True)
                         ),
                         key=lambda r: (not r["consensus"], len(r["label"]), r["label"]),
