@@ -25,18 +25,15 @@ DEFAULT_PORT = 8765
 
 def check_port(host: str, port: int) -> None:
     """Refuse at once when nothing can listen at ``host``:``port`` (another server holds it, or the
-    address is not this machine's), instead of announcing the server and failing after."""
+    address is not this machine's), instead of announcing the server and failing after. The probe
+    binds as uvicorn does: an IPv6 socket for an address with a colon, else an IPv4 one."""
     import socket
 
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise ConfigError(f"cannot listen at {host!r}: {exc.strerror or exc}") from exc
-    family, kind, proto, _name, address = infos[0]
-    with socket.socket(family, kind, proto) as probe:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
         try:
-            probe.bind(address)
+            probe.bind((host.strip("[]"), port))
         except OSError as exc:
             taken = exc.errno in (errno.EADDRINUSE, errno.EACCES)
             raise ConfigError(
