@@ -180,7 +180,9 @@ def test_config_file_environment_and_command_line_precedence(
     [
         ("colour = 3\n", {}, "unknown setting 'colour'"),
         ('workers = "two"\n', {}, "workers must be int"),
-        ("precision = 7\n", {}, "precision must be between 0 and 1"),
+        ("precision = 7\n", {}, "bad.toml: precision must be between 0 and 1"),
+        ("precision = nan\n", {}, "bad.toml: precision must be between 0 and 1, got nan"),
+        ("", {"STORYLINE_WORKERS": "-3"}, "$STORYLINE_WORKERS: workers must be >= 0"),
         ("db = \n", {}, "not valid TOML"),
         ("", {"STORYLINE_BATCH_SIZE": "many"}, "$STORYLINE_BATCH_SIZE: batch_size must be int"),
     ],
@@ -193,6 +195,8 @@ def test_bad_settings_are_named(
     (tmp_path / "in.jsonl").write_text(json.dumps({"text": GOOD}) + "\n")
     code, _, err = invoke("--config", "bad.toml", "ingest", "in.jsonl", env=env)
     assert code == EXIT_ERROR and named in err
+    code, _, err = invoke("--config", "bad.toml", "stories", "--db", "none.db", env=env)
+    assert code == EXIT_ERROR and named in err  # every command reads the settings, and checks them
     with pytest.raises(ConfigError):
         from storyline.config import load_config
 

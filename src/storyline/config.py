@@ -94,11 +94,32 @@ def load_config(
             if key not in KEYS:
                 raise ConfigError(f"{path}: unknown setting {key!r}; known: {', '.join(sorted(KEYS))}")
             values[key] = _convert(key, value, str(path))
+    origin = dict.fromkeys(values, str(path))
     for key in KEYS:
         name = ENV_PREFIX + key.upper()
         if env.get(name):
             values[key] = _convert(key, env[name], f"${name}")
+            origin[key] = f"${name}"
+    _check_values(values, origin)
     return values
+
+
+def _check_values(values: Mapping[str, Any], origin: Mapping[str, str]) -> None:
+    """Refuse an impossible value where it was set (the file or the variable), whatever command
+    reads the configuration: a precision of nan set in a file is named with the file."""
+    import re
+
+    from .errors import StorylineError
+
+    fields = {f.name for f in dataclasses.fields(Settings)}
+    try:
+        Settings(**{k: v for k, v in values.items() if k in fields})
+    except StorylineError as exc:
+        named = re.match(r"settings\.(\w+) (.*)", str(exc))
+        if named is None or named.group(1) not in origin:
+            raise ConfigError(str(exc)) from exc
+        key, why = named.groups()
+        raise ConfigError(f"{origin[key]}: {key} {why}") from exc
 
 
 def make_settings(values: Mapping[str, Any], **overrides: Any) -> Settings:
