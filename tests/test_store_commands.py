@@ -457,3 +457,15 @@ def test_a_reader_that_goes_away_gets_no_error(db: str) -> None:
         err = proc.stderr.read().decode()
         proc.wait(timeout=60)
     assert "Traceback" not in err and "error" not in err, err
+
+
+def test_a_folder_for_an_article_and_a_file_on_the_way_of_an_output_are_named(tmp_path: Path) -> None:
+    from storyline.cli.jobs import _write
+    from storyline.errors import StorylineError
+
+    code, _, err = invoke("similarity", str(tmp_path), "other", "--db", str(tmp_path / "none.db"))
+    assert code == EXIT_ERROR and "a folder, not an article" in err
+    (tmp_path / "somefile").write_text("x")
+    target = tmp_path / "somefile" / "x.html"
+    with pytest.raises(StorylineError, match=r"'[^']*somefile' is a file, not a folder"):
+        _write("report", target, lambda: (target.parent.mkdir(parents=True, exist_ok=True), target)[1])

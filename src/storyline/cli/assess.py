@@ -93,6 +93,8 @@ def _load_article(ref: str, db: Path) -> Article:
                 raise InputError(item.reason, origin=item.origin, position=item.position)
             return item
         raise InputError("no article in the file", origin=ref)
+    if Path(ref).is_dir():
+        raise InputError("a folder, not an article: give one file or an article id", origin=ref)
     if not db.exists():
         raise NotFoundError(
             f"{ref!r} is neither a file nor an article id: the store {str(db)!r} does not exist"

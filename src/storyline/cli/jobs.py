@@ -96,7 +96,11 @@ def _write(what: str, target: Path, write: Callable[[], Path]) -> Path:
     try:
         return write()
     except OSError as exc:
-        raise StorylineError(f"cannot write the {what} to {str(target)!r}: {exc.strerror or exc}") from exc
+        reason = exc.strerror or str(exc)
+        blocked = next((p for p in Path(target).parents if p.exists() and not p.is_dir()), None)
+        if blocked is not None:  # "File exists" says little: a folder on the way is a file
+            reason = f"{str(blocked)!r} is a file, not a folder"
+        raise StorylineError(f"cannot write the {what} to {str(target)!r}: {reason}") from exc
 
 
 @app.command(rich_help_panel=PANEL)
