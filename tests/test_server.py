@@ -236,6 +236,7 @@ def test_a_store_that_fails_is_one_json_line_and_a_damaged_one_is_refused_at_sta
 
     app = create_app(db, embedder=FakeEmbedder(), read_only=True)
     monkeypatch.setattr(SQLiteStore, "list_stories", damaged)
+    monkeypatch.setattr(SQLiteStore, "count_stories", damaged)
     for path in ("/", "/api/health", "/api/stories"):
         answer = TestClient(base_url=BASE, app=app).get(path)
         assert answer.status_code == 500, path

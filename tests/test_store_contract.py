@@ -146,6 +146,7 @@ def test_stories_memberships_and_merges(store: Store) -> None:
         "s-three",
         "s-one",
     ]  # largest, then earliest (undated first)
+    assert store.count_stories() == 2  # the absorbed story is no story of its own
     assert store.members_of(["s-one", "s-three", "s-none"]) == {
         "s-one": [a0.id, a1.id],  # joining order
         "s-three": [a2.id, a3.id],

@@ -210,7 +210,7 @@ def create_app(
         return {
             "status": "ok",
             "articles": store.count_articles(),
-            "stories": len(store.list_stories()),
+            "stories": store.count_stories(),
             "read_only": read_only,
         }
 

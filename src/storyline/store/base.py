@@ -235,6 +235,10 @@ class Store(abc.ABC):
     def list_stories(self) -> list[Story]:
         """Every current story, members in publication order, largest stories first."""
 
+    def count_stories(self) -> int:
+        """How many current stories there are (a backend may count without listing them)."""
+        return len(self.list_stories())
+
     @abc.abstractmethod
     def get_story(self, story_id: str) -> Story:
         """One story (as ``current_story_id`` finds it); raises :class:`~storyline.errors.NotFoundError`."""

@@ -157,6 +157,10 @@ class GroupTables:
             return self.current_story_id(rows[0][0])
         return str(row[0]) if row[0] else story_id
 
+    def count_stories(self) -> int:
+        """How many current stories there are: those with members (an absorbed story has none)."""
+        return int(self._db.execute("SELECT COUNT(DISTINCT story_id) FROM memberships").fetchone()[0])
+
     def list_stories(self) -> list[Story]:
         """Every current story with its members in publication order, largest stories first."""
         rows = self._db.execute(
