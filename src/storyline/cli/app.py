@@ -345,9 +345,9 @@ def main() -> None:
     except sqlite3.Error as exc:  # a store failure no stage turned into a StoreError yet
         path = str(_OPENED[-1]) if _OPENED else "FILE"
         store = f"the store {path!r}" if _OPENED else "the store"
-        reason = str(exc)
-        if isinstance(exc, sqlite3.DatabaseError) and ("malformed" in reason or "not a database" in reason):
-            reason += f" (the file is damaged: `sqlite3 {path} .recover` may save what is left)"
+        from ..store.sqlite import describe_failure
+
+        reason = describe_failure(exc, path)
         console.print(
             Text("error:", style="red").append(f" {store}: {reason}", style="default"), soft_wrap=True
         )

@@ -75,11 +75,10 @@ def thread_bar(
     ``places``: :func:`storyline.views.thread_places`, when the caller read them once for many."""
     from ..views import thread_place
 
-    place = dict(places[story.id]) if places and story.id in places else None
-    if places is None:
-        place = thread_place(store, story)
-    if place is None or place["stories"] < 2:
+    found = thread_place(store, story) if places is None else places.get(story.id)
+    if found is None or found["stories"] < 2:
         return None
+    place = dict(found)  # the caller's places stay as they are
     for side in ("previous", "next"):
         if place[side] is not None:
             place[side] = place[side] | {"href": link(place[side]["id"])}

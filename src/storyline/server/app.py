@@ -11,6 +11,7 @@ pool, and the SQLite store gives each thread its own connection and serialises t
 # at run time, and they are names local to create_app (FastAPI is imported when it runs).
 import hmac
 import ipaddress
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable
@@ -155,8 +156,6 @@ def create_app(
         try:
             response = await call_next(request)
         except Exception as exc:  # a failure no route turned into an error: one line, no traceback
-            import sqlite3
-
             if isinstance(exc, sqlite3.Error):
                 message = store_failure(exc, db)
             else:
@@ -193,6 +192,17 @@ def create_app(
     def http_error(request: Request, exc: StarletteHTTPException) -> Any:
         message = "no such route" if exc.status_code == 404 else str(exc.detail)
         return problem(exc.status_code, f"{message}: {request.method} {request.url.path}")
+
+    def compared(found: Any) -> Any:
+        """A story's (articles, copies, comparison), compared once until its members change: the
+        page and the API share it."""
+        from ..report.html import compare_story
+
+        def make() -> tuple[Any, int]:
+            made = compare_story(store, found, embedder=embedder, settings=settings)
+            return made, len(made[2].conflicts)
+
+        return reports.get(found.id, found.article_ids, make)
 
     def page_of(rows: list[Any], limit: int | None, offset: int) -> list[Any]:
         return rows[offset : offset + (limit or MAX_PAGE)]
@@ -244,10 +254,7 @@ def create_app(
     @app.get("/api/stories/{story_id}/compare")
     def compare(story_id: str) -> dict[str, Any]:
         """The story's versions compared, as ``storyline compare --json`` prints them."""
-        from ..report.html import compare_story
-
-        found = store.get_story(story_id)
-        articles, _, result = compare_story(store, found, embedder=embedder, settings=settings)
+        articles, _, result = compared(store.get_story(story_id))
         return views.comparison(result, articles)
 
     @app.get("/api/threads")
@@ -332,37 +339,29 @@ def create_app(
     @app.get("/stories/{story_id}", response_class=HTMLResponse)
     def story_page(story_id: str) -> Any:
         """A story's versions side by side: the HTML report, compared when first opened."""
-        from ..report.html import compare_story, render_html_report, thread_bar
+        from ..report.html import render_html_report, thread_bar
 
         try:
             found = store.get_story(story_id)
         except NotFoundError as exc:
             return HTMLResponse(_message_page("No such story", told(exc)), status_code=404)
-
-        def make() -> tuple[Any, int]:
-            made = compare_story(store, found, embedder=embedder, settings=settings)
-            return made, len(made[2].conflicts)
-
-        articles, copies, result = reports.get(found.id, found.article_ids, make)
+        articles, copies, result = compared(found)
         bar = thread_bar(store, found, lambda sid: quote(sid, safe=""), home="../")
         return HTMLResponse(render_html_report(found, articles, result, copies, home="../", thread=bar))
 
     return app
 
 
-def store_failure(exc: Exception, db: str | Path) -> str:
+def store_failure(exc: sqlite3.Error, db: str | Path) -> str:
     """What a failed store read means, in one line naming the store's file (not its folder)."""
-    reason = str(exc)
-    if "malformed" in reason or "not a database" in reason:
-        reason += f" (the file is damaged: `sqlite3 {Path(db).name} .recover` may save what is left)"
-    return f"the store {Path(db).name!r} cannot be read: {reason}"
+    from ..store.sqlite import describe_failure
+
+    return f"the store {Path(db).name!r} cannot be read: {describe_failure(exc, Path(db).name)}"
 
 
 def check_store(db: str | Path, *, read_only: bool = False) -> None:
     """Open the store and read what every page reads, so that a damaged file is refused before
     the server starts, with one line, as the other commands refuse it."""
-    import sqlite3
-
     try:
         store = open_store(db, read_only=read_only)
         try:

@@ -447,6 +447,15 @@ class SQLiteStore(CountTables, GroupTables, Store):
             yield Membership(r[0], r[1], r[2], json.loads(r[3]))
 
 
+def describe_failure(exc: sqlite3.Error, path: str) -> str:
+    """Why a store read failed, in words, with the way out for a damaged file (``path`` as the
+    message should show it: the command line's path, or only the file's name on the web)."""
+    reason = _describe(exc)
+    if isinstance(exc, sqlite3.DatabaseError) and ("malformed" in reason or "not a database" in reason):
+        reason += f" (the file is damaged: `sqlite3 {path} .recover` may save what is left)"
+    return reason
+
+
 def _describe(exc: sqlite3.Error) -> str:
     """SQLite's reason, with what to do about the usual ones."""
     text = str(exc)
